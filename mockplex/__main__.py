@@ -1,0 +1,3 @@
+from mockplex.cli import main
+
+main()

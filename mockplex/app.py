@@ -1,0 +1,66 @@
+"""The application factory: state on the app, request processing as a middleware chain.
+
+Order matters and mirrors the real server: Next.js's trailing-slash redirect, the edge
+gate, route resolution (404/405/OPTIONS), bearer auth and scope, the Idempotency-Key
+rule, then the route's own handler against the world.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockplex import state
+from mockplex.access_log import request_context
+from mockplex.call import Call
+from mockplex.ids import IdGenerator
+from mockplex.responses import ApiError
+from mockplex.routes import TABLE
+from mockplex.rules.auth import authenticate, require_idempotency_key
+from mockplex.rules.edge import edge_gate
+from mockplex.rules.framework import PARAMS, ROUTE, route_resolver, trailing_slash
+from mockplex.rules.guard import crash_guard
+from mockplex.rules.headers import response_headers
+from mockplex.rules.limits import Limits
+from mockplex.settings import MAX_BODY_BYTES, Settings
+from mockplex.world.loader import default_fixtures_dir, load_seed
+from mockplex.world.world import World
+
+UNMODELED = ApiError(501, "SERVICE_UNAVAILABLE",
+                     "mockplex does not model this route yet; record it against the real API")
+
+
+def build_world(settings: Settings) -> World:
+    seed = load_seed(settings.fixtures_dir or default_fixtures_dir())
+    return World(seed, settings.clock, IdGenerator(settings.seed), settings.state_dir)
+
+
+async def answer(request: web.Request) -> web.StreamResponse:
+    spec = request[ROUTE]
+    if spec.handler is None:
+        request[state.SOURCE] = "unmodeled"
+        raise UNMODELED
+    request[state.SOURCE] = "fixture"
+    call = Call(request, request.app[state.WORLD], request.get(state.IDENTITY), request[PARAMS],
+                request[state.NOW], request.app[state.LIMITS])
+    return await spec.handler(call)
+
+
+def build_app(settings: Settings, world: World | None = None) -> web.Application:
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[
+            request_context(settings.clock),
+            response_headers(settings.source_header),
+            crash_guard,
+            trailing_slash,
+            edge_gate,
+            route_resolver(TABLE),
+            authenticate,
+            require_idempotency_key,
+        ],
+    )
+    app[state.SETTINGS] = settings
+    app[state.WORLD] = world or build_world(settings)
+    app[state.LIMITS] = Limits(enabled=settings.rate_limits)
+    app.router.add_route("*", "/{tail:.*}", answer)
+    return app

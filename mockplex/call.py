@@ -1,0 +1,43 @@
+"""What a handler sees: the request, the world, who is calling, and the path params."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from mockplex import jsonio, state
+from mockplex.rules.limits import Limits
+from mockplex.world.tokens import Identity
+from mockplex.world.world import World
+
+
+@dataclass
+class Call:
+    request: web.Request
+    world: World
+    identity: Identity
+    params: dict[str, str]
+    now: datetime
+    limits: Limits
+
+    @property
+    def user_id(self) -> str:
+        return self.identity.user_id
+
+    def query(self, name: str) -> str | None:
+        return self.request.query.get(name)
+
+    def trimmed_query(self, name: str) -> str | None:
+        value = self.request.query.get(name)
+        return value.strip() or None if value is not None else None
+
+    async def body(self) -> Any:
+        """The parsed JSON body, or jsonio.NOT_JSON."""
+        return jsonio.parse_body(await self.request.read())
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.request[state.IDEMPOTENCY_KEY]

@@ -1,0 +1,171 @@
+"""The `mockplex` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import click
+
+from mockplex import __version__
+from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
+from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
+from mockplex.world.fixtures import FixtureError
+from mockplex.world.loader import default_fixtures_dir, load_seed
+from mockplex.world.tokens import TokenStore, mint_into_state
+
+DEFAULT_STATE_DIR = ".mockplex"
+
+fixtures_option = click.option(
+    "--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="A world of your own: a folder laid out like mockplex's fixtures/ (default: the built-in world).")
+state_option = click.option(
+    "--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_STATE_DIR),
+    show_default=True, envvar="MOCKPLEX_STATE_DIR",
+    help="Where minted tokens are kept (hashes only). Env: MOCKPLEX_STATE_DIR.")
+
+
+def _clock(ctx, param, value):
+    try:
+        return parse_clock(value)
+    except ClockSpecError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _load(fixtures_dir: Path | None):
+    try:
+        return load_seed(fixtures_dir or default_fixtures_dir())
+    except FixtureError as exc:
+        raise click.ClickException(f"bad fixture: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mockplex")
+def main() -> None:
+    """mockplex: a local, offline stand-in for the Mogplex hosted API.
+
+    `mockplex serve` answers the v1 API (/api/v1/mogplex/...) from a built-in,
+    stateful world with documented dev tokens. No account, no network.
+    """
+
+
+@main.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="Interface to bind. Stays on loopback unless you say otherwise.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one (the banner shows it).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seeds every generated id: same seed + same requests = same bytes.")
+@click.option("--clock", "clock", default="real", show_default=True, callback=_clock, help=CLOCK_HELP)
+@fixtures_option
+@state_option
+@click.option("--no-source-header", is_flag=True, help="Do not add X-Mockplex-Source to responses.")
+@click.option("--no-rate-limits", is_flag=True,
+              help="Lift the per-token window and the run-start budgets (for load tests).")
+@click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
+def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits, quiet):
+    """Serve the v1 API from the fixture world.
+
+    \b
+    Examples:
+      mockplex serve
+      mockplex serve --port 0 --seed 7 --clock frozen@2026-05-17T10:00:00Z
+      mockplex serve --clock step:2   # every request moves time 2 s: runs progress
+      mockplex serve --fixtures ./my-world
+    """
+    from mockplex.server import configure_logging, serve as run
+
+    _load(fixtures_dir)  # fail fast, with file and line, before binding
+    settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
+                        source_header=not no_source_header, rate_limits=not no_rate_limits,
+                        host=host, port=port)
+    configure_logging(quiet)
+    try:
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@main.group()
+def tokens() -> None:
+    """List the dev tokens, or mint a new personal access token."""
+
+
+@tokens.command("list")
+@fixtures_option
+@state_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_tokens(fixtures_dir, state_dir, as_json):
+    """Show every token the server accepts: documented dev tokens, minted ones, OAuth."""
+    seed = _load(fixtures_dir)
+    store = _store(seed, state_dir)
+    rows = [{
+        "kind": "pat", "id": pat.id, "name": pat.name, "user": pat.user_id,
+        "token": pat.documented_token, "prefix": pat.prefix, "scopes": list(pat.scopes),
+        "expires_at": format_timestamp(pat.expires_at) if pat.expires_at else None,
+        "revoked_at": format_timestamp(pat.revoked_at) if pat.revoked_at else None,
+        "description": pat.description,
+    } for pat in store.pats()] + [{
+        "kind": "oauth", "id": grant.client_id, "name": f"OAuth bearer ({grant.client_id})",
+        "user": grant.user_id, "token": grant.token, "prefix": grant.token[:12],
+        "scopes": list(grant.scopes), "expires_at": None, "revoked_at": None,
+        "description": grant.description,
+    } for grant in store.grants()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else f"expires {row['expires_at']}" if row["expires_at"] else "active"
+        shown = row["token"] or f"{row['prefix']}… (minted; plaintext was shown once)"
+        click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}")
+        if row["description"]:
+            click.echo(f"  {row['description']}")
+
+
+def _store(seed, state_dir: Path) -> TokenStore:
+    try:
+        return TokenStore(seed.tokens, seed.oauth_grants, state_dir)
+    except FixtureError as exc:
+        raise click.ClickException(f"bad token state: {exc}") from None
+
+
+def _scopes(ctx, param, value):
+    scopes = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if not scopes or any(scope not in ("read", "write") for scope in scopes):
+        raise click.BadParameter("give read, write or read,write")
+    return scopes
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="A label for the token.")
+@click.option("--scopes", default="read,write", show_default=True, callback=_scopes,
+              help="Comma-separated: read, write.")
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
+              help="Days until it expires (default: never).")
+@click.option("--user", "user_id", default=None, help="Owner (default: the world's first user).")
+@fixtures_option
+@state_option
+def create_token(name, scopes, expires_in_days, user_id, fixtures_dir, state_dir):
+    """Mint a PAT the way the server does; prints the plaintext once, stores its hash.
+
+    A running `mockplex serve` with the same --state-dir accepts it at once.
+    """
+    from datetime import datetime, timezone
+
+    seed = _load(fixtures_dir)
+    users = {user.id for user in seed.users}
+    owner = user_id or seed.users[0].id
+    if owner not in users:
+        raise click.BadParameter(f"no user {owner!r} in the world", param_hint="--user")
+    key_id = str(uuid.uuid4())
+    try:
+        token, pat = mint_into_state(state_dir, user_id=owner, key_id=key_id, name=name, scopes=scopes,
+                                     created_at=datetime.now(timezone.utc), expires_in_days=expires_in_days)
+    except FixtureError as exc:
+        raise click.ClickException(f"bad token state: {exc}") from None
+    click.echo(token)
+    print(f"Created '{name}' ({','.join(scopes)}), id {pat.id}, stored in {state_dir}. "
+          "This is the only time the token is shown.", file=sys.stderr)

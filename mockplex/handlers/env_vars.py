@@ -1,0 +1,92 @@
+"""`/repos/{repoId}/env-vars` (spec §5): validated, then the shipped 501.
+
+With `env_vars: working` in world.yaml the latent, flag-on behaviour answers instead,
+backed by a per-repo store in the world.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockplex import schema
+from mockplex.call import Call
+from mockplex.ids import pg_uuid
+from mockplex.jsonio import NOT_JSON
+from mockplex.responses import ApiError, bad_request, not_found, ok
+from mockplex.world.world import EnvVarEntry
+
+FEATURE_OFF = ApiError(
+    501, "SERVICE_UNAVAILABLE",
+    "Vercel project environment variables require an API-capable Vercel integration and are not available.",
+)
+_KEY_RULE = "key must contain only letters, digits, and underscores and not start with a digit"
+_TARGETS = ("production", "preview", "development")
+
+SET_BODY = schema.strict_object(
+    key=schema.string(trim=True, min_length=1, max_length=256, pattern=r"^[A-Za-z_]\w*$",
+                      pattern_message=_KEY_RULE),
+    value=schema.string(max_length=65_536),
+    target=schema.optional(schema.array(schema.enum(*_TARGETS), min_items=1)),
+    type=schema.optional(schema.enum("encrypted", "plain", "sensitive")),
+)
+DELETE_BODY = schema.strict_object(key=schema.string(trim=True, min_length=1, max_length=256))
+
+
+async def _validated(call: Call, body_schema: schema.Schema) -> dict:
+    body = await call.body()
+    if body is NOT_JSON:
+        raise bad_request("Invalid JSON body")
+    try:
+        return schema.parse(body_schema, body, "body")
+    except schema.SchemaError as exc:
+        raise bad_request(str(exc)) from None
+
+
+def _working_repo(call: Call) -> str:
+    if call.world.env_vars_mode != "working":
+        raise FEATURE_OFF
+    repo_id = pg_uuid(call.params["repoId"])
+    if repo_id is None or call.world.owned_repo(call.user_id, repo_id) is None:
+        raise not_found("Repo not found")
+    return repo_id
+
+
+async def list_env_vars(call: Call) -> web.Response:
+    entries = call.world.env_vars.get(_working_repo(call), [])
+    return ok({"envVars": [{
+        "id": entry.id, "key": entry.key, "target": list(entry.target), "type": entry.type,
+        "updatedAt": int(entry.updated_at.timestamp() * 1000),
+    } for entry in entries]})
+
+
+async def set_env_var(call: Call) -> web.Response:
+    body = await _validated(call, SET_BODY)
+    entries = call.world.env_vars.setdefault(_working_repo(call), [])
+    key = body["key"]
+    matching = [entry for entry in entries if entry.key == key]
+    if not matching:
+        entries.append(EnvVarEntry(call.world.ids.short("env_", 16), key, body["value"],
+                                   body.get("target", list(_TARGETS)), body.get("type", "encrypted"),
+                                   call.now))
+        return ok({"action": "created", "key": key, "updatedCount": 1})
+    if "target" in body and len(matching) > 1:
+        raise ApiError(409, "CONFLICT", (
+            f"{key} has {len(matching)} target-specific entries. Omit target to update the value "
+            "everywhere, or delete the key and recreate it with the targets you want."))
+    for entry in matching:
+        entry.value, entry.updated_at = body["value"], call.now
+        entry.target = body.get("target", entry.target)
+        entry.type = body.get("type", entry.type)
+    return ok({"action": "updated", "key": key, "updatedCount": len(matching)})
+
+
+async def delete_env_var(call: Call) -> web.Response:
+    body = await _validated(call, DELETE_BODY)
+    repo_id = _working_repo(call)
+    key = body["key"]
+    entries = call.world.env_vars.get(repo_id, [])
+    remaining = [entry for entry in entries if entry.key != key]
+    if len(remaining) == len(entries):
+        raise not_found(f"No env var named {key} exists on the linked Vercel project.")
+    call.world.env_vars[repo_id] = remaining
+    return ok({"key": key, "deletedCount": len(entries) - len(remaining)})

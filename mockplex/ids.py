@@ -1,0 +1,46 @@
+"""Seedable generators for every id the world mints, and the PAT generator."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import uuid
+
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_PG_UUID = re.compile(
+    r"^\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$",
+    re.IGNORECASE,
+)
+_STRICT_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+class IdGenerator:
+    """Every generated id comes from one seeded stream: same seed, same ids."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def short(self, prefix: str, length: int) -> str:
+        return prefix + "".join(self._random.choice(_BASE36) for _ in range(length))
+
+
+def mint_pat() -> str:
+    """A PAT the way the server makes one: mog_ + 24 chars of (random byte mod 62)."""
+    return "mog_" + "".join(TOKEN_ALPHABET[byte % 62] for byte in secrets.token_bytes(24))
+
+
+def pg_uuid(text: str) -> str | None:
+    """The canonical form Postgres would read from `text`, or None where it raises."""
+    match = _PG_UUID.match(text)
+    if match is None or (text.startswith("{") != text.endswith("}")):
+        return None
+    return "-".join(match.groups()).lower()
+
+
+def is_strict_uuid(text: str) -> bool:
+    return bool(_STRICT_UUID.match(text))

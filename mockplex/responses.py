@@ -1,0 +1,84 @@
+"""Response builders for every shape the real server answers with."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from aiohttp import web
+
+from mockplex import jsonio
+
+JSON_CONTENT_TYPE = "application/json"
+
+# Next.js's built-in not-found page, reduced to its visible text.
+NOT_FOUND_HTML = (
+    b"<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>"
+    b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+    b"<title>404: This page could not be found.</title></head>"
+    b"<body><div style=\"font-family:system-ui,sans-serif;height:100vh;text-align:center;"
+    b"display:flex;flex-direction:column;align-items:center;justify-content:center\">"
+    b"<div><h1 style=\"display:inline-block;margin:0 20px 0 0;padding:0 23px 0 0;"
+    b"font-size:24px;font-weight:500;vertical-align:top;line-height:49px\">404</h1>"
+    b"<div style=\"display:inline-block\"><h2 style=\"font-size:14px;font-weight:400;"
+    b"line-height:49px;margin:0\">This page could not be found.</h2></div></div></div>"
+    b"</body></html>"
+)
+
+
+class ApiError(Exception):
+    """A v1 error envelope: raised anywhere in the chain, rendered once."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+class EmptyResponse(Exception):
+    """The framework's bodiless answers (a crashed handler's 500, a 405)."""
+
+    def __init__(self, status: int, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.headers = dict(headers or {})
+
+
+def json_response(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    response = web.Response(body=jsonio.dumps(payload), status=status, headers=headers)
+    response.headers["Content-Type"] = JSON_CONTENT_TYPE
+    return response
+
+
+def ok(data: Any, status: int = 200) -> web.Response:
+    return json_response({"ok": True, "data": data}, status)
+
+
+def api_error(error: ApiError) -> web.Response:
+    body = {"ok": False, "error": {"code": error.code, "message": error.message}}
+    return json_response(body, error.status, error.headers)
+
+
+def empty(status: int, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, headers=headers)
+
+
+def not_found_page() -> web.Response:
+    response = web.Response(body=NOT_FOUND_HTML, status=404)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+def internal(message: str) -> ApiError:
+    return ApiError(500, "INTERNAL_ERROR", message)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "BAD_REQUEST", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", message)

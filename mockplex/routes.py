@@ -1,0 +1,127 @@
+"""The route table: every route the mock knows, defined once, read by every layer.
+
+Each row names its family, method, path template, how callers authenticate, the scope
+it checks, whether it needs an Idempotency-Key, whether it streams, and its handler.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from mockplex.handlers import catalog, discovery, env_vars, runs, sandboxes
+
+V1 = "/api/v1/mogplex"
+
+# How a route resolves its caller: "bearer" = the v1 REST helper (PAT or OAuth bearer,
+# 401/429 in the envelope); "public" = nobody is asked.
+AUTH_KINDS = ("bearer", "public")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    family: str
+    name: str
+    method: str
+    template: str
+    handler: Callable[..., Awaitable[web.StreamResponse]] | None
+    auth: str = "bearer"
+    scope: str | None = None
+    idempotency: bool = False
+    streaming: bool = False
+
+
+def _v1(name: str, method: str, path: str, handler, scope: str | None, idempotency: bool = False) -> RouteSpec:
+    return RouteSpec("v1", name, method, V1 + path, handler, "bearer", scope, idempotency)
+
+
+ROUTES: tuple[RouteSpec, ...] = (
+    _v1("repos.list", "GET", "/repos", catalog.list_repos, None),
+    _v1("env_vars.list", "GET", "/repos/{repoId}/env-vars", env_vars.list_env_vars, "read"),
+    _v1("env_vars.set", "POST", "/repos/{repoId}/env-vars", env_vars.set_env_var, "write"),
+    _v1("env_vars.delete", "DELETE", "/repos/{repoId}/env-vars", env_vars.delete_env_var, "write"),
+    _v1("agents.list", "GET", "/agents", catalog.list_agents, "read"),
+    _v1("models.list", "GET", "/models", catalog.list_models, "read"),
+    _v1("sandboxes.list", "GET", "/sandboxes", sandboxes.list_sandboxes, None),
+    _v1("sandboxes.create", "POST", "/sandboxes", sandboxes.create_sandbox, "write"),
+    _v1("sandboxes.logs", "GET", "/sandboxes/{sandboxId}/logs", sandboxes.sandbox_logs, "read"),
+    _v1("automations.list", "GET", "/automations", None, "read"),
+    _v1("automations.create", "POST", "/automations", None, "write"),
+    _v1("automations.get", "GET", "/automations/{automationId}", None, "read"),
+    _v1("automations.update", "PUT", "/automations/{automationId}", None, "write"),
+    _v1("automations.publish", "POST", "/automations/{automationId}/publish", None, "write"),
+    _v1("automations.model", "PUT", "/automations/{automationId}/model", None, "write"),
+    _v1("automations.trigger", "POST", "/automations/{automationId}/trigger", None, "write", idempotency=True),
+    _v1("automations.runs", "GET", "/automations/{automationId}/runs", None, "read"),
+    _v1("automations.run", "GET", "/automations/{automationId}/runs/{runId}", None, "read"),
+    _v1("runs.start", "POST", "/runs", runs.start_run, "write", idempotency=True),
+    _v1("runs.get", "GET", "/runs/{runId}", runs.get_run, None),
+    _v1("runs.events", "GET", "/runs/{runId}/events", runs.run_events, None),
+    _v1("runs.cancel", "POST", "/runs/{runId}/cancel", runs.cancel_run, "write"),
+    _v1("mcp.servers", "GET", "/mcp/servers", catalog.list_mcp_servers, "read"),
+    RouteSpec("v1", "mcp.post", "POST", V1 + "/mcp", None, auth="public"),
+    RouteSpec("v1", "mcp.options", "OPTIONS", V1 + "/mcp", None, auth="public"),
+    RouteSpec("v1", "mcp.get", "GET", V1 + "/mcp", None, auth="public"),
+    RouteSpec("discovery", "oauth.protected_resource", "GET",
+              "/.well-known/oauth-protected-resource", discovery.protected_resource, auth="public"),
+    RouteSpec("discovery", "oauth.protected_resource.mcp", "GET",
+              "/.well-known/oauth-protected-resource/api/v1/mogplex/mcp", discovery.protected_resource,
+              auth="public"),
+    RouteSpec("discovery", "oauth.authorization_server", "GET",
+              "/.well-known/oauth-authorization-server", discovery.authorization_server, auth="public"),
+)
+
+
+@dataclass
+class PathRoute:
+    """All methods one path template answers."""
+
+    template: str
+    methods: dict[str, RouteSpec] = field(default_factory=dict)
+
+    @property
+    def allow_header(self) -> str:
+        methods = set(self.methods) | {"OPTIONS"}
+        if "GET" in methods:
+            methods.add("HEAD")
+        return ", ".join(sorted(methods))
+
+
+class RouteTable:
+    def __init__(self, routes: tuple[RouteSpec, ...]) -> None:
+        self._static: dict[str, PathRoute] = {}
+        self._dynamic: list[tuple[re.Pattern[str], PathRoute]] = []
+        by_template: dict[str, PathRoute] = {}
+        for spec in routes:
+            if spec.auth not in AUTH_KINDS:
+                raise ValueError(f"route {spec.name}: unknown auth kind {spec.auth!r}")
+            path_route = by_template.setdefault(spec.template, PathRoute(spec.template))
+            path_route.methods[spec.method] = spec
+        for template, path_route in by_template.items():
+            if "{" in template:
+                self._dynamic.append((_compile(template), path_route))
+            else:
+                self._static[template] = path_route
+
+    def match(self, raw_path: str) -> tuple[PathRoute, dict[str, str]] | None:
+        path_route = self._static.get(raw_path)
+        if path_route is not None:
+            return path_route, {}
+        for pattern, path_route in self._dynamic:
+            found = pattern.match(raw_path)
+            if found:
+                return path_route, {name: unquote(value) for name, value in found.groupdict().items()}
+        return None
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{\w+\})", template)
+    regex = "".join(f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts)
+    return re.compile(f"^{regex}$")
+
+
+TABLE = RouteTable(ROUTES)

@@ -1,0 +1,69 @@
+"""The v1 REST auth helper (spec §2): bearer resolution, the PAT window, scopes,
+and the Idempotency-Key header rule for routes that need one."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockplex import state
+from mockplex.responses import ApiError
+from mockplex.rules.framework import ROUTE
+from mockplex.world.tokens import Identity
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def unauthorized(request: web.Request) -> ApiError:
+    origin = f"{request.scheme}://{request.host}"
+    challenge = f'Bearer resource_metadata="{origin}/.well-known/oauth-protected-resource/api/v1/mogplex/mcp"'
+    return ApiError(401, "UNAUTHORIZED", "Unauthorized", {"WWW-Authenticate": challenge})
+
+
+def resolve_bearer(request: web.Request) -> Identity:
+    """PAT or OAuth bearer → identity; 401 or the PAT-window 429 otherwise."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise unauthorized(request)
+    token = header[7:]
+    world = request.app[state.WORLD]
+    now = request[state.NOW]
+    if token.startswith("mog_"):
+        identity = world.tokens.resolve_pat(token, now)
+        if identity is None:
+            raise unauthorized(request)
+        request.app[state.LIMITS].admit_pat(identity.key_id, now)
+        return identity
+    identity = world.tokens.resolve_oauth(token)
+    if identity is None:
+        raise unauthorized(request)
+    return identity
+
+
+def missing_scope(scope: str) -> ApiError:
+    return ApiError(403, "FORBIDDEN",
+                    f"Missing required scope: {scope}. Issue a new token with the '{scope}' scope "
+                    "at /settings/api-keys.")
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler) -> web.StreamResponse:
+    spec = request[ROUTE]
+    if spec.auth == "bearer":
+        identity = resolve_bearer(request)
+        if spec.scope is not None and spec.scope not in identity.scopes:
+            raise missing_scope(spec.scope)
+        request[state.IDENTITY] = identity
+    return await handler(request)
+
+
+@web.middleware
+async def require_idempotency_key(request: web.Request, handler) -> web.StreamResponse:
+    if request[ROUTE].idempotency:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            raise ApiError(400, "BAD_REQUEST", "Idempotency-Key is required")
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise ApiError(400, "BAD_REQUEST",
+                           f"Idempotency-Key exceeds maximum length of {MAX_IDEMPOTENCY_KEY} characters")
+        request[state.IDEMPOTENCY_KEY] = key
+    return await handler(request)

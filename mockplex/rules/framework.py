@@ -1,0 +1,44 @@
+"""What Next.js does around the app's handlers: trailing-slash redirects, 404 pages,
+405s for methods a route does not export, automatic OPTIONS and HEAD."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockplex.responses import empty, not_found_page
+from mockplex.routes import RouteTable
+
+ROUTE = "mockplex.route"
+PARAMS = "mockplex.params"
+
+
+@web.middleware
+async def trailing_slash(request: web.Request, handler) -> web.StreamResponse:
+    path = request.rel_url.raw_path
+    if path != "/" and path.endswith("/"):
+        target = (path.rstrip("/") or "/") + (f"?{request.rel_url.raw_query_string}"
+                                              if request.rel_url.raw_query_string else "")
+        response = web.Response(status=308, text=target, headers={"Location": target, "Refresh": f"0;url={target}"})
+        return response
+    return await handler(request)
+
+
+def route_resolver(table: RouteTable):
+    @web.middleware
+    async def resolve_route(request: web.Request, handler) -> web.StreamResponse:
+        found = table.match(request.rel_url.raw_path)
+        if found is None:
+            return not_found_page()
+        path_route, params = found
+        method = request.method
+        spec = path_route.methods.get(method)
+        if spec is None and method == "HEAD":
+            spec = path_route.methods.get("GET")
+        if spec is None:
+            if method == "OPTIONS":
+                return empty(204, {"Allow": path_route.allow_header})
+            return empty(405)
+        request[ROUTE] = spec
+        request[PARAMS] = params
+        return await handler(request)
+    return resolve_route

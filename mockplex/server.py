@@ -1,0 +1,72 @@
+"""Running the app on a socket: banner, one log line per request, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from mockplex import __version__, state
+from mockplex.app import build_app
+from mockplex.settings import Settings
+from mockplex.world.world import World
+
+V1_PATH = "/api/v1/mogplex"
+
+
+def configure_logging(quiet: bool) -> None:
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def banner(world: World, settings: Settings, base: str) -> str:
+    token = banner_token(world)
+    lines = [
+        f"mockplex {__version__} is serving the '{world.name}' world from {world.source}",
+        f"  seed {settings.seed} | clock {settings.clock.describe()} | "
+        f"rate limits {'on' if settings.rate_limits else 'off'}",
+        f"  v1 API: {base}{V1_PATH}",
+        "",
+        "Point a client at it:",
+        f"  export MOGPLEX_BASE_URL={base}{V1_PATH}",
+    ]
+    if token:
+        lines.append(f"  export MOGPLEX_TOKEN={token}")
+    lines += ["", "More dev tokens: mockplex tokens list.  Stop with Ctrl-C.", ""]
+    return "\n".join(lines)
+
+
+def banner_token(world: World) -> str | None:
+    documented = [pat for pat in world.tokens.pats() if pat.documented_token and pat.revoked_at is None
+                  and pat.expires_at is None]
+    full = [pat for pat in documented if set(pat.scopes) == {"read", "write"}]
+    chosen = (full or documented or [None])[0]
+    return chosen.documented_token if chosen else None
+
+
+async def serve(settings: Settings) -> None:
+    app = build_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SystemExit(f"mockplex: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+    port = runner.addresses[0][1]
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    print(banner(app[state.WORLD], settings, f"http://{host}:{port}"), file=sys.stdout, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        logging.getLogger("mockplex.server").info("shutting down")
+        await runner.cleanup()

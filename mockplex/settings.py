@@ -1,0 +1,25 @@
+"""Everything one server instance is started with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mockplex.clock import Clock, parse_clock
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+# Vercel refuses request bodies over 4.5 MB before the app sees them.
+MAX_BODY_BYTES = 4_718_592
+
+
+@dataclass
+class Settings:
+    fixtures_dir: Path | None = None
+    state_dir: Path | None = None
+    seed: int = 0
+    clock: Clock = field(default_factory=lambda: parse_clock("real"))
+    source_header: bool = True
+    rate_limits: bool = True
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT

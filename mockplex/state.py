@@ -1,0 +1,19 @@
+"""Keys for what lives on the application and on each request."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockplex.rules.limits import Limits
+from mockplex.settings import Settings
+from mockplex.world.world import World
+
+WORLD = web.AppKey("world", World)
+LIMITS = web.AppKey("limits", Limits)
+SETTINGS = web.AppKey("settings", Settings)
+
+# Request-scoped values (plain string keys: aiohttp's typed request keys are recent).
+NOW = "mockplex.now"
+IDENTITY = "mockplex.identity"
+SOURCE = "mockplex.source"
+IDEMPOTENCY_KEY = "idempotency_key"

@@ -1,0 +1,61 @@
+"""Input rules shared by several routes: list limits, branch names, root directories."""
+
+from __future__ import annotations
+
+import re
+
+_LEADING_INT = re.compile(r"^[\s\ufeff\xa0]*([+-]?\d+)")
+_BRANCH_CHARS = re.compile(r"^[\w./-]+$", re.ASCII)
+_BRANCH_FORBIDDEN = re.compile(r"[\s*:?\[\\^~]")
+_ENCODED_DOTS = ("%2e", "%2e%2e")
+
+
+class Invalid(Exception):
+    """A value broke a rule; the caller turns it into that route's message."""
+
+
+def parse_limit(raw: str | None, default: int, maximum: int) -> int:
+    """The shared list-limit helper: parseInt semantics, clamped, never an error."""
+    if not raw:
+        return default
+    match = _LEADING_INT.match(raw)
+    if match is None:
+        return default
+    return max(1, min(maximum, int(match.group(1))))
+
+
+def is_valid_branch(name: str) -> bool:
+    if not name or name in ("@", "HEAD"):
+        return False
+    if name.startswith("/") or name.endswith(("/", ".", ".lock")):
+        return False
+    if ".." in name or "//" in name or "@{" in name or _BRANCH_FORBIDDEN.search(name):
+        return False
+    return bool(_BRANCH_CHARS.match(name))
+
+
+def normalize_root_directory(value: object) -> str | None:
+    """A repo-relative directory, or None for the repo root; raises Invalid."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or "\x00" in value:
+        raise Invalid("root directory")
+    if any(segment.lower() in _ENCODED_DOTS for segment in re.split(r"[/\\]", value)):
+        raise Invalid("root directory")
+    text = value.strip()
+    while text.startswith(("./", "/")):
+        text = text[2:] if text.startswith("./") else text[1:]
+    text = re.sub(r"/{2,}", "/", text).rstrip("/")
+    if text in ("", "."):
+        return None
+    if any(segment in ("", "..") for segment in text.split("/")):
+        raise Invalid("root directory")
+    return text
+
+
+def trimmed_string(value: object) -> str | None:
+    """A string field the server trims; blank and non-strings count as absent."""
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    return None

@@ -1,0 +1,277 @@
+"""Turning a fixtures/ folder into a WorldSeed: validated records, cross-checked."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from mockplex.world.fixtures import Entry, FixtureError, open_fixture
+from mockplex.world.records import (
+    Agent,
+    Installation,
+    McpServer,
+    Model,
+    OAuthGrant,
+    PersonalAccessToken,
+    PresetAgent,
+    Repo,
+    Run,
+    RunEvent,
+    Sandbox,
+    SandboxEvent,
+    User,
+)
+
+ENV_VAR_MODES = ("shipped", "working")
+SANDBOX_STATUSES = ("creating", "installing", "running", "pausing", "paused", "stopped", "error")
+# Fixture runs are history: live runs only come from POST /runs, which drives them.
+FIXTURE_RUN_STATUSES = ("success", "failed", "cancelled")
+RUN_EVENT_TYPES = ("started", "status_changed", "tool_started", "tool_finished",
+                   "cancel_requested", "cancelled", "finished", "failed", "log")
+SCOPES = ("read", "write")
+
+
+@dataclass
+class WorldSeed:
+    """Everything a fixture folder defines; a World is a fresh copy of it."""
+
+    source: str
+    name: str = "unnamed"
+    env_vars_mode: str = "shipped"
+    users: list[User] = field(default_factory=list)
+    tokens: list[PersonalAccessToken] = field(default_factory=list)
+    oauth_grants: list[OAuthGrant] = field(default_factory=list)
+    installations: list[Installation] = field(default_factory=list)
+    repos: list[Repo] = field(default_factory=list)
+    presets: list[PresetAgent] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
+    models: list[Model] = field(default_factory=list)
+    sandboxes: list[Sandbox] = field(default_factory=list)
+    mcp_servers: list[McpServer] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+
+
+def default_fixtures_dir() -> Path:
+    try:
+        folder = Path(str(resources.files("mockplex.default_world")))
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parents[2] / "fixtures"
+    if not (folder / "world.yaml").exists():
+        folder = Path(__file__).resolve().parents[2] / "fixtures"
+    return folder
+
+
+def load_seed(folder: Path) -> WorldSeed:
+    folder = Path(folder)
+    if not (folder / "world.yaml").is_file():
+        raise FixtureError(folder, None, "not a fixtures folder: world.yaml is missing")
+    seed = WorldSeed(source=str(folder))
+    _read_world(folder / "world.yaml", seed)
+    _read(folder / "users.yaml", {"users": (seed.users, _user)})
+    _read(folder / "tokens.yaml", {"personal_access_tokens": (seed.tokens, _pat),
+                                   "oauth_tokens": (seed.oauth_grants, _oauth)})
+    _read(folder / "repos.yaml", {"installations": (seed.installations, _installation),
+                                  "repos": (seed.repos, _repo)})
+    _read(folder / "agents.yaml", {"presets": (seed.presets, _preset), "agents": (seed.agents, _agent)})
+    _read(folder / "models.yaml", {"models": (seed.models, _model)})
+    _read(folder / "sandboxes.yaml", {"sandboxes": (seed.sandboxes, _sandbox)})
+    _read(folder / "mcp_servers.yaml", {"mcp_servers": (seed.mcp_servers, _mcp_server)})
+    _read(folder / "runs.yaml", {"runs": (seed.runs, _run)})
+    _cross_check(folder, seed)
+    return seed
+
+
+def _read(path: Path, sections: dict[str, tuple[list, object]]) -> None:
+    top = open_fixture(path)
+    if top is None:
+        return
+    for key, (target, build) in sections.items():
+        for entry in top.entries(key, key):
+            record = build(entry)
+            entry.finish()
+            record._fixture_location = (path, entry.line_of())
+            target.append(record)
+    top.finish()
+
+
+def _read_world(path: Path, seed: WorldSeed) -> None:
+    top = open_fixture(path)
+    if top is None:
+        raise FixtureError(path, None, "world.yaml is empty")
+    seed.name = top.get("name", str, "unnamed")
+    seed.env_vars_mode = top.choice("env_vars", ENV_VAR_MODES, "shipped")
+    top.finish()
+
+
+def _scopes(entry: Entry) -> tuple[str, ...]:
+    scopes = entry.get("scopes", list)
+    if not scopes or any(scope not in SCOPES for scope in scopes):
+        raise entry.fail("scopes", f"'scopes' must be a non-empty list of {', '.join(SCOPES)}")
+    return tuple(scopes)
+
+
+def _user(entry: Entry) -> User:
+    return User(
+        id=entry.get("id", str), email=entry.get("email", str), name=entry.get("name", str),
+        default_model=entry.get("default_model", str, None),
+        github_connected=entry.get("github_connected", bool, True),
+    )
+
+
+def _pat(entry: Entry) -> PersonalAccessToken:
+    token = entry.get("token", str, None)
+    digest = entry.get("token_sha256", str, None)
+    if (token is None) == (digest is None):
+        raise entry.fail(None, "give exactly one of 'token' (documented dev token) or 'token_sha256'")
+    if token is not None:
+        if not token.startswith("mog_"):
+            raise entry.fail("token", "'token' must start with mog_")
+        digest = hashlib.sha256(token.encode()).hexdigest()
+    return PersonalAccessToken(
+        id=entry.get("id", str), user_id=entry.get("user", str), name=entry.get("name", str),
+        prefix=entry.get("prefix", str, None) or (token or "")[:12], token_sha256=digest,
+        scopes=_scopes(entry), created_at=entry.get("created_at", datetime),
+        expires_at=entry.get("expires_at", datetime, None),
+        revoked_at=entry.get("revoked_at", datetime, None),
+        documented_token=token, description=entry.get("description", str, None),
+    )
+
+
+def _oauth(entry: Entry) -> OAuthGrant:
+    return OAuthGrant(
+        token=entry.get("token", str), user_id=entry.get("user", str),
+        client_id=entry.get("client_id", str), scopes=tuple(entry.get("scopes", list)),
+        description=entry.get("description", str, None),
+    )
+
+
+def _installation(entry: Entry) -> Installation:
+    return Installation(id=entry.get("id", int), account=entry.get("account", str),
+                        user_id=entry.get("user", str))
+
+
+def _repo(entry: Entry) -> Repo:
+    return Repo(
+        id=entry.get("id", str), user_id=entry.get("user", str),
+        full_name=entry.get("full_name", str), installation_id=entry.get("installation_id", int),
+        default_branch=entry.get("default_branch", str, None),
+        root_directory=entry.get("root_directory", str, None), hidden=entry.get("hidden", bool, False),
+    )
+
+
+def _preset(entry: Entry) -> PresetAgent:
+    return PresetAgent(name=entry.get("name", str), category=entry.get("category", str),
+                       description=entry.get("description", str))
+
+
+def _agent(entry: Entry) -> Agent:
+    return Agent(
+        id=entry.get("id", str), user_id=entry.get("user", str), name=entry.get("name", str),
+        slug=entry.get("slug", str, None), model=entry.get("model", str),
+        description=entry.get("description", str, None), category=entry.get("category", str, None),
+        source_template=entry.get("source_template", str, None),
+        created_at=entry.get("created_at", datetime),
+    )
+
+
+def _model(entry: Entry) -> Model:
+    pricing = Entry(entry.path, entry.get("pricing", dict, {"input": None, "output": None}), "pricing")
+    model = Model(
+        id=entry.get("id", str), provider=entry.get("provider", str), name=entry.get("name", str),
+        context_length=entry.get("context_length", int, None),
+        capabilities=entry.get("capabilities", list, []),
+        pricing_input=pricing.get("input", (int, float), None),
+        pricing_output=pricing.get("output", (int, float), None),
+        visible=entry.get("visible", bool, True), available=entry.get("available", bool, True),
+        enabled_by_default=entry.get("enabled", bool, True),
+    )
+    pricing.finish()
+    return model
+
+
+def _sandbox(entry: Entry) -> Sandbox:
+    sandbox = Sandbox(
+        id=entry.get("id", str), user_id=entry.get("user", str),
+        sandbox_id=entry.get("sandbox_id", str, None), repo_id=entry.get("repo", str),
+        status=entry.choice("status", SANDBOX_STATUSES), base_branch=entry.get("base_branch", str),
+        working_branch=entry.get("working_branch", str),
+        root_directory=entry.get("root_directory", str, None),
+        preview_url=entry.get("preview_url", str, None),
+        created_at=entry.get("created_at", datetime), last_active_at=entry.get("last_active_at", datetime),
+        error=entry.get("error", str, None), install_log=entry.get("install_log", str, None),
+        dev_log=entry.get("dev_log", str, None),
+    )
+    for event in entry.entries("lifecycle_events", "lifecycle_events"):
+        sandbox.lifecycle_events.append(SandboxEvent(
+            id=event.get("id", str), event_type=event.get("event_type", str),
+            decision_code=event.get("decision_code", str, None),
+            worker_run_id=event.get("worker_run_id", str, None),
+            payload=event.get("payload", dict, {}), created_at=event.get("created_at", datetime),
+        ))
+        event.finish()
+    return sandbox
+
+
+def _mcp_server(entry: Entry) -> McpServer:
+    server = McpServer(
+        name=entry.get("name", str), user_id=entry.get("user", str),
+        enabled=entry.get("enabled", bool, True), transport=entry.choice("transport", ("stdio", "http")),
+        source=entry.choice("source", ("custom", "connection"), "custom"),
+        created_at=entry.get("created_at", datetime), command=entry.get("command", str, None),
+        args=entry.get("args", list, []), env=entry.get("env", dict, {}), url=entry.get("url", str, None),
+        http_headers=entry.get("http_headers", dict, {}), extra=entry.get("extra", dict, {}),
+    )
+    if server.transport == "stdio" and not server.command:
+        raise entry.fail("transport", "a stdio server needs 'command'")
+    if server.transport == "http" and not server.url:
+        raise entry.fail("transport", "an http server needs 'url'")
+    return server
+
+
+def _run(entry: Entry) -> Run:
+    branch = Entry(entry.path, entry.get("branch", dict), "branch")
+    run = Run(
+        id=entry.get("id", str), ai_call_id=entry.get("ai_call_id", str), user_id=entry.get("user", str),
+        repo_id=entry.get("repo", str), harness=entry.choice("harness", ("codex", "claude-code")),
+        status=entry.choice("status", FIXTURE_RUN_STATUSES), base_branch=branch.get("base", str),
+        working_branch=branch.get("working", str), create_branch=branch.get("create_branch", bool, False),
+        root_directory=entry.get("root_directory", str, None),
+        created_at=entry.get("created_at", datetime), updated_at=entry.get("updated_at", datetime),
+        prompt=entry.get("prompt", str), sandbox_record_id=entry.get("sandbox_record_id", str, None),
+        sandbox_id=entry.get("sandbox_id", str, None), error=entry.get("error", str, None),
+        runtime_provider=entry.get("runtime_provider", str, None),
+        runtime_run_id=entry.get("runtime_run_id", str, None),
+    )
+    branch.finish()
+    for event in entry.entries("events", "events"):
+        run.events.append(RunEvent(
+            id=event.get("id", str), type=event.choice("type", RUN_EVENT_TYPES),
+            tool_name=event.get("tool_name", str, None), message=event.get("message", str, None),
+            payload=event.get("payload", dict, {}), created_at=event.get("created_at", datetime),
+        ))
+        event.finish()
+    return run
+
+
+def _cross_check(folder: Path, seed: WorldSeed) -> None:
+    users = {user.id for user in seed.users}
+    installations = {installation.id for installation in seed.installations}
+    repos = {repo.id for repo in seed.repos}
+    checks = [
+        (seed.tokens, "user_id", users, "user"), (seed.oauth_grants, "user_id", users, "user"),
+        (seed.installations, "user_id", users, "user"), (seed.repos, "user_id", users, "user"),
+        (seed.repos, "installation_id", installations, "installation"),
+        (seed.agents, "user_id", users, "user"), (seed.sandboxes, "repo_id", repos, "repo"),
+        (seed.mcp_servers, "user_id", users, "user"), (seed.runs, "repo_id", repos, "repo"),
+    ]
+    for records, attribute, known, what in checks:
+        for record in records:
+            value = getattr(record, attribute)
+            if value not in known:
+                path, line = getattr(record, "_fixture_location", (folder, None))
+                raise FixtureError(path, line, f"unknown {what} {value!r}")
+    if not seed.users:
+        raise FixtureError(folder / "users.yaml", None, "the world needs at least one user")

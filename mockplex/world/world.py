@@ -1,0 +1,258 @@
+"""The stateful fixture world: the mock's database, seeded from fixtures/.
+
+Handlers ask it questions the way the real server asks Postgres; it knows nothing of
+HTTP. Everything it creates is visible to every query that lists that kind of record.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mockplex.clock import Clock
+from mockplex.ids import IdGenerator
+from mockplex.world import lifecycle
+from mockplex.world.loader import WorldSeed
+from mockplex.world.records import (
+    Agent,
+    McpServer,
+    Model,
+    Repo,
+    Run,
+    RunEvent,
+    Sandbox,
+    SandboxEvent,
+    User,
+)
+from mockplex.world.tokens import TokenStore
+
+TEMPLATE_MODEL = "minimax/minimax-m2.7"
+SANDBOX_BOOT_LIMITS = (
+    (None, 3, "Too many active sandboxes"),
+    (timedelta(hours=1), 120, "Sandbox boot rate limit exceeded"),
+    (timedelta(days=1), 10_000, "Daily sandbox boot quota exceeded"),
+)
+
+
+@dataclass
+class EnvVarEntry:
+    id: str
+    key: str
+    value: str
+    target: list[str]
+    type: str
+    updated_at: datetime
+
+
+class World:
+    def __init__(self, seed: WorldSeed, clock: Clock, ids: IdGenerator, state_dir: Path | None) -> None:
+        seed = copy.deepcopy(seed)
+        self.name = seed.name
+        self.source = seed.source
+        self.env_vars_mode = seed.env_vars_mode
+        self.clock = clock
+        self.ids = ids
+        self.users: dict[str, User] = {user.id: user for user in seed.users}
+        self.tokens = TokenStore(seed.tokens, seed.oauth_grants, state_dir)
+        self.installations = {installation.id: installation for installation in seed.installations}
+        self.repos: dict[str, Repo] = {repo.id: repo for repo in seed.repos}
+        self.presets = seed.presets
+        self.agents: list[Agent] = seed.agents
+        self.models: list[Model] = seed.models
+        self.sandboxes: dict[str, Sandbox] = {sandbox.id: sandbox for sandbox in seed.sandboxes}
+        self.mcp_servers: list[McpServer] = seed.mcp_servers
+        self.runs: dict[str, Run] = {run.id: run for run in seed.runs}
+        self.live_runs: dict[str, lifecycle.RunProgress] = {}
+        self.idempotency: dict[tuple[str, str], str] = {}
+        self.env_vars: dict[str, list[EnvVarEntry]] = {}
+
+    # -- repos, agents, models, MCP servers -------------------------------------------
+
+    def owned_repo(self, user_id: str, repo_id: str) -> Repo | None:
+        repo = self.repos.get(repo_id.lower())
+        return repo if repo is not None and repo.user_id == user_id else None
+
+    def list_repos(self, user_id: str, query: str | None, limit: int) -> list[Repo]:
+        pattern = _ilike(query) if query else None
+        repos = [repo for repo in self.repos.values()
+                 if repo.user_id == user_id and not repo.hidden
+                 and (pattern is None or pattern.search(repo.full_name))]
+        return sorted(repos, key=lambda repo: repo.full_name)[:limit]
+
+    def list_agents(self, user_id: str) -> list[dict[str, Any]]:
+        user = self.users[user_id]
+        own = sorted((agent for agent in self.agents if agent.user_id == user_id), key=lambda a: a.name)[:200]
+        forked = {agent.source_template for agent in own if agent.source_template}
+        presets = [{
+            "id": f"preset:{preset.name}", "name": preset.name, "slug": None,
+            "model": user.default_model or TEMPLATE_MODEL, "description": preset.description,
+            "category": preset.category, "preset": True,
+        } for preset in self.presets if preset.name not in forked]
+        return presets + [agent.to_api() for agent in own]
+
+    def available_models(self) -> list[Model]:
+        usable = [model for model in self.models
+                  if model.visible and model.available and model.enabled_by_default]
+        return sorted(usable, key=lambda model: model.provider)
+
+    def list_mcp_servers(self, user_id: str) -> list[McpServer]:
+        own = [server for server in self.mcp_servers if server.user_id == user_id]
+        custom = sorted((s for s in own if s.source == "custom"), key=lambda s: s.created_at)
+        names = {server.name for server in custom}
+        return custom + [s for s in own if s.source == "connection" and s.name not in names]
+
+    # -- sandboxes --------------------------------------------------------------------
+
+    def list_sandboxes(self, user_id: str, repo_id: str | None, status: str | None, limit: int) -> list[Sandbox]:
+        sandboxes = [sandbox for sandbox in self.sandboxes.values()
+                     if sandbox.user_id == user_id
+                     and (repo_id is None or sandbox.repo_id == repo_id)
+                     and (status is None or sandbox.status == status)]
+        return sorted(sandboxes, key=lambda s: s.last_active_at, reverse=True)[:limit]
+
+    def owned_sandbox(self, user_id: str, sandbox_id: str) -> Sandbox | None:
+        sandbox = self.sandboxes.get(sandbox_id)
+        return sandbox if sandbox is not None and sandbox.user_id == user_id else None
+
+    def reusable_sandbox(self, user_id: str, repo_id: str, working: str, root: str | None) -> Sandbox | None:
+        matches = [sandbox for sandbox in self.sandboxes.values()
+                   if sandbox.user_id == user_id and sandbox.active and sandbox.repo_id == repo_id
+                   and sandbox.working_branch == working and sandbox.root_directory == root]
+        return max(matches, key=lambda s: s.created_at, default=None)
+
+    def sandbox_boot_refusal(self, user_id: str, now: datetime) -> str | None:
+        own = [sandbox for sandbox in self.sandboxes.values() if sandbox.user_id == user_id]
+        for window, limit, message in SANDBOX_BOOT_LIMITS:
+            if window is None:
+                count = sum(1 for sandbox in own if sandbox.active)
+            else:
+                count = sum(1 for sandbox in own if sandbox.created_at > now - window)
+            if count >= limit:
+                return message
+        return None
+
+    def boot_sandbox(self, user_id: str, repo: Repo, base: str, working: str,
+                     root: str | None, now: datetime) -> Sandbox:
+        provider_id = self.ids.short("sbx_", 12)
+        sandbox = Sandbox(
+            id=self.ids.uuid(), user_id=user_id, sandbox_id=provider_id, repo_id=repo.id,
+            status="running", base_branch=base, working_branch=working, root_directory=root,
+            preview_url=f"https://{provider_id.replace('_', '-')}.preview.mockplex.dev",
+            created_at=now, last_active_at=now,
+            install_log=f"$ git clone --branch {base} {repo.full_name}\n$ pnpm install\n"
+                        "Packages: +412\nDone in 9.8s\n",
+            dev_log="$ pnpm dev\n  ready - started server on 0.0.0.0:3000\n",
+        )
+        for event_type, code in (("boot_requested", "new_boot"), ("vm_started", None),
+                                 ("install_finished", None), ("dev_server_ready", None)):
+            sandbox.lifecycle_events.append(SandboxEvent(
+                id=self.ids.uuid(), event_type=event_type, decision_code=code, worker_run_id=None,
+                payload={"sandbox_id": provider_id, "working_branch": working}, created_at=now,
+            ))
+        self.sandboxes[sandbox.id] = sandbox
+        return sandbox
+
+    # -- runs -------------------------------------------------------------------------
+
+    def owned_run(self, user_id: str, run_id: str) -> Run | None:
+        run = self.runs.get(run_id)
+        if run is None or run.user_id != user_id:
+            return None
+        self.advance_run(run)
+        return run
+
+    def run_for_key(self, user_id: str, key: str) -> Run | None:
+        run_id = self.idempotency.get((user_id, key))
+        return self.owned_run(user_id, run_id) if run_id else None
+
+    def start_run(self, user_id: str, repo: Repo, request: dict[str, Any], key: str,
+                  request_hash: str, now: datetime) -> Run:
+        root = request["rootDirectory"]
+        sandbox = self.reusable_sandbox(user_id, repo.id, request["workingBranch"], root)
+        run = Run(
+            id=self.ids.uuid(), ai_call_id=self.ids.uuid(), user_id=user_id, repo_id=repo.id,
+            harness=request["harness"], status="pending", base_branch=request["baseBranch"],
+            working_branch=request["workingBranch"], create_branch=request["createBranch"],
+            root_directory=root, created_at=now, updated_at=now + timedelta(milliseconds=279),
+            prompt=request["prompt"], sandbox_record_id=sandbox.id if sandbox else None,
+            sandbox_id=sandbox.sandbox_id if sandbox else None, runtime_provider="trigger",
+            runtime_run_id=self.ids.short("run_", 20), idempotency_key=key, request_hash=request_hash,
+        )
+        self._append_event(run, "started", None, "External Mogplex run accepted", {
+            "external_run_id": run.id, "harness_id": run.harness, "working_branch": run.working_branch,
+        }, now)
+        self.runs[run.id] = run
+        self.idempotency[(user_id, key)] = run.id
+        self.live_runs[run.id] = lifecycle.RunProgress(run.id, now)
+        return run
+
+    def advance_run(self, run: Run) -> None:
+        progress = self.live_runs.get(run.id)
+        if progress is None:
+            return
+        for step, moment in progress.due_steps(self.clock.now()):
+            self._apply_step(run, step, moment)
+        if run.terminal or progress.next_step >= len(lifecycle.SCRIPT):
+            self.live_runs.pop(run.id, None)
+
+    def _apply_step(self, run: Run, step: lifecycle.Step, moment: datetime) -> None:
+        if step.kind == "stream":
+            self._begin_streaming(run, moment)
+        elif step.kind == "event":
+            self._append_event(run, step.event_type, step.tool_name, step.message, step.payload, moment)
+            run.updated_at = moment
+        elif lifecycle.will_fail(run.prompt):
+            self._finish(run, "failed", lifecycle.HARNESS_FAILURE, moment)
+            self._append_event(run, "failed", None, "External Mogplex run failed",
+                               {"error": lifecycle.HARNESS_FAILURE}, moment)
+        else:
+            self._finish(run, "success", None, moment)
+            self._append_event(run, "finished", None, "External Mogplex run finished",
+                               {"status": "success", "external_run_id": run.id}, moment)
+
+    def _begin_streaming(self, run: Run, moment: datetime) -> None:
+        repo = self.repos[run.repo_id]
+        sandbox = self.reusable_sandbox(run.user_id, repo.id, run.working_branch, run.root_directory)
+        if sandbox is None:
+            sandbox = self.boot_sandbox(run.user_id, repo, run.base_branch, run.working_branch,
+                                        run.root_directory, moment)
+        sandbox.last_active_at = moment
+        run.sandbox_record_id, run.sandbox_id = sandbox.id, sandbox.sandbox_id
+        run.status, run.error, run.updated_at = "streaming", None, moment
+        self._append_event(run, "status_changed", None, "Run status changed to streaming", {
+            "from": "pending", "to": "streaming", "sandbox_id": sandbox.sandbox_id,
+        }, moment)
+
+    def _finish(self, run: Run, status: str, error: str | None, moment: datetime) -> None:
+        run.status, run.error, run.updated_at = status, error, moment
+
+    def cancel_run(self, run: Run, now: datetime) -> bool:
+        """Cancel a live run; False when it had already reached a terminal status."""
+        if run.terminal:
+            return False
+        payload = {"external_run_id": run.id,
+                   "runtime_command_id": self.ids.short("cmd_", 16) if run.status == "streaming" else None}
+        if not run.cancel_requested:
+            run.cancel_requested = True
+            self._append_event(run, "cancel_requested", None, "Cancellation requested", payload, now)
+        self._finish(run, "cancelled", None, now)
+        self._append_event(run, "cancelled", None, "External Mogplex run cancelled", payload, now)
+        self.live_runs.pop(run.id, None)
+        return True
+
+    def _append_event(self, run: Run, event_type: str, tool_name: str | None, message: str | None,
+                      payload: dict[str, Any], moment: datetime) -> None:
+        run.events.append(RunEvent(self.ids.uuid(), event_type, tool_name, message,
+                                   copy.deepcopy(payload), moment))
+
+
+def _ilike(query: str) -> re.Pattern[str]:
+    """SQL ILIKE %query%: `%` and `_` stay wildcards, everything else is literal."""
+    parts = []
+    for char in query:
+        parts.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
