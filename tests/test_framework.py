@@ -1,0 +1,127 @@
+"""The layers around the handlers: edge gate, Next.js framework answers, headers."""
+
+from __future__ import annotations
+
+from conftest import READ_ONLY, RW, V1, body_of
+from mockplex.responses import NOT_FOUND_HTML
+
+SECURITY = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+}
+
+
+async def test_rest_call_without_bearer_is_redirected_to_login(api):
+    response = await api.get("/repos?limit=20&q=web", token=None)
+    assert response.status == 307
+    assert response.headers["Location"] == (
+        f"{api.origin}/login?next=%2Fapi%2Fv1%2Fmogplex%2Frepos%3Flimit%3D20%26q%3Dweb")
+    assert response.raw_body == b""
+
+
+async def test_same_origin_referer_marks_the_redirect_expired(api):
+    response = await api.get("/runs/abc", token=None, headers={"Referer": f"{api.origin}/settings"})
+    assert response.status == 307
+    assert response.headers["Location"] == f"{api.origin}/login?expired=true&next=%2Fapi%2Fv1%2Fmogplex%2Fruns%2Fabc"
+
+
+async def test_garbled_or_empty_bearers_never_reach_the_json_401(api):
+    for header in ("Bearer ", "bearer " + RW, "Token " + RW, "Basic abc", "Bearer    "):
+        response = await api.get("/repos", token=None, headers={"Authorization": header})
+        assert response.status == 307, header
+
+
+async def test_unknown_v1_path_is_the_html_404_only_past_the_gate(api):
+    without = await api.get("/pr-reviews/rerun", token=None)
+    assert without.status == 307
+    with_bearer = await api.call("POST", V1 + "/pr-reviews/rerun")
+    assert with_bearer.status == 404
+    assert with_bearer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert with_bearer.raw_body == NOT_FOUND_HTML
+
+
+async def test_pages_outside_the_api_pass_the_gate_and_404(api):
+    response = await api.call("GET", "/definitely-not-a-page", token=None)
+    assert response.status == 404
+    assert response.raw_body == NOT_FOUND_HTML
+
+
+async def test_trailing_slash_redirects_before_the_gate(api):
+    response = await api.call("GET", V1 + "/repos/?limit=5", token=None)
+    assert response.status == 308
+    assert response.headers["Location"] == "/api/v1/mogplex/repos?limit=5"
+
+
+async def test_www_host_is_sent_to_the_canonical_host(api):
+    response = await api.get("/repos?limit=1", headers={"Host": "www.mogplex.test"})
+    assert response.status == 308
+    assert response.headers["Location"] == "http://mogplex.test/api/v1/mogplex/repos?limit=1"
+
+
+async def test_method_not_exported_is_an_empty_405_without_allow(api):
+    for method, path in (("GET", "/runs"), ("POST", "/repos"), ("DELETE", "/runs/x/cancel"), ("PATCH", "/models")):
+        response = await api.call(method, V1 + path)
+        assert response.status == 405, (method, path)
+        assert response.raw_body == b""
+        assert "Allow" not in response.headers
+
+
+async def test_options_lists_exported_methods_sorted(api):
+    cases = {"/runs": "OPTIONS, POST", "/repos": "GET, HEAD, OPTIONS",
+             "/repos/x/env-vars": "DELETE, GET, HEAD, OPTIONS, POST",
+             "/automations/a1": "GET, HEAD, OPTIONS, PUT"}
+    for path, allow in cases.items():
+        response = await api.call("OPTIONS", V1 + path)
+        assert response.status == 204, path
+        assert response.headers["Allow"] == allow
+        assert response.raw_body == b""
+
+
+async def test_options_without_bearer_is_redirected(api):
+    response = await api.call("OPTIONS", V1 + "/runs", token=None)
+    assert response.status == 307
+
+
+async def test_head_runs_the_get_handler_and_drops_the_body(api):
+    get = await api.get("/repos")
+    head = await api.call("HEAD", V1 + "/repos")
+    assert head.status == 200
+    assert head.raw_body == b""
+    assert head.headers["Content-Length"] == str(len(get.raw_body))
+    forbidden = await api.call("HEAD", V1 + "/agents", token="mog_mockplexDevWriteOnly0001")
+    assert forbidden.status == 403
+
+
+async def test_every_answer_carries_the_app_wide_headers(api):
+    for response in (await api.get("/repos"), await api.get("/repos", token=None),
+                     await api.call("GET", V1 + "/nope"), await api.call("GET", V1 + "/runs")):
+        for name, value in SECURITY.items():
+            assert response.headers[name] == value
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "X-Request-Id" not in response.headers
+
+
+async def test_json_content_type_has_no_charset(api):
+    response = await api.get("/models", token=READ_ONLY)
+    assert response.headers["Content-Type"] == "application/json"
+    assert body_of(response)["ok"] is True
+
+
+async def test_source_header_says_who_answered_and_can_be_turned_off(make_api):
+    api = await make_api()
+    assert (await api.get("/repos")).headers["X-Mockplex-Source"] == "fixture"
+    assert (await api.get("/repos", token=None)).headers["X-Mockplex-Source"] == "rules"
+    assert (await api.get("/automations")).headers["X-Mockplex-Source"] == "unmodeled"
+    quiet = await make_api(source_header=False)
+    assert "X-Mockplex-Source" not in (await quiet.get("/repos")).headers
+
+
+async def test_oversize_body_is_refused_by_the_platform_and_the_server_keeps_serving(api):
+    response = await api.call("POST", V1 + "/sandboxes", data=b"{" + b" " * 5_000_000 + b"}",
+                              headers={"Content-Type": "application/json"})
+    assert response.status == 413
+    assert b"FUNCTION_PAYLOAD_TOO_LARGE" in response.raw_body
+    assert (await api.get("/repos")).status == 200
