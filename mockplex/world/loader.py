@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
@@ -55,13 +55,13 @@ class WorldSeed:
 
 
 def default_fixtures_dir() -> Path:
-    try:
-        folder = Path(str(resources.files("mockplex.default_world")))
-    except ModuleNotFoundError:
-        folder = Path(__file__).resolve().parents[2] / "fixtures"
-    if not (folder / "world.yaml").exists():
-        folder = Path(__file__).resolve().parents[2] / "fixtures"
-    return folder
+    """The built-in world: shipped as mockplex.default_world, or fixtures/ in a checkout."""
+    spec = importlib.util.find_spec("mockplex.default_world")
+    if spec is not None and spec.submodule_search_locations:
+        folder = Path(list(spec.submodule_search_locations)[0])
+        if (folder / "world.yaml").is_file():
+            return folder
+    return Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def load_seed(folder: Path) -> WorldSeed:

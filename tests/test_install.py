@@ -1,0 +1,45 @@
+"""A non-editable install, run from an empty folder, finds its built-in world."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from conftest import REPO_ROOT, RW
+
+
+def test_pip_install_then_serve_from_an_empty_directory(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "list"], capture_output=True)  # noqa: harmless probe
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+         str(REPO_ROOT)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert install.returncode == 0, install.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    server = subprocess.Popen([str(venv / "bin" / "mockplex"), "serve", "--port", "0", "--quiet"], cwd=empty,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = ""
+        for line in server.stdout:
+            banner += line
+            if "Stop with Ctrl-C" in line:
+                break
+        assert "site-packages" in banner, banner  # the world came from the installed package
+        base = re.search(r"export MOGPLEX_BASE_URL=(\S+)", banner).group(1)
+        request = urllib.request.Request(f"{base}/repos", headers={"Authorization": f"Bearer {RW}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            repos = json.loads(response.read())["data"]["repos"]
+        assert [repo["full_name"] for repo in repos][0] == "dana-okafor/dotfiles"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+    assert server.returncode == 0
