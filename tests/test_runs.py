@@ -262,3 +262,12 @@ async def test_events_are_oldest_first_limited_and_sanitized(api):
     assert events[2]["payload"]["headers"] == "Authorization: Bearer [redacted]"
     assert events[2]["toolName"] == "bash"
     assert b"sk-mockplexDevOnly" not in response.raw_body and b"ghs_" not in response.raw_body
+
+
+async def test_daily_quota_has_its_own_message(make_api):
+    api = await make_api("step:121")  # slow enough for the minute and hour windows
+    for index in range(150):
+        assert (await api.start_run(START, key=f"d{index}")).status == 202
+    limited = await api.start_run(START, key="d150")
+    assert body_of(limited) == error_body("RATE_LIMITED", "Daily external Mogplex run quota exceeded")
+    assert limited.headers["Retry-After"] == str(86400 - 150 * 121)
