@@ -9,7 +9,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.clock import Clock
-from mockplex.rules.framework import ROUTE
+from mockplex.state import ROUTE
 
 log = logging.getLogger("mockplex.access")
 

@@ -13,21 +13,18 @@ from mockplex import state
 from mockplex.access_log import request_context
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
-from mockplex.responses import ApiError
+from mockplex.mcp.rest_hop import RestHop
 from mockplex.routes import TABLE
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import edge_gate
-from mockplex.rules.framework import PARAMS, ROUTE, route_resolver, trailing_slash
+from mockplex.rules.framework import route_resolver, trailing_slash
+from mockplex.state import PARAMS, ROUTE
 from mockplex.rules.guard import crash_guard
 from mockplex.rules.headers import response_headers
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
 from mockplex.world.loader import default_fixtures_dir, load_seed
 from mockplex.world.world import World
-
-UNMODELED = ApiError(501, "SERVICE_UNAVAILABLE",
-                     "mockplex does not model this route yet; record it against the real API")
-
 
 def build_world(settings: Settings) -> World:
     seed = load_seed(settings.fixtures_dir or default_fixtures_dir())
@@ -36,9 +33,6 @@ def build_world(settings: Settings) -> World:
 
 async def answer(request: web.Request) -> web.StreamResponse:
     spec = request[ROUTE]
-    if spec.handler is None:
-        request[state.SOURCE] = "unmodeled"
-        raise UNMODELED
     request[state.SOURCE] = "fixture"
     call = Call(request, request.app[state.WORLD], request.get(state.IDENTITY), request[PARAMS],
                 request[state.NOW], request.app[state.LIMITS])
@@ -62,5 +56,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
+    app[state.REST_HOP] = RestHop()
+    app.on_cleanup.append(app[state.REST_HOP].close)
     app.router.add_route("*", "/{tail:.*}", answer)
     return app

@@ -65,8 +65,11 @@ def main() -> None:
 @click.option("--no-source-header", is_flag=True, help="Do not add X-Mockplex-Source to responses.")
 @click.option("--no-rate-limits", is_flag=True,
               help="Lift the per-token window and the run-start budgets (for load tests).")
+@click.option("--mcp-allowed-origins", default="", envvar="MOGPLEX_MCP_ALLOWED_ORIGINS",
+              help="Comma-separated browser origins the MCP endpoint accepts besides its own.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
-def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits, quiet):
+def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
+          mcp_allowed_origins, quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -81,6 +84,7 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
     _load(fixtures_dir)  # fail fast, with file and line, before binding
     settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
                         source_header=not no_source_header, rate_limits=not no_rate_limits,
+                        mcp_allowed_origins=tuple(o.strip() for o in mcp_allowed_origins.split(",") if o.strip()),
                         host=host, port=port)
     configure_logging(quiet)
     try:

@@ -13,7 +13,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from mockplex.handlers import catalog, discovery, env_vars, runs, sandboxes
+from mockplex.handlers import automations, catalog, discovery, env_vars, runs, sandboxes
+from mockplex.mcp import protocol as mcp
 
 V1 = "/api/v1/mogplex"
 
@@ -28,7 +29,7 @@ class RouteSpec:
     name: str
     method: str
     template: str
-    handler: Callable[..., Awaitable[web.StreamResponse]] | None
+    handler: Callable[..., Awaitable[web.StreamResponse]]
     auth: str = "bearer"
     scope: str | None = None
     idempotency: bool = False
@@ -49,23 +50,24 @@ ROUTES: tuple[RouteSpec, ...] = (
     _v1("sandboxes.list", "GET", "/sandboxes", sandboxes.list_sandboxes, None),
     _v1("sandboxes.create", "POST", "/sandboxes", sandboxes.create_sandbox, "write"),
     _v1("sandboxes.logs", "GET", "/sandboxes/{sandboxId}/logs", sandboxes.sandbox_logs, "read"),
-    _v1("automations.list", "GET", "/automations", None, "read"),
-    _v1("automations.create", "POST", "/automations", None, "write"),
-    _v1("automations.get", "GET", "/automations/{automationId}", None, "read"),
-    _v1("automations.update", "PUT", "/automations/{automationId}", None, "write"),
-    _v1("automations.publish", "POST", "/automations/{automationId}/publish", None, "write"),
-    _v1("automations.model", "PUT", "/automations/{automationId}/model", None, "write"),
-    _v1("automations.trigger", "POST", "/automations/{automationId}/trigger", None, "write", idempotency=True),
-    _v1("automations.runs", "GET", "/automations/{automationId}/runs", None, "read"),
-    _v1("automations.run", "GET", "/automations/{automationId}/runs/{runId}", None, "read"),
+    _v1("automations.list", "GET", "/automations", automations.list_automations, "read"),
+    _v1("automations.create", "POST", "/automations", automations.create_automation, "write"),
+    _v1("automations.get", "GET", "/automations/{automationId}", automations.get_automation, "read"),
+    _v1("automations.update", "PUT", "/automations/{automationId}", automations.update_automation, "write"),
+    _v1("automations.publish", "POST", "/automations/{automationId}/publish", automations.publish_automation, "write"),
+    _v1("automations.model", "PUT", "/automations/{automationId}/model", automations.set_automation_model, "write"),
+    _v1("automations.trigger", "POST", "/automations/{automationId}/trigger", automations.trigger_automation, "write", idempotency=True),
+    _v1("automations.runs", "GET", "/automations/{automationId}/runs", automations.list_automation_runs, "read"),
+    _v1("automations.run", "GET", "/automations/{automationId}/runs/{runId}", automations.automation_run_logs, "read"),
     _v1("runs.start", "POST", "/runs", runs.start_run, "write", idempotency=True),
     _v1("runs.get", "GET", "/runs/{runId}", runs.get_run, None),
     _v1("runs.events", "GET", "/runs/{runId}/events", runs.run_events, None),
     _v1("runs.cancel", "POST", "/runs/{runId}/cancel", runs.cancel_run, "write"),
     _v1("mcp.servers", "GET", "/mcp/servers", catalog.list_mcp_servers, "read"),
-    RouteSpec("v1", "mcp.post", "POST", V1 + "/mcp", None, auth="public"),
-    RouteSpec("v1", "mcp.options", "OPTIONS", V1 + "/mcp", None, auth="public"),
-    RouteSpec("v1", "mcp.get", "GET", V1 + "/mcp", None, auth="public"),
+    # The MCP endpoint resolves its caller itself: origin and JSON parse come first.
+    RouteSpec("v1", "mcp.post", "POST", V1 + "/mcp", mcp.handle_post, auth="public"),
+    RouteSpec("v1", "mcp.options", "OPTIONS", V1 + "/mcp", mcp.handle_options, auth="public"),
+    RouteSpec("v1", "mcp.get", "GET", V1 + "/mcp", mcp.handle_get, auth="public"),
     RouteSpec("discovery", "oauth.protected_resource", "GET",
               "/.well-known/oauth-protected-resource", discovery.protected_resource, auth="public"),
     RouteSpec("discovery", "oauth.protected_resource.mcp", "GET",

@@ -86,6 +86,51 @@ def array(item: Schema, *, min_items: int | None = None) -> Schema:
     return check
 
 
+def number(*, integer: bool = False, minimum: float | None = None, maximum: float | None = None,
+           greater_than: float | None = None) -> Schema:
+    def check(value: Any, path: tuple, issues: list) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            _type_issue(value, "number", path, issues)
+            return value
+        if integer and not float(value).is_integer():
+            issues.append((path, "Expected integer, received float"))
+        if minimum is not None and value < minimum:
+            issues.append((path, f"Number must be greater than or equal to {_js_number(minimum)}"))
+        if greater_than is not None and value <= greater_than:
+            issues.append((path, f"Number must be greater than {_js_number(greater_than)}"))
+        if maximum is not None and value > maximum:
+            issues.append((path, f"Number must be less than or equal to {_js_number(maximum)}"))
+        return value
+    return check
+
+
+def _js_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def boolean() -> Schema:
+    def check(value: Any, path: tuple, issues: list) -> Any:
+        if not isinstance(value, bool):
+            _type_issue(value, "boolean", path, issues)
+        return value
+    return check
+
+
+def record() -> Schema:
+    """z.record(z.unknown()): any plain object."""
+    def check(value: Any, path: tuple, issues: list) -> Any:
+        if not isinstance(value, dict):
+            _type_issue(value, "object", path, issues)
+        return value
+    return check
+
+
+def nullable(inner: Schema) -> Schema:
+    def check(value: Any, path: tuple, issues: list) -> Any:
+        return None if value is None else inner(value, path, issues)
+    return check
+
+
 def optional(inner: Schema) -> Schema:
     def check(value: Any, path: tuple, issues: list) -> Any:
         return MISSING if value is MISSING else inner(value, path, issues)
@@ -107,7 +152,9 @@ class _Object:
             if result is not MISSING:
                 parsed[key] = result
         extra = [key for key in value if key not in self.shape]
-        if self.strict and extra:
+        if not self.strict:
+            parsed.update({key: value[key] for key in extra})
+        elif extra:
             names = ", ".join(f"'{key}'" for key in extra)
             issues.append((path, f"Unrecognized key(s) in object: {names}"))
         return parsed
@@ -115,3 +162,8 @@ class _Object:
 
 def strict_object(**shape: Schema) -> Schema:
     return _Object(shape, strict=True)
+
+
+def loose_object(**shape: Schema) -> Schema:
+    """An object schema that lets unknown keys through (zod's passthrough)."""
+    return _Object(shape, strict=False)

@@ -30,6 +30,7 @@ def banner(world: World, settings: Settings, base: str) -> str:
         f"  seed {settings.seed} | clock {settings.clock.describe()} | "
         f"rate limits {'on' if settings.rate_limits else 'off'}",
         f"  v1 API: {base}{V1_PATH}",
+        f"  MCP:    {base}{V1_PATH}/mcp",
         "",
         "Point a client at it:",
         f"  export MOGPLEX_BASE_URL={base}{V1_PATH}",

@@ -21,5 +21,6 @@ class Settings:
     clock: Clock = field(default_factory=lambda: parse_clock("real"))
     source_header: bool = True
     rate_limits: bool = True
+    mcp_allowed_origins: tuple[str, ...] = ()
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT

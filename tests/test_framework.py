@@ -114,7 +114,6 @@ async def test_source_header_says_who_answered_and_can_be_turned_off(make_api):
     api = await make_api()
     assert (await api.get("/repos")).headers["X-Mockplex-Source"] == "fixture"
     assert (await api.get("/repos", token=None)).headers["X-Mockplex-Source"] == "rules"
-    assert (await api.get("/automations")).headers["X-Mockplex-Source"] == "unmodeled"
     quiet = await make_api(source_header=False)
     assert "X-Mockplex-Source" not in (await quiet.get("/repos")).headers
 

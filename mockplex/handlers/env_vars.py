@@ -19,14 +19,14 @@ FEATURE_OFF = ApiError(
     501, "SERVICE_UNAVAILABLE",
     "Vercel project environment variables require an API-capable Vercel integration and are not available.",
 )
-_KEY_RULE = "key must contain only letters, digits, and underscores and not start with a digit"
-_TARGETS = ("production", "preview", "development")
+KEY_RULE = "key must contain only letters, digits, and underscores and not start with a digit"
+TARGETS = ("production", "preview", "development")
 
 SET_BODY = schema.strict_object(
     key=schema.string(trim=True, min_length=1, max_length=256, pattern=r"^[A-Za-z_]\w*$",
-                      pattern_message=_KEY_RULE),
+                      pattern_message=KEY_RULE),
     value=schema.string(max_length=65_536),
-    target=schema.optional(schema.array(schema.enum(*_TARGETS), min_items=1)),
+    target=schema.optional(schema.array(schema.enum(*TARGETS), min_items=1)),
     type=schema.optional(schema.enum("encrypted", "plain", "sensitive")),
 )
 DELETE_BODY = schema.strict_object(key=schema.string(trim=True, min_length=1, max_length=256))
@@ -66,7 +66,7 @@ async def set_env_var(call: Call) -> web.Response:
     matching = [entry for entry in entries if entry.key == key]
     if not matching:
         entries.append(EnvVarEntry(call.world.ids.short("env_", 16), key, body["value"],
-                                   body.get("target", list(_TARGETS)), body.get("type", "encrypted"),
+                                   body.get("target", list(TARGETS)), body.get("type", "encrypted"),
                                    call.now))
         return ok({"action": "created", "key": key, "updatedCount": 1})
     if "target" in body and len(matching) > 1:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.responses import ApiError
-from mockplex.rules.framework import ROUTE
+from mockplex.state import ROUTE
 from mockplex.world.tokens import Identity
 
 MAX_IDEMPOTENCY_KEY = 200

@@ -7,9 +7,8 @@ from aiohttp import web
 
 from mockplex.responses import empty, not_found_page
 from mockplex.routes import RouteTable
+from mockplex.state import PARAMS, ROUTE
 
-ROUTE = "mockplex.route"
-PARAMS = "mockplex.params"
 
 
 @web.middleware

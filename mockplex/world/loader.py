@@ -8,6 +8,8 @@ from datetime import datetime
 import importlib.util
 from pathlib import Path
 
+from mockplex import flows
+from mockplex.world.automations import Automation, FlowVersion, JobRun
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 from mockplex.world.records import (
     Agent,
@@ -52,6 +54,8 @@ class WorldSeed:
     sandboxes: list[Sandbox] = field(default_factory=list)
     mcp_servers: list[McpServer] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
+    automations: list[Automation] = field(default_factory=list)
+    job_runs: list[JobRun] = field(default_factory=list)
 
 
 def default_fixtures_dir() -> Path:
@@ -80,6 +84,8 @@ def load_seed(folder: Path) -> WorldSeed:
     _read(folder / "sandboxes.yaml", {"sandboxes": (seed.sandboxes, _sandbox)})
     _read(folder / "mcp_servers.yaml", {"mcp_servers": (seed.mcp_servers, _mcp_server)})
     _read(folder / "runs.yaml", {"runs": (seed.runs, _run)})
+    _read(folder / "automations.yaml", {"automations": (seed.automations, _automation),
+                                        "job_runs": (seed.job_runs, _job_run)})
     _cross_check(folder, seed)
     return seed
 
@@ -256,6 +262,49 @@ def _run(entry: Entry) -> Run:
     return run
 
 
+def _graph(entry: Entry, key: str) -> dict:
+    raw = entry.get(key, dict)
+    problem = flows.graph_request_error(raw)
+    if problem is not None:
+        raise entry.fail(key, problem.replace("graph must be a valid Flow graph", f"'{key}' is not a valid flow graph"))
+    return flows.normalize_graph(raw)
+
+
+def _automation(entry: Entry) -> Automation:
+    draft = _graph(entry, "draft_graph")
+    automation = Automation(
+        id=entry.get("id", str), user_id=entry.get("user", str), installation_id=entry.get("installation_id", int),
+        name=entry.get("name", str), description=entry.get("description", str, None),
+        notes=entry.get("notes", str, None), status=entry.choice("status", ("active", "inactive")),
+        draft_graph=draft, created_at=entry.get("created_at", datetime), updated_at=entry.get("updated_at", datetime),
+        published_version_id=entry.get("published_version", str, None),
+        webhook_secret=entry.get("webhook_secret", bool, False),
+    )
+    for version in entry.entries("versions", "versions"):
+        graph = _graph(version, "graph") if "graph" in version.mapping else draft
+        automation.versions.append(FlowVersion(version.get("id", str), version.get("version_number", int),
+                                               graph, version.get("created_at", datetime)))
+        version.finish()
+    if automation.published_version_id and automation.published_version is None:
+        raise entry.fail("published_version", "'published_version' names no entry in 'versions'")
+    return automation
+
+
+def _job_run(entry: Entry) -> JobRun:
+    return JobRun(
+        id=entry.get("id", str), user_id=entry.get("user", str), flow_id=entry.get("automation", str),
+        flow_version_id=entry.get("flow_version", str, None), repo_id=entry.get("repo", str),
+        repo_full_name="", status=entry.choice("status", ("pending", "running", "success", "failed", "cancelled")),
+        created_at=entry.get("created_at", datetime), started_at=entry.get("started_at", datetime, None),
+        completed_at=entry.get("completed_at", datetime, None), metadata=entry.get("metadata", dict, {}),
+        source_type=entry.get("source_type", str, "mention"), runtime_run_id=entry.get("runtime_run_id", str, None),
+        idempotency_key=entry.get("idempotency_key", str, None), input_tokens=entry.get("input_tokens", int, None),
+        output_tokens=entry.get("output_tokens", int, None), error=entry.get("error", str, None),
+        cost_usd=entry.get("cost_usd", (int, float), None), model=entry.get("model", str, None),
+        ai_call_id=entry.get("ai_call_id", str, None),
+    )
+
+
 def _cross_check(folder: Path, seed: WorldSeed) -> None:
     users = {user.id for user in seed.users}
     installations = {installation.id for installation in seed.installations}
@@ -266,6 +315,10 @@ def _cross_check(folder: Path, seed: WorldSeed) -> None:
         (seed.repos, "installation_id", installations, "installation"),
         (seed.agents, "user_id", users, "user"), (seed.sandboxes, "repo_id", repos, "repo"),
         (seed.mcp_servers, "user_id", users, "user"), (seed.runs, "repo_id", repos, "repo"),
+        (seed.automations, "user_id", users, "user"),
+        (seed.automations, "installation_id", installations, "installation"),
+        (seed.job_runs, "flow_id", {automation.id for automation in seed.automations}, "automation"),
+        (seed.job_runs, "repo_id", repos, "repo"), (seed.job_runs, "user_id", users, "user"),
     ]
     for records, attribute, known, what in checks:
         for record in records:
@@ -273,5 +326,8 @@ def _cross_check(folder: Path, seed: WorldSeed) -> None:
             if value not in known:
                 path, line = getattr(record, "_fixture_location", (folder, None))
                 raise FixtureError(path, line, f"unknown {what} {value!r}")
+    names = {repo.id: repo.full_name for repo in seed.repos}
+    for job_run in seed.job_runs:
+        job_run.repo_full_name = names[job_run.repo_id]
     if not seed.users:
         raise FixtureError(folder / "users.yaml", None, "the world needs at least one user")

@@ -11,6 +11,8 @@ from mockplex.clock import format_timestamp
 ACTIVE_SANDBOX_STATUSES = ("creating", "installing", "running", "pausing")
 TERMINAL_RUN_STATUSES = ("success", "failed", "cancelled")
 RUNS_PREFIX = "/api/v1/mogplex/runs/"
+# The model preset agents and new automations fall back to without a user default.
+TEMPLATE_MODEL = "minimax/minimax-m2.7"
 
 
 @dataclass

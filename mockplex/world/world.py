@@ -16,6 +16,7 @@ from typing import Any
 from mockplex.clock import Clock
 from mockplex.ids import IdGenerator
 from mockplex.world import lifecycle
+from mockplex.world.flow_service import FlowService
 from mockplex.world.loader import WorldSeed
 from mockplex.world.records import (
     Agent,
@@ -25,12 +26,12 @@ from mockplex.world.records import (
     Run,
     RunEvent,
     Sandbox,
+    TEMPLATE_MODEL,
     SandboxEvent,
     User,
 )
 from mockplex.world.tokens import TokenStore
 
-TEMPLATE_MODEL = "minimax/minimax-m2.7"
 SANDBOX_BOOT_LIMITS = (
     (None, 3, "Too many active sandboxes"),
     (timedelta(hours=1), 120, "Sandbox boot rate limit exceeded"),
@@ -69,6 +70,7 @@ class World:
         self.live_runs: dict[str, lifecycle.RunProgress] = {}
         self.idempotency: dict[tuple[str, str], str] = {}
         self.env_vars: dict[str, list[EnvVarEntry]] = {}
+        self.flows = FlowService(self, seed.automations, seed.job_runs)
 
     # -- repos, agents, models, MCP servers -------------------------------------------
 

@@ -1,0 +1,215 @@
+"""What the server's flow service does to automations, on the world's records."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mockplex import flows
+from mockplex.world.automations import (
+    ACTIVE_JOB_STATUSES, AGENTS_UNAVAILABLE, INSTALLATION_PENDING_LIMIT, REPO_PENDING_LIMIT, START_EVENTS,
+    Automation, FlowError, FlowVersion, JobRun,
+)
+from mockplex.clock import format_timestamp
+from mockplex.world.records import TEMPLATE_MODEL, Agent, Repo
+
+if TYPE_CHECKING:
+    from mockplex.world.world import World
+
+
+class FlowService:
+    def __init__(self, world: "World", automations: list[Automation], job_runs: list[JobRun]) -> None:
+        self.world = world
+        self.automations = {automation.id: automation for automation in automations}
+        self.job_runs = {job_run.id: job_run for job_run in job_runs}
+        self.job_keys = {job_run.idempotency_key: job_run.id for job_run in job_runs if job_run.idempotency_key}
+
+    # -- reading ----------------------------------------------------------------------
+
+    def owned(self, user_id: str, automation_id: str) -> Automation | None:
+        automation = self.automations.get(automation_id)
+        return automation if automation is not None and automation.user_id == user_id else None
+
+    def require(self, user_id: str, automation_id: str) -> Automation:
+        automation = self.owned(user_id, automation_id)
+        if automation is None:
+            raise FlowError("not_found", "Automation not found")
+        return automation
+
+    def page(self, user_id: str, after: tuple[datetime, str] | None, limit: int) -> tuple[list[Automation], bool]:
+        ordered = sorted((a for a in self.automations.values() if a.user_id == user_id),
+                         key=lambda a: (a.created_at, a.id), reverse=True)
+        if after is not None:
+            ordered = [a for a in ordered if (a.created_at, a.id) < after]
+        return ordered[:limit], len(ordered) > limit
+
+    def runs_of(self, automation: Automation, now: datetime) -> list[JobRun]:
+        runs = [run for run in self.job_runs.values() if run.flow_id == automation.id]
+        for run in runs:
+            run.advance(now)
+        return sorted(runs, key=lambda run: (run.created_at, run.id), reverse=True)
+
+    # -- writing ----------------------------------------------------------------------
+
+    def installation_owned(self, user_id: str, installation_id: int) -> bool:
+        installation = self.world.installations.get(installation_id)
+        return installation is not None and installation.user_id == user_id
+
+    def create(self, user_id: str, installation_id: int, fields: dict[str, Any], graph: dict | None,
+               now: datetime) -> Automation:
+        draft = self.resolve_agents(user_id, flows.normalize_graph(graph)) if graph is not None \
+            else self._default_draft(user_id, installation_id)
+        automation = Automation(
+            id=self.world.ids.uuid(), user_id=user_id, installation_id=installation_id,
+            name=fields.get("name") or "Untitled flow", description=fields.get("description"),
+            notes=fields.get("notes"), status="inactive", draft_graph=draft, created_at=now, updated_at=now,
+        )
+        self.automations[automation.id] = automation
+        return automation
+
+    def update(self, automation: Automation, fields: dict[str, Any], graph: dict | None, now: datetime) -> None:
+        """Check everything first, then apply: a refused update changes nothing."""
+        installation_id = fields.get("installationId")
+        if installation_id is not None and not self.installation_owned(automation.user_id, installation_id):
+            raise FlowError("not_found", "Installation not found")
+        draft = self.resolve_agents(automation.user_id, flows.normalize_graph(graph)) if graph is not None else None
+        if installation_id is not None:
+            automation.installation_id = installation_id
+        if draft is not None:
+            automation.draft_graph = draft
+        if fields.get("name"):
+            automation.name = fields["name"]
+        for key in ("description", "notes"):
+            if key in fields:
+                setattr(automation, key, fields[key])
+        automation.updated_at = now
+
+    def publish(self, automation: Automation, now: datetime) -> None:
+        graph = self.resolve_agents(automation.user_id, automation.draft_graph)
+        try:
+            flows.validate_executable(graph)
+        except flows.GraphError as exc:
+            raise FlowError("bad_request", str(exc)) from None
+        start = next(node for node in graph["nodes"] if node["type"] == "start")
+        event = start["data"].get("event")
+        if event not in START_EVENTS:
+            raise FlowError("bad_request", "Flow start configuration is missing.")
+        if event == "webhook" and not automation.webhook_secret:
+            raise FlowError("bad_request", "Generate a webhook signing secret before publishing this flow.")
+        scoped = start["data"]["filter"].get("installationId")
+        if scoped is not None and not self.installation_owned(automation.user_id, scoped):
+            raise FlowError("not_found", "Installation not found")
+        number = max((version.version_number for version in automation.versions), default=0) + 1
+        version = FlowVersion(self.world.ids.uuid(), number, copy.deepcopy(graph), now)
+        automation.versions.append(version)
+        automation.draft_graph = graph
+        automation.published_version_id = version.id
+        automation.status = "active"
+        automation.updated_at = now
+
+    def set_model(self, automation: Automation, node_id: str, model_id: str | None, now: datetime) -> None:
+        node = next((node for node in automation.draft_graph["nodes"] if node["id"] == node_id), None)
+        if node is None:
+            raise FlowError("not_found", "Automation node not found")
+        if node["type"] != "agent":
+            raise FlowError("bad_request", "Only agent nodes can have a model override")
+        node["data"]["modelOverride"] = model_id or None
+        automation.updated_at = now
+
+    def trigger(self, automation: Automation, repo: Repo, key: str, payload: dict[str, Any],
+                now: datetime) -> dict[str, Any]:
+        existing = self.job_keys.get(key)
+        if existing is not None:
+            return self._suppressed(automation, existing, "IDEMPOTENT_DUPLICATE")
+        active = [run for run in self.job_runs.values() if run.status in ACTIVE_JOB_STATUSES]
+        if sum(1 for run in active if run.repo_id == repo.id) >= REPO_PENDING_LIMIT:
+            return self._suppressed(automation, None, "REPO_PENDING_LIMIT")
+        installation_runs = [run for run in active
+                             if self.automations[run.flow_id].installation_id == automation.installation_id]
+        if len(installation_runs) >= INSTALLATION_PENDING_LIMIT:
+            return self._suppressed(automation, None, "INSTALLATION_PENDING_LIMIT")
+        run = self._start_job(automation, repo, key, payload, now)
+        return {"automationId": automation.id, "jobRunId": run.id, "outcome": "queued", "reason": None,
+                "started": True, "status": "running",
+                "runtime": {"provider": "trigger", "runId": run.runtime_run_id}}
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _suppressed(self, automation: Automation, job_run_id: str | None, reason: str) -> dict[str, Any]:
+        return {"automationId": automation.id, "jobRunId": job_run_id, "outcome": "suppressed", "reason": reason,
+                "started": False, "status": "suppressed", "runtime": None}
+
+    def _start_job(self, automation: Automation, repo: Repo, key: str, payload: dict[str, Any],
+                   now: datetime) -> JobRun:
+        version = automation.published_version
+        start = next(node for node in version.graph["nodes"] if node["type"] == "start")
+        source_type = start["data"].get("event") or "flow"
+        metadata = {**payload, "source": "mcp", "dispatch_source": "mcp", "source_type": source_type,
+                    "flow_id": automation.id, "flow_version_id": version.id, "repo_id": repo.id,
+                    "repo_full_name": repo.full_name, "installation_id": repo.installation_id,
+                    "default_branch": repo.default_branch}
+        ids = self.world.ids
+        run = JobRun(
+            id=ids.uuid(), user_id=automation.user_id, flow_id=automation.id, flow_version_id=version.id,
+            repo_id=repo.id, repo_full_name=repo.full_name, status="running", created_at=now, started_at=now,
+            completed_at=None, metadata=metadata, source_type=source_type, runtime_run_id=ids.short("run_", 20),
+            idempotency_key=key, ai_call_id=ids.uuid(), model=self._first_model(version.graph),
+        )
+        run.dispatch_events.append({"id": ids.uuid(), "event_kind": "trigger", "outcome": "queued", "reason": None,
+                                    "metadata": {"source": "mcp"}, "created_at": format_timestamp(now)})
+        run.node_runs = [{"id": ids.uuid(), "node_id": node["id"], "node_type": node["type"], "status": "running",
+                          "started_at": format_timestamp(now), "completed_at": None, "error": None}
+                         for node in version.graph["nodes"] if node["type"] == "agent"]
+        self.job_runs[run.id] = run
+        self.job_keys[key] = run.id
+        return run
+
+    @staticmethod
+    def _first_model(graph: dict[str, Any]) -> str | None:
+        return next((node["data"]["modelOverride"] for node in graph["nodes"] if node["type"] == "agent"), None)
+
+    def _default_draft(self, user_id: str, installation_id: int) -> dict[str, Any]:
+        own = sorted((agent for agent in self.world.agents if agent.user_id == user_id), key=lambda a: a.created_at)
+        model = self.world.users[user_id].default_model or TEMPLATE_MODEL
+        return flows.normalize_graph({
+            "nodes": [
+                {"id": "start", "type": "start", "position": {"x": 0, "y": 0},
+                 "data": {"label": "@mogplex", "event": "mention", "filter": {"installationId": installation_id}}},
+                {"id": "agent-1", "type": "agent", "position": {"x": 0, "y": 160},
+                 "data": {"agentId": own[0].id if own else None, "harness": "mogplex", "role": "triage",
+                          "modelOverride": model}},
+                {"id": "end", "type": "end", "position": {"x": 0, "y": 320}, "data": {"label": "Done"}},
+            ],
+            "edges": [{"id": "start-agent-1", "source": "start", "target": "agent-1"},
+                      {"id": "agent-1-end", "source": "agent-1", "target": "end"}],
+        })
+
+    def resolve_agents(self, user_id: str, graph: dict[str, Any]) -> dict[str, Any]:
+        """Rewrite preset:<NAME> ids to the user's fork (made on first use); refuse strangers."""
+        graph = copy.deepcopy(graph)
+        own = {agent.id: agent for agent in self.world.agents if agent.user_id == user_id}
+        for node in graph["nodes"]:
+            agent_id = node["data"].get("agentId") if node["type"] == "agent" else None
+            if not agent_id:
+                continue
+            if agent_id.startswith("preset:"):
+                node["data"]["agentId"] = self._fork(user_id, agent_id[len("preset:"):]).id
+            elif agent_id not in own:
+                raise FlowError("bad_request", AGENTS_UNAVAILABLE)
+        return graph
+
+    def _fork(self, user_id: str, template: str) -> Agent:
+        preset = next((preset for preset in self.world.presets if preset.name == template), None)
+        if preset is None:
+            raise FlowError("bad_request", AGENTS_UNAVAILABLE)
+        forks = sorted((agent for agent in self.world.agents
+                        if agent.user_id == user_id and agent.source_template == template), key=lambda a: a.created_at)
+        if forks:
+            return forks[0]
+        agent = Agent(id=self.world.ids.uuid(), user_id=user_id, name=template, slug=template.lower(),
+                      model=self.world.users[user_id].default_model or TEMPLATE_MODEL,
+                      description=preset.description, category=preset.category, source_template=template,
+                      created_at=self.world.clock.now())
+        self.world.agents.append(agent)
+        return agent
