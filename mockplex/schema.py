@@ -108,21 +108,21 @@ def _js_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def boolean() -> Schema:
+def _of_type(kind: type, expected: str) -> Schema:
     def check(value: Any, path: tuple, issues: list) -> Any:
-        if not isinstance(value, bool):
-            _type_issue(value, "boolean", path, issues)
+        if not isinstance(value, kind):
+            _type_issue(value, expected, path, issues)
         return value
     return check
+
+
+def boolean() -> Schema:
+    return _of_type(bool, "boolean")
 
 
 def record() -> Schema:
     """z.record(z.unknown()): any plain object."""
-    def check(value: Any, path: tuple, issues: list) -> Any:
-        if not isinstance(value, dict):
-            _type_issue(value, "object", path, issues)
-        return value
-    return check
+    return _of_type(dict, "object")
 
 
 def nullable(inner: Schema) -> Schema:

@@ -58,7 +58,7 @@ async def serve(settings: Settings) -> None:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise SystemExit(f"mockplex: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+        raise SystemExit(f"mockplex: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
     port = runner.addresses[0][1]
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     print(banner(app[state.WORLD], settings, f"http://{host}:{port}"), file=sys.stdout, flush=True)

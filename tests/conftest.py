@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,12 @@ async def make_api(aiohttp_client, tmp_path):
 @pytest.fixture
 async def api(make_api) -> Api:
     return await make_api()
+
+
+@pytest.fixture
+async def working_env_api(aiohttp_client, tmp_path) -> Api:
+    """The default world with env_vars: working (the server's latent flag-on mode)."""
+    world = tmp_path / "world"
+    shutil.copytree(REPO_ROOT / "fixtures", world)
+    (world / "world.yaml").write_text("name: working-env\nenv_vars: working\n")
+    return Api(await aiohttp_client(build_app(make_settings(tmp_path, fixtures_dir=world))))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import RW, V1, WEB_REPO, Api, make_settings, bearer
+from conftest import WEB_REPO, Api, make_settings
 from mockplex.app import build_app
 
 VOLATILE = {"Date"}

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import REPO_ROOT, V1, WEB_REPO, Api, body_of, error_body, make_settings
-from mockplex.app import build_app
+from conftest import V1, WEB_REPO, body_of, error_body
 
 PATH = f"/repos/{WEB_REPO}/env-vars"
 NOT_AVAILABLE = error_body(
@@ -73,16 +71,8 @@ async def test_non_utf8_bytes_are_decoded_leniently_like_request_json(api):
     assert response.status == 501
 
 
-@pytest.fixture
-async def working_api(aiohttp_client, tmp_path):
-    world = tmp_path / "world"
-    shutil.copytree(REPO_ROOT / "fixtures", world)
-    (world / "world.yaml").write_text("name: working-env\nenv_vars: working\n")
-    return Api(await aiohttp_client(build_app(make_settings(tmp_path, fixtures_dir=world))))
-
-
-async def test_the_flag_on_world_setting_gives_a_working_store(working_api):
-    api = working_api
+async def test_the_flag_on_world_setting_gives_a_working_store(working_env_api):
+    api = working_env_api
     assert body_of(await api.get(PATH)) == {"ok": True, "data": {"envVars": []}}
     created = await send(api, "POST", {"key": " API_URL ", "value": "https://api.example.dev"})
     assert body_of(created) == {"ok": True, "data": {"action": "created", "key": "API_URL", "updatedCount": 1}}

@@ -17,7 +17,6 @@ def test_pip_install_then_serve_from_an_empty_directory(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "list"], capture_output=True)  # noqa: harmless probe
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
          str(REPO_ROOT)], capture_output=True, text=True, timeout=300, cwd=tmp_path)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import (OAUTH, OTHER_USER, READ_ONLY, REPO_ROOT, RUNNING_SANDBOX, RW, SUCCESS_RUN, V1, WEB_REPO,
-                      Api, body_of, make_settings)
-from mockplex.app import build_app
+from conftest import (OAUTH, OTHER_USER, READ_ONLY, RUNNING_SANDBOX, RW, SUCCESS_RUN, V1, WEB_REPO,
+                      Api, body_of)
 
 MCP = V1 + "/mcp"
 TOOL_NAMES = [
@@ -405,14 +403,6 @@ async def test_idempotency_conflicts_through_the_tool(api):
                                                                 "idempotencyKey": "same"})
     assert result["structuredContent"]["error"]["code"] == "IDEMPOTENCY_CONFLICT"
     assert result["content"][0]["text"].endswith("Retry with a new idempotency key or reuse the original request.")
-
-
-@pytest.fixture
-async def working_env_api(aiohttp_client, tmp_path):
-    world = tmp_path / "world"
-    shutil.copytree(REPO_ROOT / "fixtures", world)
-    (world / "world.yaml").write_text("name: env\nenv_vars: working\n")
-    return Api(await aiohttp_client(build_app(make_settings(tmp_path, fixtures_dir=world))))
 
 
 async def test_env_var_tools_in_a_working_world(working_env_api):

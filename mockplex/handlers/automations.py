@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -26,9 +27,16 @@ _FLOW_ERROR_STATUS = {"not_found": (404, "NOT_FOUND"), "conflict": (409, "CONFLI
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-def api_error(error: FlowError) -> ApiError:
-    status, code = _FLOW_ERROR_STATUS[error.kind]
-    return ApiError(status, code, error.message)
+def maps_flow_errors(handler: Callable[[Call], Awaitable[web.Response]]):
+    """The route layer's mapping of automation errors to envelopes (§9)."""
+    @functools.wraps(handler)
+    async def mapped(call: Call) -> web.Response:
+        try:
+            return await handler(call)
+        except FlowError as error:
+            status, code = _FLOW_ERROR_STATUS[error.kind]
+            raise ApiError(status, code, error.message) from None
+    return mapped
 
 
 def encode_cursor(automation: Automation) -> str:
@@ -101,6 +109,7 @@ async def list_automations(call: Call) -> web.Response:
                "nextCursor": encode_cursor(page[-1]) if more and page else None})
 
 
+@maps_flow_errors
 async def create_automation(call: Call) -> web.Response:
     body = await _object_body(call)
     graph = _graph(body)
@@ -111,13 +120,11 @@ async def create_automation(call: Call) -> web.Response:
     if not service.installation_owned(call.user_id, installation_id):
         raise not_found("Installation not found")
     automation = service.create(call.user_id, installation_id, _text_fields(body), None, call.now)
-    try:  # not atomic, as on the server: a failed graph or publish leaves the automation behind
-        if graph is not None:
-            service.update(automation, {}, graph, call.now)
-        if body.get("publish") is True:
-            service.publish(automation, call.now)
-    except FlowError as error:
-        raise api_error(error) from None
+    # Not atomic, as on the server: a failed graph or publish leaves the automation behind.
+    if graph is not None:
+        service.update(automation, {}, graph, call.now)
+    if body.get("publish") is True:
+        service.publish(automation, call.now)
     return ok({"automation": automation.to_api()}, status=201)
 
 
@@ -125,6 +132,7 @@ async def get_automation(call: Call) -> web.Response:
     return ok({"automation": _automation(call, "Failed to load automation").to_api()})
 
 
+@maps_flow_errors
 async def update_automation(call: Call) -> web.Response:
     body = await _object_body(call)
     graph = _graph(body)
@@ -134,22 +142,18 @@ async def update_automation(call: Call) -> web.Response:
         if fields["installationId"] is None:
             raise bad_request("installationId must be a positive integer")
     automation = _automation(call, "Failed to update automation")
-    try:
-        call.world.flows.update(automation, fields, graph, call.now)
-    except FlowError as error:
-        raise api_error(error) from None
+    call.world.flows.update(automation, fields, graph, call.now)
     return ok({"automation": automation.to_api()})
 
 
+@maps_flow_errors
 async def publish_automation(call: Call) -> web.Response:
     automation = _automation(call, "Failed to publish automation")
-    try:
-        call.world.flows.publish(automation, call.now)
-    except FlowError as error:
-        raise api_error(error) from None
+    call.world.flows.publish(automation, call.now)
     return ok({"automation": automation.to_api()})
 
 
+@maps_flow_errors
 async def set_automation_model(call: Call) -> web.Response:
     body = await call.body()
     if not isinstance(body, dict) or not isinstance(body.get("nodeId"), str) or not body["nodeId"]:
@@ -160,12 +164,9 @@ async def set_automation_model(call: Call) -> web.Response:
     automation = _automation(call, "Failed to update automation model")
     if model_id and model_id not in {model.id for model in call.world.available_models()}:
         raise bad_request("Model is not enabled and available for this user")
-    try:
-        call.world.flows.set_model(automation, body["nodeId"], model_id, call.now)
-        if body.get("publish") is True:
-            call.world.flows.publish(automation, call.now)
-    except FlowError as error:
-        raise api_error(error) from None
+    call.world.flows.set_model(automation, body["nodeId"], model_id, call.now)
+    if body.get("publish") is True:
+        call.world.flows.publish(automation, call.now)
     return ok({"automation": automation.to_api()})
 
 
