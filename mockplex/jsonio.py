@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 NOT_JSON = object()
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats printed as ints."""
+    """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats as ints, no Infinity."""
     text = json.dumps(_js_numbers(value), separators=(",", ":"), ensure_ascii=False)
     # Lone surrogates (only reachable through \ud800-style escapes in input) become
     # the same \uXXXX escapes JSON.stringify writes.
@@ -22,8 +23,10 @@ def canonical(value: Any) -> str:
 
 
 def _js_numbers(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            return None  # JSON.stringify writes Infinity and NaN as null
+        return int(value) if value.is_integer() else value
     if isinstance(value, dict):
         return {key: _js_numbers(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -7,6 +7,7 @@ zod's order, and `message()` joins them the way the server does.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -91,6 +92,9 @@ def number(*, integer: bool = False, minimum: float | None = None, maximum: floa
     def check(value: Any, path: tuple, issues: list) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             _type_issue(value, "number", path, issues)
+            return value
+        if not math.isfinite(value):
+            issues.append((path, "Number must be finite"))
             return value
         if integer and not float(value).is_integer():
             issues.append((path, "Expected integer, received float"))

@@ -436,3 +436,14 @@ async def test_automation_routes_respect_scopes_and_users(api):
     assert (await create(api, {"installationId": 48213}, token=READ_ONLY)).status == 403
     sams = body_of(await api.get("/automations", token=OTHER_USER))["data"]["automations"]
     assert [item["id"] for item in sams] == [SAMS]
+
+
+async def test_overflowing_numbers_are_not_finite_and_never_echoed_as_infinity(api):
+    body = (b'{"installationId":48213,"graph":{"nodes":[{"id":"a","type":"end","position":{"x":1e400,"y":0},'
+            b'"data":{}}],"edges":[]}}')
+    response = await create(api, body)
+    assert body_of(response) == error_body("BAD_REQUEST", "graph must be a valid Flow graph at graph.nodes.0.position.x")
+    triggered = await trigger(api, TRIAGE, b'{"repoId":"' + WEB_REPO.encode() + b'","input":{"big":1e400}}')
+    job_id = body_of(triggered)["data"]["run"]["jobRunId"]
+    detail = await api.get(f"/automations/{TRIAGE}/runs/{job_id}")
+    assert b'"big":null' in detail.raw_body and b"Infinity" not in detail.raw_body

@@ -132,3 +132,8 @@ async def test_logs_not_owned_is_404_and_not_a_uuid_is_500(api):
     assert (missing.status, body_of(missing)) == (404, error_body("NOT_FOUND", "Sandbox not found"))
     broken = await api.get("/sandboxes/sbx_8d2kq7wz1m4p/logs")
     assert (broken.status, body_of(broken)) == (500, error_body("INTERNAL_ERROR", "Failed to load sandbox logs"))
+
+
+async def test_a_user_without_github_is_asked_to_connect_it(api):
+    response = await api.post("/sandboxes", {"repoId": OTHER_USERS_REPO}, token=OTHER_USER)
+    assert (response.status, body_of(response)) == (400, error_body("BAD_REQUEST", "Connect GitHub account first"))
