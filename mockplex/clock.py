@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 DEFAULT_EPOCH = datetime(2026, 5, 17, 10, 0, 0, tzinfo=timezone.utc)
 
 CLOCK_HELP = (
-    "real | frozen[@ISO] | fast:FACTOR[@ISO] | step:SECONDS[@ISO]. "
+    "real | frozen[@START] | fast:FACTOR[@START] | step:SECONDS[@START], START being an "
+    "ISO-8601 instant or 'now' (default 2026-05-17T10:00:00Z). "
     "frozen never moves; fast runs FACTOR times faster than wall time; step advances "
     "SECONDS on every request (deterministic and still lets runs progress)."
 )
@@ -89,6 +90,8 @@ def _positive(text: str, spec: str) -> float:
 
 
 def _parse_start(text: str) -> datetime:
+    if text == "now":
+        return datetime.now(timezone.utc).replace(microsecond=0)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

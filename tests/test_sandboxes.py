@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+import shutil
 
-from conftest import (API_REPO, DESIGN_REPO, OTHER_USER, OTHER_USERS_REPO, READ_ONLY, RUNNING_SANDBOX,
-                      V1, WEB_REPO, body_of, error_body)
+import pytest
+from conftest import (
+    API_REPO,
+    DESIGN_REPO,
+    OTHER_USER,
+    OTHER_USERS_REPO,
+    READ_ONLY,
+    REPO_ROOT,
+    RUNNING_SANDBOX,
+    V1,
+    WEB_REPO,
+    body_of,
+    error_body,
+)
 
 RUNNING = {
     "id": RUNNING_SANDBOX, "sandbox_id": "sbx_8d2kq7wz1m4p", "repo_id": WEB_REPO, "status": "running",
@@ -137,3 +149,17 @@ async def test_logs_not_owned_is_404_and_not_a_uuid_is_500(api):
 async def test_a_user_without_github_is_asked_to_connect_it(api):
     response = await api.post("/sandboxes", {"repoId": OTHER_USERS_REPO}, token=OTHER_USER)
     assert (response.status, body_of(response)) == (400, error_body("BAD_REQUEST", "Connect GitHub account first"))
+
+
+async def test_a_pausing_vm_is_retired_not_reused(make_api, tmp_path):
+    world = tmp_path / "pausing"
+    shutil.copytree(REPO_ROOT / "fixtures", world)
+    text = (world / "sandboxes.yaml").read_text().replace("status: running\n    base_branch: main\n    working_branch: agent/docs-refresh",
+                                                           "status: pausing\n    base_branch: main\n    working_branch: agent/docs-refresh")
+    (world / "sandboxes.yaml").write_text(text)
+    api = await make_api(fixtures_dir=world)
+    response = await api.post("/sandboxes", {"repoId": WEB_REPO, "workingBranch": "agent/docs-refresh"})
+    fresh = body_of(response)["data"]["sandbox"]
+    assert fresh["id"] != RUNNING_SANDBOX and fresh["status"] == "running"
+    old = [s for s in body_of(await api.get("/sandboxes"))["data"]["sandboxes"] if s["id"] == RUNNING_SANDBOX][0]
+    assert old["status"] == "stopped"

@@ -51,7 +51,7 @@ async def create_sandbox(call: Call) -> web.Response:
                 else repo.root_directory)
     except Invalid:
         raise launcher_error(400, "Invalid root directory") from None
-    sandbox = world.reusable_sandbox(call.user_id, repo.id, working, root)
+    sandbox = world.launchable_sandbox(call.user_id, repo.id, working, root, call.now)
     if sandbox is None:
         refusal = world.sandbox_boot_refusal(call.user_id, call.now)
         if refusal is not None:

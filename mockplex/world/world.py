@@ -32,6 +32,7 @@ from mockplex.world.records import (
 )
 from mockplex.world.tokens import TokenStore
 
+BOOTING_OR_RUNNING = ("creating", "installing", "running")
 SANDBOX_BOOT_LIMITS = (
     (None, 3, "Too many active sandboxes"),
     (timedelta(hours=1), 120, "Sandbox boot rate limit exceeded"),
@@ -121,10 +122,21 @@ class World:
         return sandbox if sandbox is not None and sandbox.user_id == user_id else None
 
     def reusable_sandbox(self, user_id: str, repo_id: str, working: str, root: str | None) -> Sandbox | None:
+        """The newest active record for (repo, working branch, root), as runs pick one."""
         matches = [sandbox for sandbox in self.sandboxes.values()
                    if sandbox.user_id == user_id and sandbox.active and sandbox.repo_id == repo_id
                    and sandbox.working_branch == working and sandbox.root_directory == root]
         return max(matches, key=lambda s: s.created_at, default=None)
+
+    def launchable_sandbox(self, user_id: str, repo_id: str, working: str, root: str | None,
+                           now: datetime) -> Sandbox | None:
+        """The launcher's reuse rule: only a VM that is running or still booting is reused;
+        a matching record whose VM is going away is retired so a new one can boot."""
+        sandbox = self.reusable_sandbox(user_id, repo_id, working, root)
+        if sandbox is None or sandbox.status in BOOTING_OR_RUNNING:
+            return sandbox
+        sandbox.status, sandbox.last_active_at = "stopped", now
+        return self.launchable_sandbox(user_id, repo_id, working, root, now)
 
     def sandbox_boot_refusal(self, user_id: str, now: datetime) -> str | None:
         own = [sandbox for sandbox in self.sandboxes.values() if sandbox.user_id == user_id]
