@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import (EXPIRED, OAUTH, OAUTH_NO_SCOPES, READ_ONLY, REVOKED, RW, V1, WRITE_ONLY,
-                      body_of, error_body)
-from mockplex.world.tokens import mint_into_state
+from conftest import (
+    EXPIRED,
+    OAUTH,
+    OAUTH_NO_SCOPES,
+    READ_ONLY,
+    REVOKED,
+    RW,
+    V1,
+    WRITE_ONLY,
+    body_of,
+    error_body,
+)
+
 from mockplex.clock import DEFAULT_EPOCH
+from mockplex.world.tokens import mint_into_state
 
 UNAUTHORIZED = error_body("UNAUTHORIZED", "Unauthorized")
 

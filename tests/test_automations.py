@@ -6,8 +6,16 @@ import base64
 import json
 
 import pytest
-
-from conftest import API_REPO, NOTES_REPO, OTHER_USER, READ_ONLY, V1, WEB_REPO, body_of, error_body
+from conftest import (
+    API_REPO,
+    NOTES_REPO,
+    OTHER_USER,
+    READ_ONLY,
+    V1,
+    WEB_REPO,
+    body_of,
+    error_body,
+)
 
 TRIAGE = "a1c2e3f4-0b1d-4e6f-8a2c-3d4e5f6a7b81"
 AUDIT = "b2d3f4a5-1c2e-4f70-9b3d-4e5f6a7b8c92"

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from conftest import API_REPO, NOTES_REPO, OAUTH, OTHER_USER, OTHER_USERS_REPO, READ_ONLY, WEB_REPO, body_of
+from conftest import (
+    API_REPO,
+    NOTES_REPO,
+    OAUTH,
+    OTHER_USER,
+    OTHER_USERS_REPO,
+    READ_ONLY,
+    WEB_REPO,
+    body_of,
+)
 
 WEB = {"id": WEB_REPO, "full_name": "harborlight/web", "installation_id": 48213,
        "default_branch": "main", "root_directory": "apps/web"}

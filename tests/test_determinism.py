@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import WEB_REPO, Api, make_settings
+
 from mockplex.app import build_app
 
 VOLATILE = {"Date"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import V1, WEB_REPO, body_of, error_body
 
 PATH = f"/repos/{WEB_REPO}/env-vars"

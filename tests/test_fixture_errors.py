@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import REPO_ROOT
+
 from mockplex.world.fixtures import FixtureError
 from mockplex.world.loader import load_seed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import READ_ONLY, RW, V1, body_of
+
 from mockplex.responses import NOT_FOUND_HTML
 
 SECURITY = {

@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from conftest import (OAUTH, OTHER_USER, READ_ONLY, RUNNING_SANDBOX, RW, SUCCESS_RUN, V1, WEB_REPO,
-                      Api, body_of)
+from conftest import (
+    OAUTH,
+    OTHER_USER,
+    READ_ONLY,
+    RUNNING_SANDBOX,
+    RW,
+    SUCCESS_RUN,
+    V1,
+    WEB_REPO,
+    Api,
+    body_of,
+)
 
 MCP = V1 + "/mcp"
 TOOL_NAMES = [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import RW, WEB_REPO, make_settings
+
 from mockplex.app import build_app
 
 mcp_client = pytest.importorskip("mcp.client.streamable_http", reason="the mcp SDK is a test extra")

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 
 import pytest
-
-from conftest import (API_REPO, OAUTH, OTHER_USER, OTHER_USERS_REPO, READ_ONLY, RW, SUCCESS_RUN, V1,
-                      WEB_REPO, body_of, error_body)
+from conftest import (
+    API_REPO,
+    OAUTH,
+    OTHER_USER,
+    OTHER_USERS_REPO,
+    READ_ONLY,
+    REPO_ROOT,
+    RW,
+    SUCCESS_RUN,
+    V1,
+    WEB_REPO,
+    body_of,
+    error_body,
+)
 
 START = {"repoId": WEB_REPO, "prompt": "Inspect the failing tests and implement the smallest safe fix.",
          "harness": "codex", "baseBranch": "main", "createBranch": True, "rootDirectory": "apps/web"}
@@ -271,3 +283,29 @@ async def test_daily_quota_has_its_own_message(make_api):
     limited = await api.start_run(START, key="d150")
     assert body_of(limited) == error_body("RATE_LIMITED", "Daily external Mogplex run quota exceeded")
     assert limited.headers["Retry-After"] == str(86400 - 150 * 121)
+
+
+
+async def test_a_run_whose_sandbox_cannot_boot_fails_with_the_launch_error(make_api):
+    api = await make_api("step:2")
+    run_id = body_of(await api.start_run({"repoId": "2d8e6f4a-9c3b-4a5d-9e7f-ab4c8d3a5e92", "prompt": "p"}))["data"]["runId"]
+    for _ in range(3):
+        run = body_of(await api.get(f"/runs/{run_id}"))["data"]["run"]
+    assert run["status"] == "failed"
+    assert run["error"] == "Sandbox launch failed: Install step exited with code 1: ERR_PNPM_OUTDATED_LOCKFILE"
+    events = body_of(await api.get(f"/runs/{run_id}/events"))["data"]["events"]
+    assert [event["type"] for event in events] == ["started", "failed"]
+
+
+async def test_a_missing_runtime_fails_the_start_and_a_replay_returns_the_failed_run(make_api, tmp_path):
+    world = tmp_path / "world"
+    shutil.copytree(REPO_ROOT / "fixtures", world)
+    (world / "world.yaml").write_text("name: no-runtime\ntrigger_runtime: missing\n")
+    api = await make_api(fixtures_dir=world)
+    first = await api.start_run(START, key="rt")
+    assert (first.status, body_of(first)) == (500, error_body("INTERNAL_ERROR", "Failed to start run"))
+    replay = await api.start_run(START, key="rt")
+    data = body_of(replay)["data"]
+    assert replay.status == 202 and data["replayed"] is True
+    assert (data["status"], data["error"], data["runtime"]) == (
+        "failed", "Trigger.dev runtime is not configured", {"provider": None, "runId": None})

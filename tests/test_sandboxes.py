@@ -108,12 +108,12 @@ async def test_create_boots_a_new_sandbox_that_every_list_shows(api):
 
 
 async def test_root_directory_defaults_and_null(api):
-    default = await api.post("/sandboxes", {"repoId": DESIGN_REPO, "workingBranch": "agent/a"})
-    assert body_of(default)["data"]["sandbox"]["root_directory"] == "packages/ui"
-    repo_root = await api.post("/sandboxes", {"repoId": DESIGN_REPO, "workingBranch": "agent/b",
+    default = await api.post("/sandboxes", {"repoId": WEB_REPO, "workingBranch": "agent/a"})
+    assert body_of(default)["data"]["sandbox"]["root_directory"] == "apps/web"
+    repo_root = await api.post("/sandboxes", {"repoId": WEB_REPO, "workingBranch": "agent/b",
                                               "rootDirectory": None})
     assert body_of(repo_root)["data"]["sandbox"]["root_directory"] is None
-    dot = await api.post("/sandboxes", {"repoId": DESIGN_REPO, "workingBranch": "agent/b", "rootDirectory": "./"})
+    dot = await api.post("/sandboxes", {"repoId": WEB_REPO, "workingBranch": "agent/b", "rootDirectory": "./"})
     assert body_of(dot)["data"]["sandbox"]["id"] == body_of(repo_root)["data"]["sandbox"]["id"]
 
 
@@ -163,3 +163,25 @@ async def test_a_pausing_vm_is_retired_not_reused(make_api, tmp_path):
     assert fresh["id"] != RUNNING_SANDBOX and fresh["status"] == "running"
     old = [s for s in body_of(await api.get("/sandboxes"))["data"]["sandboxes"] if s["id"] == RUNNING_SANDBOX][0]
     assert old["status"] == "stopped"
+
+
+async def test_a_failed_launch_stream_is_a_502_and_leaves_an_error_record(api):
+    response = await api.post("/sandboxes", {"repoId": DESIGN_REPO, "workingBranch": "agent/fresh"})
+    assert (response.status, body_of(response)) == (502, error_body(
+        "SERVICE_UNAVAILABLE", "Install step exited with code 1: ERR_PNPM_OUTDATED_LOCKFILE"))
+    listed = body_of(await api.get(f"/sandboxes?repo_id={DESIGN_REPO}"))["data"]["sandboxes"]
+    assert listed[0]["working_branch"] == "agent/fresh" and listed[0]["status"] == "error"
+
+
+def world_with_settings(tmp_path, extra: str):
+    folder = tmp_path / "world"
+    shutil.copytree(REPO_ROOT / "fixtures", folder)
+    (folder / "world.yaml").write_text("name: outage\n" + extra)
+    return folder
+
+
+async def test_sandbox_service_outage_is_a_503_even_with_a_reusable_sandbox(make_api, tmp_path):
+    api = await make_api(fixtures_dir=world_with_settings(tmp_path, "sandbox_service: unavailable\n"))
+    response = await api.post("/sandboxes", {"repoId": WEB_REPO, "workingBranch": "agent/docs-refresh"})
+    assert (response.status, body_of(response)) == (503, error_body(
+        "SERVICE_UNAVAILABLE", "Hosted sandbox service is temporarily unavailable. Please try again shortly."))

@@ -88,6 +88,8 @@ async def start_run(call: Call) -> web.Response:
             raise ApiError(409, "IDEMPOTENCY_CONFLICT", "Idempotency key already used for a different request")
         return ok({**existing.to_api(), "replayed": True}, status=202)
     run = call.world.start_run(call.user_id, repo, request, key, request_hash, call.now)
+    if run.status == "failed":
+        raise internal("Failed to start run")
     return ok({**run.to_api(), "replayed": False}, status=202)
 
 

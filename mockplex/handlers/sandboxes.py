@@ -7,7 +7,14 @@ from aiohttp import web
 from mockplex.call import Call
 from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.responses import ApiError, bad_request, internal, not_found, ok
-from mockplex.validation import Invalid, is_valid_branch, normalize_root_directory, parse_limit, trimmed_string
+from mockplex.validation import (
+    Invalid,
+    is_valid_branch,
+    normalize_root_directory,
+    parse_limit,
+    trimmed_string,
+)
+from mockplex.world.world import SANDBOX_SERVICE_DOWN
 
 
 def launcher_error(status: int, message: str) -> ApiError:
@@ -51,12 +58,16 @@ async def create_sandbox(call: Call) -> web.Response:
                 else repo.root_directory)
     except Invalid:
         raise launcher_error(400, "Invalid root directory") from None
+    if world.sandbox_service == "unavailable":
+        raise launcher_error(503, SANDBOX_SERVICE_DOWN)
     sandbox = world.launchable_sandbox(call.user_id, repo.id, working, root, call.now)
     if sandbox is None:
         refusal = world.sandbox_boot_refusal(call.user_id, call.now)
         if refusal is not None:
             raise launcher_error(429, refusal)
         sandbox = world.boot_sandbox(call.user_id, repo, base, working, root, call.now)
+        if sandbox.status == "error":  # the launch stream ended in an error event
+            raise launcher_error(502, sandbox.error)
     return ok({"sandbox": sandbox.to_api()}, status=202)
 
 

@@ -28,6 +28,8 @@ from mockplex.world.records import (
 )
 
 ENV_VAR_MODES = ("shipped", "working")
+TRIGGER_RUNTIME = ("configured", "missing")
+SANDBOX_SERVICE = ("available", "unavailable")
 SANDBOX_STATUSES = ("creating", "installing", "running", "pausing", "paused", "stopped", "error")
 # Fixture runs are history: live runs only come from POST /runs, which drives them.
 FIXTURE_RUN_STATUSES = ("success", "failed", "cancelled")
@@ -43,6 +45,8 @@ class WorldSeed:
     source: str
     name: str = "unnamed"
     env_vars_mode: str = "shipped"
+    trigger_runtime: str = "configured"
+    sandbox_service: str = "available"
     users: list[User] = field(default_factory=list)
     tokens: list[PersonalAccessToken] = field(default_factory=list)
     oauth_grants: list[OAuthGrant] = field(default_factory=list)
@@ -109,6 +113,8 @@ def _read_world(path: Path, seed: WorldSeed) -> None:
         raise FixtureError(path, None, "world.yaml is empty")
     seed.name = top.get("name", str, "unnamed")
     seed.env_vars_mode = top.choice("env_vars", ENV_VAR_MODES, "shipped")
+    seed.trigger_runtime = top.choice("trigger_runtime", TRIGGER_RUNTIME, "configured")
+    seed.sandbox_service = top.choice("sandbox_service", SANDBOX_SERVICE, "available")
     top.finish()
 
 
@@ -165,6 +171,7 @@ def _repo(entry: Entry) -> Repo:
         full_name=entry.get("full_name", str), installation_id=entry.get("installation_id", int),
         default_branch=entry.get("default_branch", str, None),
         root_directory=entry.get("root_directory", str, None), hidden=entry.get("hidden", bool, False),
+        sandbox_boot_error=entry.get("sandbox_boot_error", str, None),
     )
 
 

@@ -70,6 +70,7 @@ class Repo:
     default_branch: str | None
     root_directory: str | None
     hidden: bool = False
+    sandbox_boot_error: str | None = None  # every new sandbox boot of this repo fails so
 
     def to_api(self) -> dict[str, Any]:
         return {

@@ -33,6 +33,8 @@ from mockplex.world.records import (
 from mockplex.world.tokens import TokenStore
 
 BOOTING_OR_RUNNING = ("creating", "installing", "running")
+SANDBOX_SERVICE_DOWN = "Hosted sandbox service is temporarily unavailable. Please try again shortly."
+RUNTIME_MISSING = "Trigger.dev runtime is not configured"
 SANDBOX_BOOT_LIMITS = (
     (None, 3, "Too many active sandboxes"),
     (timedelta(hours=1), 120, "Sandbox boot rate limit exceeded"),
@@ -56,6 +58,8 @@ class World:
         self.name = seed.name
         self.source = seed.source
         self.env_vars_mode = seed.env_vars_mode
+        self.trigger_runtime = seed.trigger_runtime
+        self.sandbox_service = seed.sandbox_service
         self.clock = clock
         self.ids = ids
         self.users: dict[str, User] = {user.id: user for user in seed.users}
@@ -151,6 +155,7 @@ class World:
 
     def boot_sandbox(self, user_id: str, repo: Repo, base: str, working: str,
                      root: str | None, now: datetime) -> Sandbox:
+        """Boot a VM to the end of its launch stream; a repo with a boot error ends in `error`."""
         provider_id = self.ids.short("sbx_", 12)
         sandbox = Sandbox(
             id=self.ids.uuid(), user_id=user_id, sandbox_id=provider_id, repo_id=repo.id,
@@ -167,6 +172,11 @@ class World:
                 id=self.ids.uuid(), event_type=event_type, decision_code=code, worker_run_id=None,
                 payload={"sandbox_id": provider_id, "working_branch": working}, created_at=now,
             ))
+        if repo.sandbox_boot_error:
+            sandbox.status, sandbox.error, sandbox.preview_url = "error", repo.sandbox_boot_error, None
+            sandbox.lifecycle_events[2:] = [SandboxEvent(
+                id=self.ids.uuid(), event_type="boot_failed", decision_code="install_failed", worker_run_id=None,
+                payload={"sandbox_id": provider_id, "error": repo.sandbox_boot_error}, created_at=now)]
         self.sandboxes[sandbox.id] = sandbox
         return sandbox
 
@@ -201,7 +211,11 @@ class World:
         }, now)
         self.runs[run.id] = run
         self.idempotency[(user_id, key)] = run.id
-        self.live_runs[run.id] = lifecycle.RunProgress(run.id, now)
+        if self.trigger_runtime == "missing":  # queueing fails: the run is born failed
+            run.runtime_provider = run.runtime_run_id = None
+            self._fail(run, RUNTIME_MISSING, run.updated_at)
+        else:
+            self.live_runs[run.id] = lifecycle.RunProgress(run.id, now)
         return run
 
     def advance_run(self, run: Run) -> None:
@@ -220,9 +234,7 @@ class World:
             self._append_event(run, step.event_type, step.tool_name, step.message, step.payload, moment)
             run.updated_at = moment
         elif lifecycle.will_fail(run.prompt):
-            self._finish(run, "failed", lifecycle.HARNESS_FAILURE, moment)
-            self._append_event(run, "failed", None, "External Mogplex run failed",
-                               {"error": lifecycle.HARNESS_FAILURE}, moment)
+            self._fail(run, lifecycle.HARNESS_FAILURE, moment)
         else:
             self._finish(run, "success", None, moment)
             self._append_event(run, "finished", None, "External Mogplex run finished",
@@ -231,9 +243,15 @@ class World:
     def _begin_streaming(self, run: Run, moment: datetime) -> None:
         repo = self.repos[run.repo_id]
         sandbox = self.reusable_sandbox(run.user_id, repo.id, run.working_branch, run.root_directory)
+        if sandbox is None and self.sandbox_service == "unavailable":
+            self._fail(run, SANDBOX_SERVICE_DOWN, moment)
+            return
         if sandbox is None:
             sandbox = self.boot_sandbox(run.user_id, repo, run.base_branch, run.working_branch,
                                         run.root_directory, moment)
+        if sandbox.status == "error":
+            self._fail(run, f"Sandbox launch failed: {sandbox.error}", moment)
+            return
         sandbox.last_active_at = moment
         run.sandbox_record_id, run.sandbox_id = sandbox.id, sandbox.sandbox_id
         run.status, run.error, run.updated_at = "streaming", None, moment
@@ -243,6 +261,10 @@ class World:
 
     def _finish(self, run: Run, status: str, error: str | None, moment: datetime) -> None:
         run.status, run.error, run.updated_at = status, error, moment
+
+    def _fail(self, run: Run, error: str, moment: datetime) -> None:
+        self._finish(run, "failed", error, moment)
+        self._append_event(run, "failed", None, "External Mogplex run failed", {"error": error}, moment)
 
     def cancel_run(self, run: Run, now: datetime) -> bool:
         """Cancel a live run; False when it had already reached a terminal status."""
