@@ -29,9 +29,12 @@ class IdGenerator:
         return prefix + "".join(self._random.choice(_BASE36) for _ in range(length))
 
 
-def mint_pat() -> str:
-    """A PAT the way the server makes one: mog_ + 24 chars of (random byte mod 62)."""
-    return "mog_" + "".join(TOKEN_ALPHABET[byte % 62] for byte in secrets.token_bytes(24))
+def mint_pat(length: int = 24) -> str:
+    """A PAT the way the server makes one: mog_ + `length` chars of (random byte mod 62).
+
+    The v1 generator makes 24; the settings page's key route makes 32.
+    """
+    return "mog_" + "".join(TOKEN_ALPHABET[byte % 62] for byte in secrets.token_bytes(length))
 
 
 def pg_uuid(text: str) -> str | None:

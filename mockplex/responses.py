@@ -38,6 +38,21 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+class JsonError(Exception):
+    """An internal-surface error: a flat JSON body in whatever shape the route uses."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(body)
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+
+def flat_error(status: int, message: str) -> JsonError:
+    """Shape A, the internal default: {"error": "<message>"}."""
+    return JsonError(status, {"error": message})
+
+
 class EmptyResponse(Exception):
     """The framework's bodiless answers (a crashed handler's 500, a 405)."""
 

@@ -19,8 +19,10 @@ from mockplex.mcp import protocol as mcp
 V1 = "/api/v1/mogplex"
 
 # How a route resolves its caller: "bearer" = the v1 REST helper (PAT or OAuth bearer,
-# 401/429 in the envelope); "public" = nobody is asked.
-AUTH_KINDS = ("bearer", "public")
+# 401/429 in the envelope); "internal" = the shared resolver of the unversioned routes
+# (PAT, test headers, session; the handler decides what no caller means); "public" =
+# nobody is asked.
+AUTH_KINDS = ("bearer", "internal", "public")
 
 
 @dataclass(frozen=True)

@@ -22,5 +22,11 @@ class Settings:
     source_header: bool = True
     rate_limits: bool = True
     mcp_allowed_origins: tuple[str, ...] = ()
+    # The real server's test mode (PLAYWRIGHT=1): honours the end-to-end auth headers.
+    test_mode: bool = False
+    e2e_secret: str = "playwright-auth-bypass"
+    cron_secret: str | None = None
+    internal_secret: str | None = None
+    github_webhook_secret: str | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT

@@ -34,3 +34,4 @@ def test_timestamps_drop_trailing_zeros_and_use_an_offset():
     moment = datetime(2026, 5, 17, 10, 14, 0, 201130, tzinfo=timezone.utc)
     assert format_timestamp(moment) == "2026-05-17T10:14:00.20113+00:00"
     assert format_timestamp(moment.replace(microsecond=0)) == "2026-05-17T10:14:00+00:00"
+

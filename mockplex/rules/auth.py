@@ -7,6 +7,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.responses import ApiError
+from mockplex.rules.internal_auth import resolve_internal
 from mockplex.state import ROUTE
 from mockplex.world.tokens import Identity
 
@@ -31,7 +32,8 @@ def resolve_bearer(request: web.Request) -> Identity:
         identity = world.tokens.resolve_pat(token, now)
         if identity is None:
             raise unauthorized(request)
-        request.app[state.LIMITS].admit_pat(identity.key_id, now)
+        if not request.app[state.LIMITS].admit_pat(identity.key_id, now):
+            raise ApiError(429, "RATE_LIMITED", "Rate limit exceeded. Retry after 60s.", {"Retry-After": "60"})
         return identity
     identity = world.tokens.resolve_oauth(token)
     if identity is None:
@@ -53,6 +55,9 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         if spec.scope is not None and spec.scope not in identity.scopes:
             raise missing_scope(spec.scope)
         request[state.IDENTITY] = identity
+    elif spec.auth == "internal":
+        # Resolved, not enforced: each internal route decides what no caller means.
+        request[state.IDENTITY] = resolve_internal(request)
     return await handler(request)
 
 

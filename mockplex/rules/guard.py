@@ -10,7 +10,7 @@ import logging
 
 from aiohttp import web
 
-from mockplex.responses import ApiError, EmptyResponse, api_error, empty
+from mockplex.responses import ApiError, EmptyResponse, JsonError, api_error, empty, json_response
 
 log = logging.getLogger("mockplex.server")
 PAYLOAD_TOO_LARGE = b"Request Entity Too Large\n\nFUNCTION_PAYLOAD_TOO_LARGE\n"
@@ -22,6 +22,8 @@ async def crash_guard(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     except ApiError as error:
         return api_error(error)
+    except JsonError as error:
+        return json_response(error.body, error.status, error.headers)
     except EmptyResponse as answer:
         return empty(answer.status, answer.headers)
     except web.HTTPRequestEntityTooLarge:

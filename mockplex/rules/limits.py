@@ -28,10 +28,10 @@ class Limits:
         self._pat_windows: OrderedDict[str, deque[float]] = OrderedDict()
         self._run_claims: dict[tuple[str, str], list[float]] = {}
 
-    def admit_pat(self, key_id: str, now: datetime) -> None:
-        """Count one request for a valid PAT, or raise the 429 when the window is full."""
+    def admit_pat(self, key_id: str, now: datetime) -> bool:
+        """Count one request for a valid PAT; False (and not counted) when the window is full."""
         if not self.enabled:
-            return
+            return True
         moment = now.timestamp()
         window = self._pat_windows.pop(key_id, None) or deque()
         self._pat_windows[key_id] = window
@@ -40,8 +40,9 @@ class Limits:
         while window and window[0] <= moment - PAT_WINDOW_SECONDS:
             window.popleft()
         if len(window) >= PAT_WINDOW_LIMIT:
-            raise ApiError(429, "RATE_LIMITED", "Rate limit exceeded. Retry after 60s.", {"Retry-After": "60"})
+            return False
         window.append(moment)
+        return True
 
     def claim_run_start(self, identity: Identity, repo_id: str | None, now: datetime) -> None:
         """The non-refundable run-start claim, keyed per (user, key)."""

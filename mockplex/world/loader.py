@@ -11,6 +11,7 @@ from pathlib import Path
 from mockplex import flows
 from mockplex.world.automations import Automation, FlowVersion, JobRun
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
+from mockplex.world.sessions import SESSION_BACKENDS, Session, read_session
 from mockplex.world.records import (
     Agent,
     Installation,
@@ -47,6 +48,9 @@ class WorldSeed:
     env_vars_mode: str = "shipped"
     trigger_runtime: str = "configured"
     sandbox_service: str = "available"
+    session_backend: str = "better-auth"
+    github_app_configured: bool = True
+    sessions: list[Session] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
     tokens: list[PersonalAccessToken] = field(default_factory=list)
     oauth_grants: list[OAuthGrant] = field(default_factory=list)
@@ -88,6 +92,7 @@ def load_seed(folder: Path) -> WorldSeed:
     _read(folder / "sandboxes.yaml", {"sandboxes": (seed.sandboxes, _sandbox)})
     _read(folder / "mcp_servers.yaml", {"mcp_servers": (seed.mcp_servers, _mcp_server)})
     _read(folder / "runs.yaml", {"runs": (seed.runs, _run)})
+    _read(folder / "sessions.yaml", {"sessions": (seed.sessions, read_session)})
     _read(folder / "automations.yaml", {"automations": (seed.automations, _automation),
                                         "job_runs": (seed.job_runs, _job_run)})
     _cross_check(folder, seed)
@@ -115,6 +120,8 @@ def _read_world(path: Path, seed: WorldSeed) -> None:
     seed.env_vars_mode = top.choice("env_vars", ENV_VAR_MODES, "shipped")
     seed.trigger_runtime = top.choice("trigger_runtime", TRIGGER_RUNTIME, "configured")
     seed.sandbox_service = top.choice("sandbox_service", SANDBOX_SERVICE, "available")
+    seed.session_backend = top.choice("session_backend", SESSION_BACKENDS, "better-auth")
+    seed.github_app_configured = top.get("github_app_configured", bool, True)
     top.finish()
 
 
@@ -130,6 +137,13 @@ def _user(entry: Entry) -> User:
         id=entry.get("id", str), email=entry.get("email", str), name=entry.get("name", str),
         default_model=entry.get("default_model", str, None),
         github_connected=entry.get("github_connected", bool, True),
+        username=entry.get("username", str, None), avatar_url=entry.get("avatar_url", str, None),
+        github_username=entry.get("github_username", str, None),
+        theme=entry.get("theme", str, "dark"), platform_ai=entry.get("platform_ai", bool, True),
+        platform_sandbox=entry.get("platform_sandbox", bool, True),
+        vercel_linked=entry.get("vercel_linked", bool, False),
+        account_vercel_project_id=entry.get("account_vercel_project_id", str, None),
+        account_vercel_team_id=entry.get("account_vercel_team_id", str, None),
     )
 
 
@@ -326,6 +340,7 @@ def _cross_check(folder: Path, seed: WorldSeed) -> None:
         (seed.automations, "installation_id", installations, "installation"),
         (seed.job_runs, "flow_id", {automation.id for automation in seed.automations}, "automation"),
         (seed.job_runs, "repo_id", repos, "repo"), (seed.job_runs, "user_id", users, "user"),
+        (seed.sessions, "user_id", users | {None}, "user"),
     ]
     for records, attribute, known, what in checks:
         for record in records:

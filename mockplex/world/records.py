@@ -21,7 +21,16 @@ class User:
     email: str
     name: str
     default_model: str | None
-    github_connected: bool
+    github_connected: bool  # a GitHub OAuth token is stored
+    username: str | None = None
+    avatar_url: str | None = None
+    github_username: str | None = None
+    theme: str | None = "dark"
+    platform_ai: bool = True
+    platform_sandbox: bool = True
+    vercel_linked: bool = False
+    account_vercel_project_id: str | None = None
+    account_vercel_team_id: str | None = None
 
 
 @dataclass

@@ -30,6 +30,7 @@ from mockplex.world.records import (
     SandboxEvent,
     User,
 )
+from mockplex.world.sessions import SessionStore
 from mockplex.world.tokens import TokenStore
 
 BOOTING_OR_RUNNING = ("creating", "installing", "running")
@@ -60,6 +61,8 @@ class World:
         self.env_vars_mode = seed.env_vars_mode
         self.trigger_runtime = seed.trigger_runtime
         self.sandbox_service = seed.sandbox_service
+        self.github_app_configured = seed.github_app_configured
+        self.sessions = SessionStore(seed.session_backend, seed.sessions, state_dir)
         self.clock = clock
         self.ids = ids
         self.users: dict[str, User] = {user.id: user for user in seed.users}
