@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex import jsonio, state
+from mockplex.responses import flat_error
 from mockplex.rules.limits import Limits
 from mockplex.world.tokens import Identity
 from mockplex.world.world import World
@@ -18,13 +19,19 @@ from mockplex.world.world import World
 class Call:
     request: web.Request
     world: World
-    identity: Identity
+    identity: Identity | None
     params: dict[str, str]
     now: datetime
     limits: Limits
 
     @property
     def user_id(self) -> str:
+        return self.identity.user_id
+
+    def require_user(self) -> str:
+        """The caller's profile id; the internal surface's flat 401 when there is none."""
+        if self.identity is None:
+            raise flat_error(401, "Unauthorized")
         return self.identity.user_id
 
     def query(self, name: str) -> str | None:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from mockplex.handlers import automations, catalog, discovery, env_vars, runs, sandboxes
+from mockplex.handlers import automations, catalog, discovery, env_vars, identity, runs, sandboxes, unmodeled
 from mockplex.mcp import protocol as mcp
 
 V1 = "/api/v1/mogplex"
@@ -42,7 +42,35 @@ def _v1(name: str, method: str, path: str, handler, scope: str | None, idempoten
     return RouteSpec("v1", name, method, V1 + path, handler, "bearer", scope, idempotency)
 
 
-ROUTES: tuple[RouteSpec, ...] = (
+def _internal(family: str, name: str, method: str, path: str, handler) -> RouteSpec:
+    return RouteSpec(family, name, method, path, handler, "internal")
+
+
+def _unmodeled(family: str, method: str, path: str) -> RouteSpec:
+    """A real route the world does not answer yet: the family's not-found, marked unmodeled."""
+    return RouteSpec(family, f"unmodeled {method} {path}", method, path, unmodeled.not_modeled, "internal")
+
+
+IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
+    _internal("identity", "auth.user", "GET", "/api/auth/user", identity.auth_user),
+    _internal("identity", "auth.logout", "POST", "/api/auth/logout", identity.logout),
+    _internal("identity", "auth.logout.page", "GET", "/api/auth/logout", identity.logout_redirect),
+    _internal("identity", "settings.get", "GET", "/api/settings", identity.get_settings),
+    _internal("identity", "settings.patch", "PATCH", "/api/settings", identity.patch_settings),
+    _internal("identity", "api_keys.list", "GET", "/api/settings/api-keys", identity.list_api_keys),
+    _internal("identity", "api_keys.create", "POST", "/api/settings/api-keys", identity.create_api_key),
+    _internal("identity", "api_keys.revoke", "DELETE", "/api/settings/api-keys/{id}", identity.revoke_api_key),
+    _internal("identity", "provider_keys.list", "GET", "/api/settings/keys", identity.list_provider_keys),
+    _internal("identity", "provider_keys.put", "PUT", "/api/settings/keys", identity.put_provider_key),
+    _internal("identity", "provider_keys.delete", "DELETE", "/api/settings/keys", identity.delete_provider_key),
+    _internal("identity", "provider_keys.verify", "POST", "/api/settings/keys/verify", identity.verify_provider_key),
+    _internal("identity", "models.get", "GET", "/api/models", identity.get_models),
+    _internal("identity", "models.patch", "PATCH", "/api/models", identity.patch_models),
+    _unmodeled("identity", "GET", "/api/models/new-arrivals"),
+    _unmodeled("identity", "GET", "/api/models/provider-icons"),
+)
+
+ROUTES: tuple[RouteSpec, ...] = IDENTITY_ROUTES + (
     _v1("repos.list", "GET", "/repos", catalog.list_repos, None),
     _v1("env_vars.list", "GET", "/repos/{repoId}/env-vars", env_vars.list_env_vars, "read"),
     _v1("env_vars.set", "POST", "/repos/{repoId}/env-vars", env_vars.set_env_var, "write"),

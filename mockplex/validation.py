@@ -10,6 +10,11 @@ _BRANCH_FORBIDDEN = re.compile(r"[\s*:?\[\\^~]")
 _ENCODED_DOTS = ("%2e", "%2e%2e")
 
 
+# The env-var body rules (v1 spec §5.1), shared by the REST route and the MCP tools.
+ENV_KEY_RULE = "key must contain only letters, digits, and underscores and not start with a digit"
+ENV_TARGETS = ("production", "preview", "development")
+
+
 class Invalid(Exception):
     """A value broke a rule; the caller turns it into that route's message."""
 

@@ -25,6 +25,9 @@ OTHER_USER = "mog_mockplexDevOtherUser0001"
 OAUTH = "mpx_oauth_dev_access_token_0001"
 OAUTH_NO_SCOPES = "mpx_oauth_dev_profile_only_0001"
 
+DANA_SESSION = "mpx_session_dana_dev_0001"
+SESSION_COOKIE = "better-auth.session_token"
+
 WEB_REPO = "0b6c4d2e-7a1f-4e3b-9c5d-8f2a6b1e3c70"
 API_REPO = "1c7d5e3f-8b2a-4f4c-8d6e-9a3b7c2f4d81"
 DESIGN_REPO = "2d8e6f4a-9c3b-4a5d-9e7f-ab4c8d3a5e92"
@@ -67,6 +70,14 @@ class Api:
                                              allow_redirects=allow_redirects)
         response.raw_body = await response.read()
         return response
+
+    async def internal(self, method: str, path: str, *, session: str | None = DANA_SESSION, token: str | None = None,
+                       **kwargs):
+        """An unversioned /api call, signed in with a browser session by default."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if session is not None:
+            headers["Cookie"] = f"{SESSION_COOKIE}={session}"
+        return await self.call(method, path, token, headers=headers, **kwargs)
 
     async def get(self, path: str, token: str | None = RW, **kwargs):
         return await self.call("GET", V1 + path, token, **kwargs)

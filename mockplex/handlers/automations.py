@@ -162,7 +162,7 @@ async def set_automation_model(call: Call) -> web.Response:
         raise bad_request("modelId must be a model id or null")
     model_id = body["modelId"]
     automation = _automation(call, "Failed to update automation model")
-    if model_id and model_id not in {model.id for model in call.world.available_models()}:
+    if model_id and model_id not in {model.id for model in call.world.available_models(call.user_id)}:
         raise bad_request("Model is not enabled and available for this user")
     call.world.flows.set_model(automation, body["nodeId"], model_id, call.now)
     if body.get("publish") is True:

@@ -26,7 +26,7 @@ async def list_agents(call: Call) -> web.Response:
 
 
 async def list_models(call: Call) -> web.Response:
-    return ok({"models": [model.to_api() for model in call.world.available_models()]})
+    return ok({"models": [model.to_api() for model in call.world.available_models(call.user_id)]})
 
 
 async def list_mcp_servers(call: Call) -> web.Response:

@@ -13,20 +13,19 @@ from mockplex.call import Call
 from mockplex.ids import pg_uuid
 from mockplex.jsonio import NOT_JSON
 from mockplex.responses import ApiError, bad_request, not_found, ok
+from mockplex.validation import ENV_KEY_RULE, ENV_TARGETS
 from mockplex.world.world import EnvVarEntry
 
 FEATURE_OFF = ApiError(
     501, "SERVICE_UNAVAILABLE",
     "Vercel project environment variables require an API-capable Vercel integration and are not available.",
 )
-KEY_RULE = "key must contain only letters, digits, and underscores and not start with a digit"
-TARGETS = ("production", "preview", "development")
 
 SET_BODY = schema.strict_object(
     key=schema.string(trim=True, min_length=1, max_length=256, pattern=r"^[A-Za-z_]\w*$",
-                      pattern_message=KEY_RULE),
+                      pattern_message=ENV_KEY_RULE),
     value=schema.string(max_length=65_536),
-    target=schema.optional(schema.array(schema.enum(*TARGETS), min_items=1)),
+    target=schema.optional(schema.array(schema.enum(*ENV_TARGETS), min_items=1)),
     type=schema.optional(schema.enum("encrypted", "plain", "sensitive")),
 )
 DELETE_BODY = schema.strict_object(key=schema.string(trim=True, min_length=1, max_length=256))
@@ -66,7 +65,7 @@ async def set_env_var(call: Call) -> web.Response:
     matching = [entry for entry in entries if entry.key == key]
     if not matching:
         entries.append(EnvVarEntry(call.world.ids.short("env_", 16), key, body["value"],
-                                   body.get("target", list(TARGETS)), body.get("type", "encrypted"),
+                                   body.get("target", list(ENV_TARGETS)), body.get("type", "encrypted"),
                                    call.now))
         return ok({"action": "created", "key": key, "updatedCount": 1})
     if "target" in body and len(matching) > 1:

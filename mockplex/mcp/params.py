@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockplex import flows, schema
-from mockplex.handlers.env_vars import KEY_RULE, TARGETS
+from mockplex.validation import ENV_KEY_RULE, ENV_TARGETS
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def any_object(name: str, description: str) -> Param:
 
 def env_key(description: str, with_rule: bool) -> Param:
     check = schema.string(trim=True, min_length=1, max_length=256,
-                          pattern=r"^[A-Za-z_]\w*$" if with_rule else None, pattern_message=KEY_RULE)
+                          pattern=r"^[A-Za-z_]\w*$" if with_rule else None, pattern_message=ENV_KEY_RULE)
     json = {"type": "string", "minLength": 1, "maxLength": 256,
             **({"pattern": "^[A-Za-z_]\\w*$"} if with_rule else {})}
     return Param("key", check, _with(description, json), True)
@@ -68,8 +68,8 @@ def env_value(description: str) -> Param:
 
 
 def env_targets(description: str) -> Param:
-    json = {"type": "array", "items": {"type": "string", "enum": list(TARGETS)}, "minItems": 1}
-    return Param("target", schema.array(schema.enum(*TARGETS), min_items=1), _with(description, json))
+    json = {"type": "array", "items": {"type": "string", "enum": list(ENV_TARGETS)}, "minItems": 1}
+    return Param("target", schema.array(schema.enum(*ENV_TARGETS), min_items=1), _with(description, json))
 
 
 _POINT = {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}},

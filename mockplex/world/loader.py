@@ -139,7 +139,7 @@ def _user(entry: Entry) -> User:
         github_connected=entry.get("github_connected", bool, True),
         username=entry.get("username", str, None), avatar_url=entry.get("avatar_url", str, None),
         github_username=entry.get("github_username", str, None),
-        theme=entry.get("theme", str, "dark"), platform_ai=entry.get("platform_ai", bool, True),
+        theme=entry.get("theme", str, None) if "theme" in entry.mapping else "dark", platform_ai=entry.get("platform_ai", bool, True),
         platform_sandbox=entry.get("platform_sandbox", bool, True),
         vercel_linked=entry.get("vercel_linked", bool, False),
         account_vercel_project_id=entry.get("account_vercel_project_id", str, None),
@@ -214,6 +214,7 @@ def _model(entry: Entry) -> Model:
         pricing_output=pricing.get("output", (int, float), None),
         visible=entry.get("visible", bool, True), available=entry.get("available", bool, True),
         enabled_by_default=entry.get("enabled", bool, True),
+        recommendation=entry.get("recommendation", dict, None),
     )
     pricing.finish()
     return model

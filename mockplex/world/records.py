@@ -133,7 +133,8 @@ class Model:
     pricing_output: float | None
     visible: bool
     available: bool
-    enabled_by_default: bool
+    enabled_by_default: bool  # false: the fixture's users switched it off
+    recommendation: dict[str, Any] | None = None  # {bucket, rank, reason, at}
 
     def to_api(self) -> dict[str, Any]:
         return {

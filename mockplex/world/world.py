@@ -78,6 +78,9 @@ class World:
         self.live_runs: dict[str, lifecycle.RunProgress] = {}
         self.idempotency: dict[tuple[str, str], str] = {}
         self.env_vars: dict[str, list[EnvVarEntry]] = {}
+        self.model_preferences: dict[tuple[str, str], bool] = {}
+        # user → provider → (key, created_at, updated_at); values never leave the world
+        self.provider_keys: dict[str, dict[str, tuple[str, datetime, datetime]]] = {}
         self.flows = FlowService(self, seed.automations, seed.job_runs)
 
     # -- repos, agents, models, MCP servers -------------------------------------------
@@ -104,9 +107,16 @@ class World:
         } for preset in self.presets if preset.name not in forked]
         return presets + [agent.to_api() for agent in own]
 
-    def available_models(self) -> list[Model]:
+    def model_enabled(self, user_id: str, model: Model) -> bool:
+        """An explicit preference wins; otherwise a model is enabled when it is available."""
+        preference = self.model_preferences.get((user_id, model.id))
+        if preference is not None:
+            return preference
+        return model.available and model.enabled_by_default
+
+    def available_models(self, user_id: str) -> list[Model]:
         usable = [model for model in self.models
-                  if model.visible and model.available and model.enabled_by_default]
+                  if model.visible and model.available and self.model_enabled(user_id, model)]
         return sorted(usable, key=lambda model: model.provider)
 
     def list_mcp_servers(self, user_id: str) -> list[McpServer]:

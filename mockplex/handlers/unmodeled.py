@@ -1,0 +1,15 @@
+"""Routes the real server has and the world does not model yet."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockplex import state
+from mockplex.call import Call
+from mockplex.responses import json_response
+
+
+async def not_modeled(call: Call) -> web.Response:
+    """The internal surface's not-found, flagged so users know to record the real answer."""
+    call.request[state.SOURCE] = "unmodeled"
+    return json_response({"error": "Not found"}, 404)
