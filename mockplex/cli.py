@@ -67,9 +67,19 @@ def main() -> None:
               help="Lift the per-token window and the run-start budgets (for load tests).")
 @click.option("--mcp-allowed-origins", default="", envvar="MOGPLEX_MCP_ALLOWED_ORIGINS",
               help="Comma-separated browser origins the MCP endpoint accepts besides its own.")
+@click.option("--test-mode", is_flag=True,
+              help="Behave like the server under PLAYWRIGHT=1: honour the end-to-end auth headers.")
+@click.option("--e2e-secret", default="playwright-auth-bypass", show_default=True,
+              envvar="PLAYWRIGHT_AUTH_BYPASS_SECRET", help="The x-mogplex-e2e-auth value test mode accepts.")
+@click.option("--cron-secret", default=None, envvar="CRON_SECRET",
+              help="Bearer secret for /api/cron/*, /api/jobs/process (unset: they answer 503).")
+@click.option("--internal-secret", default=None, envvar="INTERNAL_API_SECRET",
+              help="Bearer secret for delegated calls (with X-Delegated-User-Id) on /api/sandbox.")
+@click.option("--github-webhook-secret", default=None, envvar="GITHUB_WEBHOOK_SECRET",
+              help="HMAC secret that signs POST /api/webhooks/github.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
-          mcp_allowed_origins, quiet):
+          mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret, quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -85,6 +95,8 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
     settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
                         source_header=not no_source_header, rate_limits=not no_rate_limits,
                         mcp_allowed_origins=tuple(o.strip() for o in mcp_allowed_origins.split(",") if o.strip()),
+                        test_mode=test_mode, e2e_secret=e2e_secret, cron_secret=cron_secret,
+                        internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
                         host=host, port=port)
     configure_logging(quiet)
     try:

@@ -13,7 +13,10 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from mockplex.handlers import automations, catalog, discovery, env_vars, identity, runs, sandboxes, unmodeled
+from mockplex.handlers import (
+    automations, catalog, discovery, env_vars, identity, observability, plumbing, projects, reusable, routing, runs,
+    runtime, sandbox_web, sandboxes, unmodeled,
+)
 from mockplex.mcp import protocol as mcp
 
 V1 = "/api/v1/mogplex"
@@ -70,7 +73,70 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _unmodeled("identity", "GET", "/api/models/provider-icons"),
 )
 
-ROUTES: tuple[RouteSpec, ...] = IDENTITY_ROUTES + (
+PROJECT_ROUTES: tuple[RouteSpec, ...] = (
+    _internal("projects", "github.installations", "GET", "/api/github/installations", projects.list_installations),
+    _internal("projects", "github.owners", "GET", "/api/github/owners", projects.list_owners),
+    _unmodeled("projects", "GET", "/api/github/repos"),
+    _unmodeled("projects", "GET", "/api/github/pulls"),
+    _unmodeled("projects", "GET", "/api/repos"),
+    _unmodeled("projects", "GET", "/api/workspaces"),
+)
+
+REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
+    _internal("reusable", "mcp_servers.list", "GET", "/api/mcp-servers", reusable.list_mcp_servers),
+    _internal("reusable", "mcp_servers.create", "POST", "/api/mcp-servers", reusable.create_mcp_server),
+    _unmodeled("reusable", "GET", "/api/agents"),
+    _unmodeled("reusable", "GET", "/api/skills"),
+    _unmodeled("reusable", "GET", "/api/rules"),
+    _unmodeled("reusable", "GET", "/api/connections"),
+)
+
+ROUTING_ROUTES: tuple[RouteSpec, ...] = (
+    _internal("routing", "flows.list", "GET", "/api/flows", routing.list_flows),
+    _internal("routing", "flows.create", "POST", "/api/flows", routing.create_flow),
+    _internal("routing", "flows.get", "GET", "/api/flows/{id}", routing.get_flow),
+    _internal("routing", "flows.runs", "GET", "/api/flows/{id}/runs", routing.list_flow_runs),
+    _unmodeled("routing", "GET", "/api/triggers"),
+    _unmodeled("routing", "GET", "/api/assignments"),
+)
+
+RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
+    RouteSpec("runtime", "chat", "POST", "/api/chat", runtime.chat, "internal", streaming=True),
+    RouteSpec("runtime", "realtime.events", "GET", "/api/realtime/events", runtime.realtime_events, "internal",
+              streaming=True),
+    _internal("runtime", "sandbox.list", "GET", "/api/sandbox", sandbox_web.list_sandboxes),
+    RouteSpec("runtime", "sandbox.create", "POST", "/api/sandbox", sandbox_web.create_sandbox, "internal",
+              streaming=True),
+    _internal("runtime", "sandbox.get", "GET", "/api/sandbox/{id}", sandbox_web.get_sandbox),
+    _internal("runtime", "observability.stats", "GET", "/api/observability/stats", observability.stats),
+    _internal("runtime", "observability.calls", "GET", "/api/observability/calls", observability.list_calls),
+    _internal("runtime", "observability.call_events", "GET", "/api/observability/call-events",
+              observability.call_events),
+    _unmodeled("runtime", "GET", "/api/observability/jobs"),
+    _unmodeled("runtime", "GET", "/api/observability/automation-events"),
+    _unmodeled("runtime", "GET", "/api/observability/automation-failures"),
+    _unmodeled("runtime", "GET", "/api/observability/tool-calls"),
+    _unmodeled("runtime", "GET", "/api/commands"),
+)
+
+SYSTEM_ROUTES: tuple[RouteSpec, ...] = (
+    _internal("system", "jobs.process", "POST", "/api/jobs/process", plumbing.process_job),
+    _internal("system", "agent.review", "POST", "/api/agent/review", plumbing.process_job),
+    _unmodeled("system", "GET", "/api/cron/{job}"),
+    RouteSpec("system", "webhooks.github", "POST", "/api/webhooks/github", plumbing.github_webhook, "public"),
+    RouteSpec("system", "webhooks.stripe", "POST", "/api/webhooks/stripe", plumbing.stripe_webhook, "public"),
+    RouteSpec("system", "webhooks.slack", "POST", "/api/webhooks/slack", plumbing.slack_webhook, "public"),
+    RouteSpec("system", "webhooks.flow", "POST", "/api/webhooks/flows/{id}", plumbing.flow_webhook, "public"),
+    _internal("system", "e2e.flows.get", "GET", "/api/test/e2e/flows", plumbing.e2e_flows),
+    _internal("system", "e2e.flows.post", "POST", "/api/test/e2e/flows", plumbing.e2e_flows),
+    _internal("system", "e2e.flows.delete", "DELETE", "/api/test/e2e/flows", plumbing.e2e_flows),
+    _internal("system", "migrate", "POST", "/api/migrate", plumbing.retired),
+)
+
+INTERNAL_ROUTES = (IDENTITY_ROUTES + PROJECT_ROUTES + REUSABLE_ROUTES + ROUTING_ROUTES + RUNTIME_ROUTES
+                   + SYSTEM_ROUTES)
+
+ROUTES: tuple[RouteSpec, ...] = INTERNAL_ROUTES + (
     _v1("repos.list", "GET", "/repos", catalog.list_repos, None),
     _v1("env_vars.list", "GET", "/repos/{repoId}/env-vars", env_vars.list_env_vars, "read"),
     _v1("env_vars.set", "POST", "/repos/{repoId}/env-vars", env_vars.set_env_var, "write"),

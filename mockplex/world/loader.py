@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 import importlib.util
+import uuid
 from pathlib import Path
 
 from mockplex import flows
@@ -175,8 +176,12 @@ def _oauth(entry: Entry) -> OAuthGrant:
 
 
 def _installation(entry: Entry) -> Installation:
-    return Installation(id=entry.get("id", int), account=entry.get("account", str),
-                        user_id=entry.get("user", str))
+    installation_id = entry.get("id", int)
+    return Installation(id=installation_id, account=entry.get("account", str), user_id=entry.get("user", str),
+                        account_type=entry.choice("account_type", ("Organization", "User"), "Organization"),
+                        row_id=entry.get("row_id", str, None) or str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                                                f"installation:{installation_id}")),
+                        created_at=entry.get("created_at", datetime, None))
 
 
 def _repo(entry: Entry) -> Repo:
@@ -251,7 +256,10 @@ def _mcp_server(entry: Entry) -> McpServer:
         created_at=entry.get("created_at", datetime), command=entry.get("command", str, None),
         args=entry.get("args", list, []), env=entry.get("env", dict, {}), url=entry.get("url", str, None),
         http_headers=entry.get("http_headers", dict, {}), extra=entry.get("extra", dict, {}),
+        id=entry.get("id", str, ""), secret_keys=tuple(entry.get("secret_keys", list, [])),
     )
+    if server.source == "custom" and not server.id:
+        raise entry.fail(None, "a custom server needs an 'id'")
     if server.transport == "stdio" and not server.command:
         raise entry.fail("transport", "a stdio server needs 'command'")
     if server.transport == "http" and not server.url:

@@ -68,6 +68,9 @@ class Installation:
     id: int
     account: str
     user_id: str
+    account_type: str = "Organization"
+    row_id: str = ""
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -222,6 +225,23 @@ class McpServer:
     url: str | None = None
     http_headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    secret_keys: tuple[str, ...] = ()  # env / header names stored encrypted
+
+    def web_record(self) -> dict[str, Any]:
+        """The web app's view: secret values never leave, only their names."""
+        def plain(values: dict[str, str]) -> dict[str, str]:
+            return {key: value for key, value in values.items() if key not in self.secret_keys}
+
+        def secret_names(values: dict[str, str]) -> list[str]:
+            return sorted(key for key in values if key in self.secret_keys)
+
+        stamp = format_timestamp(self.created_at)
+        return {"id": self.id, "name": self.name, "enabled": self.enabled, "transport": self.transport,
+                "command": self.command, "args": list(self.args), "envPlain": plain(self.env),
+                "envSecretNames": secret_names(self.env), "url": self.url, "headerPlain": plain(self.http_headers),
+                "headerSecretNames": secret_names(self.http_headers), "extra": dict(self.extra),
+                "createdAt": stamp, "updatedAt": stamp}
 
     def to_api(self) -> dict[str, Any]:
         if self.transport == "stdio":

@@ -1,0 +1,116 @@
+"""Routing (internal spec §2.4): /api/flows, the web app's view of automations.
+
+Same records as v1's automations, in the web app's snake_case shape with run summaries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from mockplex import flows
+from mockplex.call import Call
+from mockplex.clock import format_timestamp
+from mockplex.ids import pg_uuid
+from mockplex.jsonio import NOT_JSON
+from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
+from mockplex.validation import parse_limit
+from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, JobRun
+
+TEMPLATES = ("blank", "pr-review", "dependabot-autopilot", "issue-triage")
+SOURCE_KINDS = {"schedule": "schedule", "webhook": "webhook", "slack": "slack"}
+
+
+def _source_kind(automation: Automation) -> str:
+    start = next((node for node in automation.draft_graph["nodes"] if node["type"] == "start"), None)
+    return SOURCE_KINDS.get(start["data"].get("event") if start else None, "github")
+
+
+def _summary(runs: list[JobRun], now: datetime) -> dict[str, Any]:
+    last = runs[0] if runs else None
+    day_ago = now - timedelta(days=1)
+    return {
+        "last_job_run_id": last.id if last else None, "last_run_status": last.status if last else None,
+        "last_run_started_at": format_timestamp(last.started_at) if last and last.started_at else None,
+        "last_run_error": last.error if last else None,
+        "running_count": sum(1 for run in runs if run.status == "running"),
+        "pending_count": sum(1 for run in runs if run.status == "pending"),
+        "failed_24h": sum(1 for run in runs if run.status == "failed" and run.created_at > day_ago),
+        "last_run_repairable": False, "last_run_requeueable": bool(last and last.status == "failed"),
+        "last_run_cancelable": bool(last and last.status in ACTIVE_JOB_STATUSES),
+        "suppressed_24h": 0, "deferred_24h": 0, "start_failed_24h": 0,
+        "last_pressure_reason": None, "last_pressure_at": None,
+    }
+
+
+def flow_record(call: Call, automation: Automation) -> dict[str, Any]:
+    published = automation.published_version
+    return {
+        "id": automation.id, "user_id": automation.user_id, "installation_id": automation.installation_id,
+        "name": automation.name, "description": automation.description, "notes": automation.notes,
+        "source_kind": _source_kind(automation), "status": automation.status,
+        "draft_graph": automation.draft_graph, "published_version_id": automation.published_version_id,
+        "trigger_schedule_id": None, "webhook_configured": automation.webhook_secret,
+        "published_version": {"id": published.id, "flow_id": automation.id,
+                              "version_number": published.version_number, "graph": published.graph,
+                              "created_at": format_timestamp(published.created_at)} if published else None,
+        "created_at": format_timestamp(automation.created_at), "updated_at": format_timestamp(automation.updated_at),
+    }
+
+
+async def list_flows(call: Call) -> web.Response:
+    user_id = call.require_user()
+    service = call.world.flows
+    owned, _ = service.page(user_id, None, len(service.automations) + 1)
+    return json_response([{**flow_record(call, automation), **_summary(service.runs_of(automation, call.now), call.now)}
+                          for automation in owned])
+
+
+async def create_flow(call: Call) -> web.Response:
+    user_id = call.require_user()
+    body = await call.body()
+    if body is NOT_JSON:
+        raise EmptyResponse(500)
+    body = body if isinstance(body, dict) else {}
+    installation_id = body.get("installation_id")
+    if installation_id is None or installation_id == "":
+        raise flat_error(400, "installation_id is required")
+    template = body.get("template_id", "blank")
+    if template not in TEMPLATES:
+        raise flat_error(400, "Unknown workflow template")
+    if isinstance(installation_id, bool) or not isinstance(installation_id, int) or installation_id <= 0:
+        raise JsonError(400, {"error": "Invalid installation id", "code": "FLOW_INVALID_INSTALLATION_ID"})
+    service = call.world.flows
+    if not service.installation_owned(user_id, installation_id):
+        raise JsonError(404, {"error": "Installation not found", "code": "FLOW_INSTALLATION_NOT_FOUND"})
+    name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
+    automation = service.create(user_id, installation_id, {"name": name}, None, call.now)
+    if template == "blank":
+        automation.draft_graph = flows.normalize_graph({
+            "nodes": [{"id": "start", "type": "start", "position": {"x": 0, "y": 0}, "data": {"event": "mention"}},
+                      {"id": "end", "type": "end", "position": {"x": 0, "y": 160}, "data": {"label": "Done"}}],
+            "edges": [{"id": "start-end", "source": "start", "target": "end"}]})
+    return json_response(flow_record(call, automation), 201)
+
+
+def _owned_flow(call: Call) -> Automation:
+    user_id = call.require_user()
+    flow_id = pg_uuid(call.params["id"])
+    automation = call.world.flows.owned(user_id, flow_id) if flow_id else None
+    if automation is None:
+        raise JsonError(404, {"error": "Flow not found", "code": "FLOW_NOT_FOUND"})
+    return automation
+
+
+async def get_flow(call: Call) -> web.Response:
+    return json_response(flow_record(call, _owned_flow(call)))
+
+
+async def list_flow_runs(call: Call) -> web.Response:
+    automation = _owned_flow(call)
+    runs = call.world.flows.runs_of(automation, call.now)[:parse_limit(call.query("limit"), 12, 50)]
+    return json_response({"runs": [run.to_api() for run in runs]})
+
+

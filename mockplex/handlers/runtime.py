@@ -1,0 +1,93 @@
+"""Runtime streams (internal spec §2.5): /api/chat and /api/realtime/events."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from aiohttp import web
+
+from mockplex import state
+from mockplex.call import Call
+from mockplex.clock import format_timestamp
+from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send_frames
+from mockplex.jsonio import NOT_JSON
+from mockplex.responses import EmptyResponse, flat_error
+
+CHAT_HEADERS = {**SSE_HEADERS, "x-vercel-ai-ui-message-stream": "v1", "x-accel-buffering": "no"}
+REALTIME_HEADERS = {**SSE_HEADERS, "Cache-Control": "no-cache, no-transform"}
+TABLE_NAME = re.compile(r"^[a-z_]+$")
+KEEPALIVE_SECONDS = 25
+
+
+def _last_user_text(messages: Any) -> str:
+    for message in reversed(messages if isinstance(messages, list) else []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            parts = message.get("parts") if isinstance(message.get("parts"), list) else []
+            return " ".join(part.get("text", "") for part in parts if isinstance(part, dict)).strip()
+    return ""
+
+
+def chat_chunks(call_id: str, reply: str) -> list[dict[str, Any]]:
+    """The AI SDK UI-message chunks, each followed by message metadata except start/finish."""
+    metadata = {"ai_call_id": call_id}
+    core = [{"type": "start-step"}, {"type": "text-start", "id": "t0"}]
+    core += [{"type": "text-delta", "id": "t0", "delta": piece} for piece in re.findall(r"\S+\s*", reply)]
+    core += [{"type": "text-end", "id": "t0"}, {"type": "finish-step"}]
+    chunks: list[dict[str, Any]] = [{"type": "start", "messageMetadata": metadata}]
+    for chunk in core:
+        chunks += [chunk, {"type": "message-metadata", "messageMetadata": metadata}]
+    return chunks + [{"type": "finish", "messageMetadata": metadata}]
+
+
+async def chat(call: Call) -> web.StreamResponse:
+    user_id = call.require_user()
+    body = await call.body()
+    if body is NOT_JSON:
+        raise EmptyResponse(500)
+    body = body if isinstance(body, dict) else {}
+    world = call.world
+    call_id = world.ids.uuid()
+    prompt = _last_user_text(body.get("messages"))
+    reply = f"mockplex heard: {prompt}" if prompt else "mockplex is listening."
+    model = body.get("model") if isinstance(body.get("model"), str) else world.users[user_id].default_model
+    stamp = format_timestamp(call.now)
+    world.chat_calls.append({
+        "id": call_id, "user_id": user_id, "type": "chat", "model": model, "input_tokens": len(prompt.split()),
+        "output_tokens": len(reply.split()), "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0,
+        "reasoning_tokens": 0, "gateway_generation_id": None, "cost_source": None,
+        "total_tokens": len(prompt.split()) + len(reply.split()), "cost_usd": None, "duration_ms": 0,
+        "started_at": stamp, "completed_at": stamp, "status": "success", "error": None,
+        "conversation_id": body.get("conversationId") if isinstance(body.get("conversationId"), str) else None,
+        "job_run_id": None, "repo_id": body.get("repoId") if isinstance(body.get("repoId"), str) else None,
+        "limit_claim_id": None, "cancel_requested_at": None, "control_state": "active", "runtime_command_id": None,
+        "tool_calls_count": 0, "tool_calls": [], "metadata": {}, "sandbox_context": None,
+    })
+    response = await open_stream(call.request, CHAT_HEADERS)
+    await send_frames(response, [data_frame(chunk) for chunk in chat_chunks(call_id, reply)] + [b"data: [DONE]\n\n"])
+    await response.write_eof()
+    return response
+
+
+async def realtime_events(call: Call) -> web.StreamResponse:
+    call.require_user()
+    raw = call.query("tables")
+    if not raw:
+        raise flat_error(400, "Missing tables parameter")
+    tables = [name.strip() for name in raw.split(",") if name.strip()]
+    if not tables:
+        raise flat_error(400, "No valid tables specified")
+    invalid = next((name for name in tables if not TABLE_NAME.match(name)), None)
+    if invalid is not None:
+        raise flat_error(400, f"Invalid table name: {invalid}")
+    if call.request.app[state.SETTINGS].test_mode:
+        return web.Response(status=204)  # tells EventSource to stop, as under PLAYWRIGHT
+    response = await open_stream(call.request, REALTIME_HEADERS)
+    await send_frames(response, [b": connected\n\n"])
+    try:
+        while True:  # never ends on its own; the client hangs up
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            await response.write(b": ping\n\n")
+    except ConnectionError:
+        return response
