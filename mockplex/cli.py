@@ -15,6 +15,7 @@ from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_c
 from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 from mockplex.world.fixtures import FixtureError
 from mockplex.world.loader import default_fixtures_dir, load_seed
+from mockplex.world.sessions import SessionStore, cookie_name, mint_session
 from mockplex.world.tokens import TokenStore, mint_into_state
 
 DEFAULT_STATE_DIR = ".mockplex"
@@ -47,8 +48,9 @@ def _load(fixtures_dir: Path | None):
 def main() -> None:
     """mockplex: a local, offline stand-in for the Mogplex hosted API.
 
-    `mockplex serve` answers the v1 API (/api/v1/mogplex/...) from a built-in,
-    stateful world with documented dev tokens. No account, no network.
+    `mockplex serve` answers the v1 API (/api/v1/mogplex/...), its MCP endpoint and
+    the web app's /api/* routes from a built-in, stateful world with documented dev
+    tokens and sessions. No account, no network.
     """
 
 
@@ -139,6 +141,47 @@ def list_tokens(fixtures_dir, state_dir, as_json):
         click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}")
         if row["description"]:
             click.echo(f"  {row['description']}")
+
+
+@main.group()
+def sessions() -> None:
+    """List browser sessions, or mint one for the web app's session-only routes."""
+
+
+@sessions.command("list")
+@fixtures_option
+@state_option
+def list_sessions(fixtures_dir, state_dir):
+    """Show the sessions the server accepts and the cookie to send them in."""
+    seed = _load(fixtures_dir)
+    store = SessionStore(seed.session_backend, seed.sessions, state_dir)
+    name = cookie_name(seed.session_backend)
+    for session in store.sessions():
+        expiry = f"expires {format_timestamp(session.expires_at)}" if session.expires_at else "no expiry"
+        click.echo(f"Cookie: {name}={session.token}\n  user: {session.user_id or '(no profile)'} | {expiry}")
+        if session.description:
+            click.echo(f"  {session.description}")
+
+
+@sessions.command("create")
+@click.option("--user", "user_id", default=None, help="Who signs in (default: the world's first user).")
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True, help="Lifetime in days.")
+@fixtures_option
+@state_option
+def create_session(user_id, days, fixtures_dir, state_dir):
+    """Mint a signed-in session and print the Cookie header that carries it.
+
+    A running `mockplex serve` with the same --state-dir accepts it at once.
+    """
+    from datetime import datetime, timezone
+
+    seed = _load(fixtures_dir)
+    owner = user_id or seed.users[0].id
+    if owner not in {user.id for user in seed.users}:
+        raise click.BadParameter(f"no user {owner!r} in the world", param_hint="--user")
+    session = mint_session(state_dir, owner, datetime.now(timezone.utc), days)
+    click.echo(f"{cookie_name(seed.session_backend)}={session.token}")
+    print(f"Signed in {owner} for {days} days; stored in {state_dir}.", file=sys.stderr)
 
 
 def _store(seed, state_dir: Path) -> TokenStore:

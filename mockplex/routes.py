@@ -78,8 +78,14 @@ PROJECT_ROUTES: tuple[RouteSpec, ...] = (
     _internal("projects", "github.owners", "GET", "/api/github/owners", projects.list_owners),
     _unmodeled("projects", "GET", "/api/github/repos"),
     _unmodeled("projects", "GET", "/api/github/pulls"),
-    _unmodeled("projects", "GET", "/api/repos"),
-    _unmodeled("projects", "GET", "/api/workspaces"),
+    _internal("projects", "repos.list", "GET", "/api/repos", projects.list_repos),
+    _internal("projects", "repos.create", "POST", "/api/repos", projects.create_repo),
+    _internal("projects", "repos.update", "PATCH", "/api/repos", projects.update_repo),
+    _internal("projects", "repos.delete", "DELETE", "/api/repos", projects.delete_repo),
+    _internal("projects", "workspaces.list", "GET", "/api/workspaces", projects.list_workspaces),
+    _internal("projects", "workspaces.create", "POST", "/api/workspaces", projects.create_workspace),
+    _internal("projects", "workspaces.update", "PATCH", "/api/workspaces/{id}", projects.update_workspace),
+    _internal("projects", "workspaces.delete", "DELETE", "/api/workspaces/{id}", projects.delete_workspace),
 )
 
 REUSABLE_ROUTES: tuple[RouteSpec, ...] = (

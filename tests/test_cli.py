@@ -133,3 +133,19 @@ def test_help_explains_the_commands():
     assert result.returncode == 0
     for option in ("--host", "--port", "--seed", "--clock", "--fixtures", "--no-rate-limits"):
         assert option in result.stdout
+
+
+def test_a_minted_session_signs_in_on_a_running_server(tmp_path):
+    served = Served(cwd=tmp_path)
+    created = run_cli("sessions", "create", "--days", "2", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    cookie = created.stdout.strip()
+    assert cookie.startswith("better-auth.session_token=mpx_session_")
+    origin = served.base_url.rsplit("/api/v1/mogplex", 1)[0]
+    request = urllib.request.Request(f"{origin}/api/settings", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["theme"] == "dark"
+    listed = run_cli("sessions", "list", cwd=tmp_path)
+    assert "Cookie: better-auth.session_token=mpx_session_dana_dev_0001" in listed.stdout
+    assert cookie.split("=", 1)[1] in listed.stdout
+    served.stop()

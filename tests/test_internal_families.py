@@ -323,3 +323,54 @@ async def test_working_requests_sequence_with_the_credentials_each_needs(api):
     assert flow.status == 201
     assert (await api.internal("GET", "/api/observability/stats", session=None, token=RW)).status == 307
     assert "summary" in body_of(await api.internal("GET", "/api/observability/stats", **session))
+
+
+# -- projects: /api/repos and /api/workspaces ----------------------------------------------------
+
+async def test_repo_settings_changed_internally_show_through_v1(api):
+    listed = body_of(await api.internal("GET", "/api/repos"))
+    assert [repo["full_name"] for repo in listed][0] == "dana-okafor/dotfiles"
+    web = next(repo for repo in listed if repo["full_name"] == "harborlight/web")
+    assert (web["github_access_state"], web["github_coverage_label"], web["workspace"]["is_default"]) == (
+        "app_covered", "Trigger-ready", True)
+    patched = await api.internal("PATCH", "/api/repos", json_body={"id": web["id"], "default_branch": "develop",
+                                                                    "root_directory": "apps/site", "is_favorite": True})
+    assert body_of(patched)["default_branch"] == "develop"
+    v1 = body_of(await api.get(f"/repos?id={web['id']}"))["data"]["repos"][0]
+    assert (v1["default_branch"], v1["root_directory"]) == ("develop", "apps/site")
+    assert body_of(await api.internal("GET", "/api/repos"))[0]["full_name"] == "harborlight/web"  # favourite first
+    await api.internal("PATCH", "/api/repos", json_body={"id": web["id"], "is_hidden": True})
+    assert "harborlight/web" not in [r["full_name"] for r in body_of(await api.get("/repos"))["data"]["repos"]]
+    hidden = body_of(await api.internal("GET", "/api/repos?show_hidden=true"))
+    assert "harborlight/web" in [repo["full_name"] for repo in hidden]
+
+
+@pytest.mark.parametrize("method, body, status, message", [
+    ("PATCH", {"default_branch": "x"}, 400, "Missing id"),
+    ("PATCH", {"id": WEB_REPO}, 400, "No repo updates provided"),
+    ("PATCH", {"id": "6bc2ad8e-d07f-4e91-b2b3-ef80c17e92d6", "is_favorite": True}, 404, "Repo not found"),
+    ("POST", {"full_name": "harborlight/new", "workspace_id": "nope"}, 404, "Workspace not found"),
+])
+async def test_repo_rows(api, method, body, status, message):
+    response = await api.internal(method, "/api/repos", json_body=body)
+    assert (response.status, body_of(response)) == (status, {"error": message})
+
+
+async def test_workspaces_lifecycle(api):
+    default = body_of(await api.internal("GET", "/api/workspaces"))
+    assert [(w["name"], w["is_default"], w["repo_count"]) for w in default] == [("Imported repositories", True, 6)]
+    created = body_of(await api.internal("POST", "/api/workspaces", json_body={"name": "Client work"}))
+    assert created["repo_count"] == 0
+    duplicate = await api.internal("POST", "/api/workspaces", json_body={"name": "client work"})
+    assert (duplicate.status, body_of(duplicate)) == (409, {"error": "A project with that name already exists"})
+    repo = body_of(await api.internal("POST", "/api/repos", json_body={
+        "github_id": 991, "full_name": "harborlight/docs", "owner": "harborlight", "name": "docs",
+        "workspace_id": created["id"]}))
+    assert repo["github_installation_id"] == 48213 and repo["workspace"]["name"] == "Client work"
+    busy = await api.internal("DELETE", f"/api/workspaces/{created['id']}")
+    assert (busy.status, body_of(busy)) == (409, {"error": "Delete or move the repos in this project first"})
+    await api.internal("DELETE", f"/api/repos?id={repo['id']}")
+    assert body_of(await api.internal("DELETE", f"/api/workspaces/{created['id']}")) == {"ok": True}
+    protected = await api.internal("DELETE", f"/api/workspaces/{default[0]['id']}")
+    assert body_of(protected) == {"error": "The default imported project cannot be deleted"}
+    assert (await api.internal("GET", f"/api/workspaces/{default[0]['id']}")).status == 405

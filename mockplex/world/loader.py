@@ -191,6 +191,8 @@ def _repo(entry: Entry) -> Repo:
         default_branch=entry.get("default_branch", str, None),
         root_directory=entry.get("root_directory", str, None), hidden=entry.get("hidden", bool, False),
         sandbox_boot_error=entry.get("sandbox_boot_error", str, None),
+        github_id=entry.get("github_id", int, 0), is_favorite=entry.get("favorite", bool, False),
+        settings=entry.get("settings", dict, {}), created_at=entry.get("created_at", datetime, None),
     )
 
 

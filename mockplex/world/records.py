@@ -83,6 +83,11 @@ class Repo:
     root_directory: str | None
     hidden: bool = False
     sandbox_boot_error: str | None = None  # every new sandbox boot of this repo fails so
+    workspace_id: str | None = None
+    github_id: int = 0
+    is_favorite: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)  # dev/install commands, ports, timeouts
+    created_at: datetime | None = None
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -92,6 +97,17 @@ class Repo:
             "default_branch": self.default_branch,
             "root_directory": self.root_directory,
         }
+
+
+@dataclass
+class Workspace:
+    id: str
+    user_id: str
+    name: str
+    description: str | None
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass

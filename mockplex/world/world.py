@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mockplex.clock import Clock
+from mockplex.clock import DEFAULT_EPOCH, Clock
 from mockplex.ids import IdGenerator
 from mockplex.world import lifecycle
 from mockplex.world.flow_service import FlowService
@@ -29,6 +30,7 @@ from mockplex.world.records import (
     TEMPLATE_MODEL,
     SandboxEvent,
     User,
+    Workspace,
 )
 from mockplex.world.sessions import SessionStore
 from mockplex.world.tokens import TokenStore
@@ -83,6 +85,19 @@ class World:
         # user → provider → (key, created_at, updated_at); values never leave the world
         self.provider_keys: dict[str, dict[str, tuple[str, datetime, datetime]]] = {}
         self.flows = FlowService(self, seed.automations, seed.job_runs)
+        self.workspaces: dict[str, Workspace] = {}
+        for user in self.users.values():
+            default = self.default_workspace(user.id)
+            self.workspaces[default.id] = default
+        for repo in self.repos.values():
+            repo.workspace_id = repo.workspace_id or self.default_workspace(repo.user_id).id
+            repo.github_id = repo.github_id or int(repo.id.replace("-", "")[:8], 16) % 900_000_000 + 100_000_000
+            repo.created_at = repo.created_at or DEFAULT_EPOCH
+
+    @staticmethod
+    def default_workspace(user_id: str) -> Workspace:
+        workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"default-workspace:{user_id}"))
+        return Workspace(workspace_id, user_id, "Imported repositories", None, True, DEFAULT_EPOCH, DEFAULT_EPOCH)
 
     # -- repos, agents, models, MCP servers -------------------------------------------
 
