@@ -14,8 +14,8 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from mockplex.handlers import (
-    automations, catalog, discovery, env_vars, identity, observability, plumbing, projects, reusable, routing, runs,
-    runtime, sandbox_web, sandboxes, unmodeled,
+    agents_web, automations, catalog, connections, discovery, env_vars, identity, observability, plumbing, projects, reusable, routing, runs,
+    runtime, sandbox_web, sandboxes, tables, unmodeled,
 )
 from mockplex.mcp import protocol as mcp
 
@@ -91,19 +91,50 @@ PROJECT_ROUTES: tuple[RouteSpec, ...] = (
 REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
     _internal("reusable", "mcp_servers.list", "GET", "/api/mcp-servers", reusable.list_mcp_servers),
     _internal("reusable", "mcp_servers.create", "POST", "/api/mcp-servers", reusable.create_mcp_server),
-    _unmodeled("reusable", "GET", "/api/agents"),
-    _unmodeled("reusable", "GET", "/api/skills"),
-    _unmodeled("reusable", "GET", "/api/rules"),
-    _unmodeled("reusable", "GET", "/api/connections"),
+    _internal("reusable", "agents.list", "GET", "/api/agents", agents_web.list_agents),
+    _internal("reusable", "agents.create", "POST", "/api/agents", agents_web.create_agent),
+    _internal("reusable", "agents.update", "PUT", "/api/agents", agents_web.update_agent),
+    _internal("reusable", "agents.delete", "DELETE", "/api/agents", agents_web.delete_agent),
+    _internal("reusable", "agents.roster", "GET", "/api/agents/roster", agents_web.roster),
+    _internal("reusable", "agents.roster.summary", "GET", "/api/agents/roster/summary", agents_web.roster_summary),
+    RouteSpec("reusable", "agents.generate", "POST", "/api/agents/generate", agents_web.generate, "internal",
+              streaming=True),
+    _unmodeled("reusable", "GET", "/api/agent-categories"),
+    _internal("reusable", "skills.list", "GET", "/api/skills", tables.lister(tables.fixed(tables.SKILLS))),
+    _internal("reusable", "skills.create", "POST", "/api/skills", tables.creator(tables.fixed(tables.SKILLS))),
+    _internal("reusable", "skills.update", "PUT", "/api/skills", tables.updater(tables.fixed(tables.SKILLS))),
+    _internal("reusable", "skills.delete", "DELETE", "/api/skills", tables.deleter(tables.fixed(tables.SKILLS))),
+    _internal("reusable", "rules.list", "GET", "/api/rules", tables.lister(tables.rules_table)),
+    _internal("reusable", "rules.create", "POST", "/api/rules", tables.creator(tables.rules_table)),
+    _internal("reusable", "rules.update", "PUT", "/api/rules", tables.updater(tables.rules_table)),
+    _internal("reusable", "rules.delete", "DELETE", "/api/rules", tables.deleter(tables.rules_table)),
+    _internal("reusable", "connections.list", "GET", "/api/connections", connections.list_connections),
+    _internal("reusable", "connections.create", "POST", "/api/connections", connections.create_connection),
+    _internal("reusable", "connections.update", "PATCH", "/api/connections", connections.update_connection),
+    _internal("reusable", "connections.delete", "DELETE", "/api/connections", connections.delete_connection),
+    _internal("reusable", "connections.test", "POST", "/api/connections/{id}/test", connections.test_connection),
 )
 
 ROUTING_ROUTES: tuple[RouteSpec, ...] = (
     _internal("routing", "flows.list", "GET", "/api/flows", routing.list_flows),
     _internal("routing", "flows.create", "POST", "/api/flows", routing.create_flow),
     _internal("routing", "flows.get", "GET", "/api/flows/{id}", routing.get_flow),
+    _internal("routing", "flows.update", "PUT", "/api/flows/{id}", routing.update_flow),
+    _internal("routing", "flows.delete", "DELETE", "/api/flows/{id}", routing.delete_flow),
     _internal("routing", "flows.runs", "GET", "/api/flows/{id}/runs", routing.list_flow_runs),
-    _unmodeled("routing", "GET", "/api/triggers"),
-    _unmodeled("routing", "GET", "/api/assignments"),
+    _internal("routing", "flows.run", "GET", "/api/flows/{id}/runs/{runId}", routing.flow_run_detail),
+    _unmodeled("routing", "POST", "/api/flows/{id}/publish"),
+    _unmodeled("routing", "POST", "/api/flows/{id}/duplicate"),
+    _unmodeled("routing", "POST", "/api/flows/{id}/test-trigger"),
+    _unmodeled("routing", "POST", "/api/flows/{id}/webhook-secret"),
+    _internal("routing", "triggers.list", "GET", "/api/triggers", routing.list_triggers),
+    _internal("routing", "triggers.create", "POST", "/api/triggers", routing.create_trigger),
+    _internal("routing", "triggers.update", "PUT", "/api/triggers", routing.update_trigger),
+    _internal("routing", "triggers.delete", "DELETE", "/api/triggers", routing.delete_trigger),
+    _internal("routing", "assignments.list", "GET", "/api/assignments", routing.list_assignments),
+    _internal("routing", "assignments.create", "POST", "/api/assignments", routing.create_assignment),
+    _internal("routing", "assignments.update", "PUT", "/api/assignments", routing.update_assignment),
+    _internal("routing", "assignments.delete", "DELETE", "/api/assignments", routing.delete_assignment),
 )
 
 RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
@@ -118,11 +149,17 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
     _internal("runtime", "observability.calls", "GET", "/api/observability/calls", observability.list_calls),
     _internal("runtime", "observability.call_events", "GET", "/api/observability/call-events",
               observability.call_events),
-    _unmodeled("runtime", "GET", "/api/observability/jobs"),
-    _unmodeled("runtime", "GET", "/api/observability/automation-events"),
-    _unmodeled("runtime", "GET", "/api/observability/automation-failures"),
-    _unmodeled("runtime", "GET", "/api/observability/tool-calls"),
-    _unmodeled("runtime", "GET", "/api/commands"),
+    _internal("runtime", "observability.jobs", "GET", "/api/observability/jobs", observability.list_jobs),
+    _internal("runtime", "observability.job", "GET", "/api/observability/jobs/{id}", observability.job_detail),
+    _internal("runtime", "observability.automation_events", "GET", "/api/observability/automation-events",
+              observability.automation_events),
+    _internal("runtime", "observability.automation_failures", "GET", "/api/observability/automation-failures",
+              observability.automation_failures),
+    _internal("runtime", "observability.tool_calls", "GET", "/api/observability/tool-calls",
+              observability.tool_calls),
+    _internal("runtime", "commands.list", "GET", "/api/commands", tables.lister(tables.fixed(tables.COMMANDS))),
+    _internal("runtime", "commands.create", "POST", "/api/commands", tables.creator(tables.fixed(tables.COMMANDS))),
+    _internal("runtime", "commands.delete", "DELETE", "/api/commands", tables.deleter(tables.fixed(tables.COMMANDS))),
 )
 
 SYSTEM_ROUTES: tuple[RouteSpec, ...] = (

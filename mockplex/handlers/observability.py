@@ -155,3 +155,117 @@ async def stats(call: Call) -> web.Response:
 def _overlap_ms(begin: datetime, finish: datetime, start: datetime, end: datetime) -> int:
     overlap = (min(finish, end) - max(begin, start)).total_seconds()
     return int(overlap * 1000) if overlap > 0 else 0
+
+
+# -- job runs, automation events and failures ---------------------------------------------------
+
+JOB_SORTS = ("created_at", "started_at", "completed_at", "status", "duration_ms", "start_attempts")
+
+
+def _jobs(call: Call, user_id: str) -> list[Any]:
+    world = call.world
+    jobs = [job for job in world.flows.job_runs.values() if job.user_id == user_id]
+    for job in jobs:
+        job.advance(call.now)
+    return jobs
+
+
+def _paged(call: Call, items: list[Any], default_limit: int) -> tuple[list[Any], dict[str, int]]:
+    limit = parse_limit(call.query("limit"), default_limit, 100)
+    page = parse_limit(call.query("page"), 1, 1_000_000)
+    return items[(page - 1) * limit: page * limit], {"total": len(items), "page": page, "limit": limit}
+
+
+def observability_job(job: Any) -> dict[str, Any]:
+    record = job.to_api()
+    record.pop("node_runs")
+    record.pop("active_wait_count")
+    record["latest_ai_call"] = job.latest_ai_call()
+    return record
+
+
+async def list_jobs(call: Call) -> web.Response:
+    user_id = call.require_user()
+    jobs = [observability_job(job) for job in _jobs(call, user_id)]
+    for field in ("status", "source_kind", "source_type"):
+        if call.query(field):
+            jobs = [job for job in jobs if job[field] == call.query(field)]
+    if call.query("repo_id"):
+        jobs = [job for job in jobs if job["repo"]["id"] == call.query("repo_id")]
+    sort = call.query("sort") if call.query("sort") in JOB_SORTS else "created_at"
+    jobs.sort(key=lambda job: (job[sort] is None, job[sort] or 0), reverse=call.query("order") != "asc")
+    page, counts = _paged(call, jobs, 50)
+    return json_response({"jobs": page, **counts})
+
+
+async def job_detail(call: Call) -> web.Response:
+    user_id = call.require_user()
+    job = next((job for job in _jobs(call, user_id) if job.id == call.params["id"]), None)
+    if job is None:
+        raise flat_error(404, "Job run not found")
+    detail = job.to_api(detail=True)
+    detail.pop("waits")
+    return json_response({"run": detail})
+
+
+async def automation_events(call: Call) -> web.Response:
+    user_id = call.require_user()
+    world = call.world
+    events = []
+    for job in _jobs(call, user_id):
+        automation = world.flows.automations.get(job.flow_id)
+        for event in job.dispatch_events:
+            events.append({
+                "id": event["id"], "job_run_id": job.id, "assignment_id": None, "trigger_id": None,
+                "flow_id": job.flow_id, "flow_version_id": job.flow_version_id, "repo_id": job.repo_id,
+                "installation_id": automation.installation_id if automation else None, "source_kind": "flow",
+                "source_type": job.source_type, "event_kind": event["event_kind"], "outcome": event["outcome"],
+                "reason": event["reason"], "metadata": event["metadata"], "created_at": event["created_at"],
+                "repo": {"id": job.repo_id, "full_name": job.repo_full_name},
+                "agent": {"id": None, "name": None, "slug": None},
+            })
+    for field in ("outcome", "reason", "repo_id", "source_kind", "source_type"):
+        if call.query(field):
+            events = [event for event in events if event[field] == call.query(field)]
+    events.sort(key=lambda event: event["created_at"], reverse=True)
+    page, counts = _paged(call, events, 50)
+    return json_response({"events": page, **counts})
+
+
+async def automation_failures(call: Call) -> web.Response:
+    user_id = call.require_user()
+    failed = sorted((job for job in _jobs(call, user_id) if job.status == "failed"),
+                    key=lambda job: job.created_at, reverse=True)
+    records = [{
+        "id": job.id, "jobRunId": job.id, "createdAt": format_timestamp(job.created_at), "sourceKind": "flow",
+        "sourceType": job.source_type, "reason": "job_failed", "reasonLabel": "Job failed", "outcome": "failed",
+        "repo": {"id": job.repo_id, "fullName": job.repo_full_name},
+        "agent": {"id": None, "name": None, "slug": None, "model": job.model, "provider": None},
+        "diagnostics": {"failureClass": "unknown", "failureLabel": "Unknown", "failureMessage": job.error,
+                        "failureStatusCode": None, "executionPhase": "agent", "effectiveTimeoutMs": None,
+                        "timeoutBucket": "unknown", "timeoutBucketLabel": "Unknown", "retryAttempted": False,
+                        "retryCount": 0, "attempts": 1},
+        "metadata": job.metadata,
+    } for job in failed]
+    classes = [{"key": "unknown", "label": "Unknown", "count": len(records)}] if records else []
+    page, counts = _paged(call, records, 25)
+    return json_response({
+        "summary": {"failedTotal": len(records), "successfulRecoveries": 0, "retriedFailures": 0,
+                    "timeoutFailures": 0, "authenticationFailures": 0, "configurationFailures": 0,
+                    "providerFailures": 0, "dependencyFailures": 0},
+        "breakdowns": {"byFailureClass": classes, "bySourceType": [], "byProvider": [], "byModel": [],
+                       "byTimeoutBucket": []},
+        "filter_options": {"failureClasses": [{"value": "unknown", "label": "Unknown"}], "sourceTypes": [],
+                           "providers": [], "models": []},
+        "records": page, **counts,
+    })
+
+
+async def tool_calls(call: Call) -> web.Response:
+    user_id = call.require_user()
+    calls = sorted((item for item in _user_calls(call, user_id) if item["tool_calls"]),
+                   key=lambda item: item["started_at"], reverse=True)[:50]
+    return json_response([{
+        "id": f"{item['id']}-{index}", "name": tool["name"], "input_preview": None, "output_preview": None,
+        "input": None, "output": None, "model": item["model"], "type": item["type"], "started_at": item["started_at"],
+    } for item in calls for index, tool in enumerate(item["tool_calls"])])

@@ -17,7 +17,7 @@ from mockplex.ids import pg_uuid
 from mockplex.jsonio import NOT_JSON
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
 from mockplex.validation import parse_limit
-from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, JobRun
+from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, FlowError, JobRun
 
 TEMPLATES = ("blank", "pr-review", "dependabot-autopilot", "issue-triage")
 SOURCE_KINDS = {"schedule": "schedule", "webhook": "webhook", "slack": "slack"}
@@ -114,3 +114,142 @@ async def list_flow_runs(call: Call) -> web.Response:
     return json_response({"runs": [run.to_api() for run in runs]})
 
 
+
+
+# -- /api/flows/[id] writes and run detail ----------------------------------------------------
+
+async def update_flow(call: Call) -> web.Response:
+    automation = _owned_flow(call)
+    body = await _object_body(call)
+    if "status" in body:
+        if body["status"] not in ("active", "inactive"):
+            raise flat_error(400, "Invalid status")
+        if body["status"] == "active" and automation.published_version is None:
+            raise JsonError(400, {"error": "Publish the flow before activating it",
+                                  "code": "FLOW_UNPUBLISHED_ACTIVATION"})
+        automation.status = body["status"]
+        automation.updated_at = call.now
+        return json_response(flow_record(call, automation))
+    fields = {key: body[key] for key in ("description", "notes") if key in body
+              and (body[key] is None or isinstance(body[key], str))}
+    if isinstance(body.get("name"), str) and body["name"].strip():
+        fields["name"] = body["name"].strip()
+    if isinstance(body.get("installation_id"), int):
+        fields["installationId"] = body["installation_id"]
+    try:
+        call.world.flows.update(automation, fields, body.get("draft_graph"), call.now)
+    except FlowError as error:
+        raise JsonError(404 if error.kind == "not_found" else 400, {"error": error.message}) from None
+    return json_response(flow_record(call, automation))
+
+
+async def delete_flow(call: Call) -> web.Response:
+    automation = _owned_flow(call)
+    del call.world.flows.automations[automation.id]
+    return json_response({"ok": True})
+
+
+async def flow_run_detail(call: Call) -> web.Response:
+    automation = _owned_flow(call)
+    run_id = pg_uuid(call.params["runId"])
+    run = next((run for run in call.world.flows.runs_of(automation, call.now) if run.id == run_id), None)
+    if run is None:
+        raise JsonError(404, {"error": "Run not found", "code": "FLOW_RUN_NOT_FOUND"})
+    return json_response({"run": run.to_api(detail=True)})
+
+
+async def _object_body(call: Call) -> dict[str, Any]:
+    body = await call.body()
+    if body is NOT_JSON:
+        raise EmptyResponse(500)
+    return body if isinstance(body, dict) else {}
+
+
+# -- /api/triggers and the legacy /api/assignments --------------------------------------------
+
+TRIGGER_EVENTS = ("mention", "pr_opened", "issue_opened", "pr_comment", "issue_comment", "push", "ci_failure",
+                  "labeled", "tag_push", "schedule", "webhook", "slack_mention")
+ASSIGNMENTS_GONE = ("Assignments have been replaced by automations. Create a flow in the automations editor "
+                    "instead.")
+
+
+def _trigger_row(call: Call, trigger: dict[str, Any]) -> dict[str, Any]:
+    agent = next((a for a in call.world.agents if a.id == trigger["agent_id"]), None)
+    return {**trigger, "agents": {"id": agent.id, "name": agent.name, "slug": agent.slug, "model": agent.model}
+            if agent else None, **_summary([], call.now)}
+
+
+async def list_triggers(call: Call) -> web.Response:
+    user_id = call.require_user()
+    rows = [row for row in call.world.tables.setdefault("triggers", []) if row["user_id"] == user_id]
+    return json_response([_trigger_row(call, row) for row in rows])
+
+
+async def create_trigger(call: Call) -> web.Response:
+    user_id = call.require_user()
+    body = await _object_body(call)
+    if not body.get("installation_id") or not body.get("event"):
+        raise flat_error(400, "Missing required fields")
+    if not body.get("agent_id"):
+        raise flat_error(400, "agent_id is required")
+    if not call.world.flows.installation_owned(user_id, body["installation_id"]):
+        raise flat_error(404, "Installation not found")
+    if not any(a.id == body["agent_id"] and a.user_id == user_id for a in call.world.agents):
+        raise flat_error(404, "Agent not found")
+    if body["event"] not in TRIGGER_EVENTS:
+        raise flat_error(400, "Invalid event")
+    row = {"id": call.world.ids.uuid(), "user_id": user_id, "installation_id": body["installation_id"],
+           "agent_id": body["agent_id"], "event": body["event"], "is_default": body.get("is_default") is True,
+           "enabled": True, "created_at": format_timestamp(call.now)}
+    call.world.tables.setdefault("triggers", []).append(row)
+    return json_response(_trigger_row(call, row), 201)
+
+
+async def update_trigger(call: Call) -> web.Response:
+    user_id = call.require_user()
+    body = await _object_body(call)
+    if not body.get("id"):
+        raise flat_error(400, "Missing trigger id")
+    row = next((row for row in call.world.tables.setdefault("triggers", [])
+                if row["id"] == body["id"] and row["user_id"] == user_id), None)
+    if row is None:
+        raise flat_error(404, "Trigger not found")
+    for key in ("enabled", "is_default"):
+        if isinstance(body.get(key), bool):
+            row[key] = body[key]
+    if body.get("event") in TRIGGER_EVENTS:
+        row["event"] = body["event"]
+    if any(a.id == body.get("agent_id") and a.user_id == user_id for a in call.world.agents):
+        row["agent_id"] = body["agent_id"]
+    return json_response(_trigger_row(call, row))
+
+
+async def delete_trigger(call: Call) -> web.Response:
+    user_id = call.require_user()
+    if not call.query("id"):
+        raise flat_error(400, "Missing id")
+    rows = call.world.tables.setdefault("triggers", [])
+    rows[:] = [row for row in rows if not (row["id"] == call.query("id") and row["user_id"] == user_id)]
+    return json_response({"ok": True})
+
+
+async def create_assignment(call: Call) -> web.Response:
+    raise flat_error(410, ASSIGNMENTS_GONE)
+
+
+async def list_assignments(call: Call) -> web.Response:
+    call.require_user()
+    return json_response([])
+
+
+async def update_assignment(call: Call) -> web.Response:
+    call.require_user()
+    body = await _object_body(call)
+    if not body.get("id"):
+        raise flat_error(400, "Missing id")
+    raise flat_error(404, "Not found")
+
+
+async def delete_assignment(call: Call) -> web.Response:
+    call.require_user()
+    raise flat_error(404, "Not found")

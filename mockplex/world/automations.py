@@ -108,7 +108,7 @@ class JobRun:
             return int((self.completed_at - self.started_at).total_seconds() * 1000)
         return None
 
-    def _latest_ai_call(self) -> dict[str, Any] | None:
+    def latest_ai_call(self) -> dict[str, Any] | None:
         if self.ai_call_id is None:
             return None
         tokens = (self.input_tokens or 0) + (self.output_tokens or 0)
@@ -131,14 +131,14 @@ class JobRun:
             "metadata": copy.deepcopy(self.metadata), "source_kind": "flow", "source_type": self.source_type,
             "repo": {"id": self.repo_id, "full_name": self.repo_full_name},
             "agent": {"id": None, "name": None, "slug": None}, "cost_usd": self.cost_usd,
-            "latest_ai_call": self._latest_ai_call() if detail else None,
+            "latest_ai_call": self.latest_ai_call() if detail else None,
             "repairable": False, "requeueable": self.status == "failed",
             "cancelable": self.status in ACTIVE_JOB_STATUSES, "active_wait_count": 0,
             "latest_dispatch_event": copy.deepcopy(self.dispatch_events[-1]) if self.dispatch_events else None,
             "node_runs": copy.deepcopy(self.node_runs),
         }
         if detail:
-            call = self._latest_ai_call()
+            call = self.latest_ai_call()
             record.update({
                 "dispatch_events": copy.deepcopy(self.dispatch_events),
                 "ai_calls": [{**call, "completed_at": _ts(self.completed_at), "events": []}] if call else [],

@@ -156,7 +156,7 @@ class FlowService:
             completed_at=None, metadata=metadata, source_type=source_type, runtime_run_id=ids.short("run_", 20),
             idempotency_key=key, ai_call_id=ids.uuid(), model=self._first_model(version.graph),
         )
-        run.dispatch_events.append({"id": ids.uuid(), "event_kind": "trigger", "outcome": "queued", "reason": None,
+        run.dispatch_events.append({"id": ids.uuid(), "event_kind": "enqueue", "outcome": "queued", "reason": None,
                                     "metadata": {"source": "mcp"}, "created_at": format_timestamp(now)})
         run.node_runs = [{"id": ids.uuid(), "node_id": node["id"], "node_type": node["type"], "status": "running",
                           "started_at": format_timestamp(now), "completed_at": None, "error": None}

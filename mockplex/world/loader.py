@@ -262,6 +262,7 @@ def _mcp_server(entry: Entry) -> McpServer:
     )
     if server.source == "custom" and not server.id:
         raise entry.fail(None, "a custom server needs an 'id'")
+    server.id = server.id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"connection:{server.user_id}:{server.name}"))
     if server.transport == "stdio" and not server.command:
         raise entry.fail("transport", "a stdio server needs 'command'")
     if server.transport == "http" and not server.url:

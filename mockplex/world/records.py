@@ -128,6 +128,13 @@ class Agent:
     category: str | None
     source_template: str | None
     created_at: datetime
+    system_prompt: str = ""
+
+    def row(self) -> dict[str, Any]:
+        """The web app's agent row."""
+        return {"id": self.id, "user_id": self.user_id, "name": self.name, "slug": self.slug, "model": self.model,
+                "system_prompt": self.system_prompt, "description": self.description, "category": self.category,
+                "source_template": self.source_template, "created_at": format_timestamp(self.created_at)}
 
     def to_api(self) -> dict[str, Any]:
         return {
