@@ -56,6 +56,8 @@ def _unmodeled(family: str, method: str, path: str) -> RouteSpec:
 
 IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "auth.user", "GET", "/api/auth/user", identity.auth_user),
+    _unmodeled("identity", "GET", "/api/auth/{rest*}"),
+    _unmodeled("identity", "POST", "/api/auth/{rest*}"),
     _internal("identity", "auth.logout", "POST", "/api/auth/logout", identity.logout),
     _internal("identity", "auth.logout.page", "GET", "/api/auth/logout", identity.logout_redirect),
     _internal("identity", "settings.get", "GET", "/api/settings", identity.get_settings),
@@ -76,8 +78,20 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
 PROJECT_ROUTES: tuple[RouteSpec, ...] = (
     _internal("projects", "github.installations", "GET", "/api/github/installations", projects.list_installations),
     _internal("projects", "github.owners", "GET", "/api/github/owners", projects.list_owners),
-    _unmodeled("projects", "GET", "/api/github/repos"),
-    _unmodeled("projects", "GET", "/api/github/pulls"),
+    _internal("projects", "github.repos", "GET", "/api/github/repos", projects.github_repos),
+    _internal("projects", "github.pulls", "GET", "/api/github/pulls", projects.github_pulls),
+    _unmodeled("projects", "GET", "/api/github/installations/{installationId}/org-members"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/monorepo"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/subproject"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/launch-presets"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/connections"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/rules"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/skills"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/models"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/env-vars"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/secrets"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/snapshot"),
+    _unmodeled("projects", "POST", "/api/workspaces/{id}/repos"),
     _internal("projects", "repos.list", "GET", "/api/repos", projects.list_repos),
     _internal("projects", "repos.create", "POST", "/api/repos", projects.create_repo),
     _internal("projects", "repos.update", "PATCH", "/api/repos", projects.update_repo),
@@ -145,6 +159,18 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("runtime", "sandbox.create", "POST", "/api/sandbox", sandbox_web.create_sandbox, "internal",
               streaming=True),
     _internal("runtime", "sandbox.get", "GET", "/api/sandbox/{id}", sandbox_web.get_sandbox),
+    _internal("runtime", "sandbox.delete", "DELETE", "/api/sandbox/{id}", sandbox_web.delete_sandbox),
+    RouteSpec("runtime", "sandbox.exec", "POST", "/api/sandbox/{id}/exec", sandbox_web.exec_command, "internal",
+              streaming=True),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/resume"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/restart"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/harness"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/stop"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/pause"),
+    _unmodeled("runtime", "GET", "/api/sandbox/{id}/health"),
+    _unmodeled("runtime", "GET", "/api/conversations"),
+    _unmodeled("runtime", "GET", "/api/memories"),
+    _unmodeled("runtime", "POST", "/api/control/chat"),
     _internal("runtime", "observability.stats", "GET", "/api/observability/stats", observability.stats),
     _internal("runtime", "observability.calls", "GET", "/api/observability/calls", observability.list_calls),
     _internal("runtime", "observability.call_events", "GET", "/api/observability/call-events",
@@ -260,9 +286,15 @@ class RouteTable:
 
 
 def _compile(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{\w+\})", template)
-    regex = "".join(f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts)
+    """`{name}` matches one path segment; `{name*}` (a catch-all, last) matches the rest."""
+    parts = re.split(r"(\{\w+\*?\})", template)
+    regex = "".join(_param_pattern(part) if part.startswith("{") else re.escape(part) for part in parts)
     return re.compile(f"^{regex}$")
+
+
+def _param_pattern(part: str) -> str:
+    name = part[1:-1]
+    return f"(?P<{name.rstrip('*')}>.+)" if name.endswith("*") else f"(?P<{name}>[^/]+)"
 
 
 TABLE = RouteTable(ROUTES)

@@ -225,3 +225,51 @@ async def test_jobs_events_failures_and_tool_calls(make_api):
     for _ in range(15):
         tools = body_of(await api.internal("GET", "/api/observability/tool-calls"))
     assert tools and tools[0]["name"] == "bash" and tools[0]["id"].endswith("-0")
+
+
+# -- GitHub sync views, sandbox children, the team header, catch-alls ------------------------------------
+
+async def test_github_repos_and_pulls(api):
+    repos = body_of(await api.internal("GET", "/api/github/repos"))
+    assert [repo["full_name"] for repo in repos][0] == "dana-okafor/dotfiles"
+    assert "workspace" not in repos[0] and "github_access_state" not in repos[0]
+    refused = await api.internal("GET", "/api/github/repos", session="mpx_session_robin_dev_0001")
+    assert (refused.status, body_of(refused)) == (400, {"error": "NO_GITHUB_CONNECTION"})
+    pulls = body_of(await api.internal("GET", f"/api/github/pulls?repo_id={WEB_REPO}"))
+    assert pulls["pulls"][0]["number"] == 418 and pulls["diff"].startswith("diff --git")
+    assert body_of(await api.internal("GET", "/api/github/pulls?repo_id=nope")) == {"pulls": [], "diff": None}
+
+
+async def test_sandbox_exec_json_and_stream_then_delete(api):
+    sandbox = "5e1f3a7b-2c4d-4e6f-8a9b-0c1d2e3f4a5b"
+    plain = await api.internal("POST", f"/api/sandbox/{sandbox}/exec", json_body={"command": "echo hi"})
+    assert body_of(plain) == {"exitCode": 0, "stdout": "hi\n", "stderr": "", "cwd": "/vercel/sandbox/apps/web"}
+    streamed = await api.internal("POST", f"/api/sandbox/{sandbox}/exec", json_body={"command": "nope"},
+                                  headers={"Accept": "text/event-stream"})
+    frames = [frame for frame in streamed.raw_body.decode().split("\n\n") if frame]
+    assert frames[0].startswith('data: {"type":"run","cmdId":"cmd_')
+    assert frames[-1] == 'data: {"type":"done","exitCode":127,"cwd":"/vercel/sandbox/apps/web"}'
+    missing = await api.internal("POST", f"/api/sandbox/{sandbox}/exec", json_body={})
+    assert (missing.status, body_of(missing)) == (400, {"error": "command required"})
+    deleted = await api.internal("DELETE", f"/api/sandbox/{sandbox}")
+    assert body_of(deleted) == {"ok": True, "sandboxId": "sbx_8d2kq7wz1m4p"}
+    v1 = body_of(await api.get(f"/sandboxes/{sandbox}/logs"))["data"]["sandbox"]
+    assert v1["status"] == "stopped"
+    gone = await api.internal("DELETE", "/api/sandbox/8b4c6dae-5f70-4192-bdce-3f4a5b6c7d8e")
+    assert (gone.status, body_of(gone)) == (404, {"error": "Sandbox not found"})
+
+
+async def test_team_header(api):
+    member = await api.internal("GET", "/api/repos", headers={"x-mogplex-team-id": "7A8B9CAD-4E5F-4061-8A7B-8C9DAE0F1A25"})
+    assert member.status == 200
+    stranger = await api.internal("GET", "/api/repos", headers={"x-mogplex-team-id": "00000000-0000-4000-8000-000000000001"})
+    assert (stranger.status, body_of(stranger)) == (403, {"error": "Forbidden"})
+    malformed = await api.internal("GET", "/api/repos", headers={"x-mogplex-team-id": "team-42"})
+    assert malformed.status == 200
+
+
+async def test_better_auth_library_paths_are_public_and_unmodeled(api):
+    response = await api.internal("GET", "/api/auth/get-session", session=None)
+    assert (response.status, response.headers["X-Mockplex-Source"]) == (404, "unmodeled")
+    deep = await api.internal("POST", "/api/auth/sign-in/social", session=None, json_body={})
+    assert deep.headers["X-Mockplex-Source"] == "unmodeled"

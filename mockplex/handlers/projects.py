@@ -88,12 +88,9 @@ def _workspace_row(call: Call, workspace: Workspace) -> dict[str, Any]:
     }
 
 
-def repo_row(call: Call, repo: Repo) -> dict[str, Any]:
-    covered = repo.installation_id in call.world.installations
-    state = "app_covered" if covered else "synced_only"
-    label, detail = _COVERAGE[state]
+def repo_columns(repo: Repo) -> dict[str, Any]:
+    """The `repos` table row."""
     owner, _, name = repo.full_name.partition("/")
-    workspace = call.world.workspaces.get(repo.workspace_id)
     settings = {key: repo.settings.get(key) for key in REPO_SETTINGS if key not in ("default_branch", "root_directory")}
     return {
         "id": repo.id, "user_id": repo.user_id, "workspace_id": repo.workspace_id, "github_id": repo.github_id,
@@ -101,6 +98,17 @@ def repo_row(call: Call, repo: Repo) -> dict[str, Any]:
         "default_branch": repo.default_branch, "is_favorite": repo.is_favorite, "is_hidden": repo.hidden,
         "root_directory": repo.root_directory, "is_monorepo": bool(repo.root_directory), **settings,
         "snapshot_id": None, "created_at": format_timestamp(repo.created_at),
+    }
+
+
+def repo_row(call: Call, repo: Repo) -> dict[str, Any]:
+    """The row plus its workspace and GitHub coverage, as /api/repos answers."""
+    covered = repo.installation_id in call.world.installations
+    state = "app_covered" if covered else "synced_only"
+    label, detail = _COVERAGE[state]
+    workspace = call.world.workspaces.get(repo.workspace_id)
+    return {
+        **repo_columns(repo),
         "workspace": {"id": workspace.id, "name": workspace.name, "is_default": workspace.is_default}
         if workspace else None,
         "github_has_app_installation": covered, "github_app_covered": covered, "github_triggerable": covered,
@@ -235,3 +243,37 @@ async def delete_workspace(call: Call) -> web.Response:
         raise flat_error(409, "Delete or move the repos in this project first")
     del call.world.workspaces[workspace.id]
     return json_response({"ok": True})
+
+
+# -- /api/github/repos and /api/github/pulls ------------------------------------------------------
+
+async def github_repos(call: Call) -> web.Response:
+    """A GitHub → database sync, then the visible synced rows."""
+    user_id = call.require_user()
+    world = call.world
+    repos = [repo for repo in world.repos.values() if repo.user_id == user_id]
+    has_installation = any(item.user_id == user_id for item in world.installations.values())
+    if not world.users[user_id].github_connected and not has_installation and not repos:
+        raise flat_error(400, "NO_GITHUB_CONNECTION")
+    return json_response([repo_columns(repo) for repo in sorted(repos, key=lambda r: r.full_name)
+                          if not repo.hidden])
+
+
+async def github_pulls(call: Call) -> web.Response:
+    """Every failure degrades to an empty 200, as on the server."""
+    user_id = call.require_user()
+    repo_id = call.query("repo_id")
+    repo = call.world.repos.get(repo_id or "")
+    if repo is None or repo.user_id != user_id or not call.world.users[user_id].github_connected:
+        return json_response({"pulls": [], "diff": None})
+    owner = repo.full_name.split("/")[0]
+    pulls = [{"number": number, "title": title, "state": "open",
+              "html_url": f"https://github.com/{repo.full_name}/pull/{number}", "user": {"login": owner},
+              "additions": additions, "deletions": deletions, "changed_files": files}
+             for number, title, additions, deletions, files in (
+                 (418, "Fix flaky checkout test", 24, 9, 2), (415, "Bump the UI kit to 4.2", 310, 288, 14))]
+    chosen = call.query("pr") or str(pulls[0]["number"])
+    diff = ("diff --git a/src/checkout.test.ts b/src/checkout.test.ts\n--- a/src/checkout.test.ts\n"
+            "+++ b/src/checkout.test.ts\n@@ -12,7 +12,7 @@\n-  await wait(100)\n+  await screen.findByText('Paid')\n"
+            if chosen == "418" else None)
+    return json_response({"pulls": pulls, "diff": diff})

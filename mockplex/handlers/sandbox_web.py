@@ -142,3 +142,50 @@ def launch_events(sandbox: Sandbox) -> list[dict[str, Any]]:
     events += [{"type": "log", "phase": "dev", "data": line + "\n"} for line in (sandbox.dev_log or "").splitlines()]
     return events + [{"type": "preview_url", "url": sandbox.preview_url, "sandbox": at("running")},
                      {"type": "status", "status": "running", "sandbox": final}, {"type": "ready", "sandbox": final}]
+
+
+def _owned_record(call: Call) -> Sandbox:
+    user_id = call.require_user()
+    sandbox_id = pg_uuid(call.params["id"])
+    sandbox = call.world.owned_sandbox(user_id, sandbox_id) if sandbox_id else None
+    if sandbox is None:
+        raise flat_error(404, "Sandbox not found")
+    return sandbox
+
+
+async def delete_sandbox(call: Call) -> web.Response:
+    sandbox = _owned_record(call)
+    sandbox.status, sandbox.last_active_at = "stopped", call.now
+    return json_response({"ok": True, "sandboxId": sandbox.sandbox_id})
+
+
+SANDBOX_ROOT = "/vercel/sandbox"
+
+
+def run_command(command: str, cwd: str) -> tuple[int, str, str]:
+    """A tiny shell: enough for clients that probe a sandbox with echo, pwd, ls, true, false."""
+    program, _, rest = command.strip().partition(" ")
+    outputs = {"echo": (0, rest + "\n", ""), "pwd": (0, cwd + "\n", ""), "true": (0, "", ""), "false": (1, "", ""),
+               "ls": (0, "README.md\npackage.json\nsrc\ntests\n", "")}
+    return outputs.get(program, (127, "", f"sh: {program}: command not found\n"))
+
+
+async def exec_command(call: Call) -> web.StreamResponse:
+    sandbox = _owned_record(call)
+    body = await call.body()
+    command = body.get("command") if isinstance(body, dict) else None
+    if not isinstance(command, str) or not command.strip():
+        raise flat_error(400, "command required")
+    cwd = SANDBOX_ROOT + (f"/{sandbox.root_directory}" if sandbox.root_directory else "")
+    exit_code, stdout, stderr = run_command(command, cwd)
+    sandbox.last_active_at = call.now
+    if "text/event-stream" not in call.request.headers.get("Accept", ""):
+        return json_response({"exitCode": exit_code, "stdout": stdout, "stderr": stderr, "cwd": cwd})
+    frames = [{"type": "run", "cmdId": call.world.ids.short("cmd_", 16)}]
+    frames += [{"type": "log", "stream": name, "data": text} for name, text in (("stdout", stdout), ("stderr", stderr))
+               if text]
+    response = await open_stream(call.request, SSE_HEADERS)
+    await send_frames(response, [data_frame(frame) for frame in frames + [
+        {"type": "done", "exitCode": exit_code, "cwd": cwd}]])
+    await response.write_eof()
+    return response

@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockplex import state
-from mockplex.responses import ApiError
+from mockplex.ids import is_strict_uuid
+from mockplex.responses import ApiError, flat_error
 from mockplex.rules.internal_auth import resolve_internal
 from mockplex.state import ROUTE
 from mockplex.world.tokens import Identity
@@ -57,8 +58,20 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         request[state.IDENTITY] = identity
     elif spec.auth == "internal":
         # Resolved, not enforced: each internal route decides what no caller means.
-        request[state.IDENTITY] = resolve_internal(request)
+        identity = resolve_internal(request)
+        if identity is not None and not _team_scope_allowed(request, identity.user_id):
+            raise flat_error(403, "Forbidden")
+        request[state.IDENTITY] = identity
     return await handler(request)
+
+
+def _team_scope_allowed(request: web.Request, user_id: str) -> bool:
+    """A well-formed x-mogplex-team-id must name a team the caller belongs to; a malformed
+    one is ignored (personal scope)."""
+    team_id = request.headers.get("x-mogplex-team-id", "").strip()
+    if not is_strict_uuid(team_id):
+        return True
+    return (user_id, team_id.lower()) in request.app[state.WORLD].team_members
 
 
 @web.middleware

@@ -26,6 +26,7 @@ from mockplex.world.records import (
     RunEvent,
     Sandbox,
     SandboxEvent,
+    Team,
     User,
 )
 
@@ -52,6 +53,7 @@ class WorldSeed:
     session_backend: str = "better-auth"
     github_app_configured: bool = True
     sessions: list[Session] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
     tokens: list[PersonalAccessToken] = field(default_factory=list)
     oauth_grants: list[OAuthGrant] = field(default_factory=list)
@@ -94,6 +96,7 @@ def load_seed(folder: Path) -> WorldSeed:
     _read(folder / "mcp_servers.yaml", {"mcp_servers": (seed.mcp_servers, _mcp_server)})
     _read(folder / "runs.yaml", {"runs": (seed.runs, _run)})
     _read(folder / "sessions.yaml", {"sessions": (seed.sessions, read_session)})
+    _read(folder / "teams.yaml", {"teams": (seed.teams, _team)})
     _read(folder / "automations.yaml", {"automations": (seed.automations, _automation),
                                         "job_runs": (seed.job_runs, _job_run)})
     _cross_check(folder, seed)
@@ -336,6 +339,10 @@ def _job_run(entry: Entry) -> JobRun:
         cost_usd=entry.get("cost_usd", (int, float), None), model=entry.get("model", str, None),
         ai_call_id=entry.get("ai_call_id", str, None),
     )
+
+
+def _team(entry: Entry) -> Team:
+    return Team(entry.get("id", str).lower(), entry.get("name", str), tuple(entry.get("members", list, [])))
 
 
 def _cross_check(folder: Path, seed: WorldSeed) -> None:

@@ -100,6 +100,13 @@ class Repo:
 
 
 @dataclass
+class Team:
+    id: str
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass
 class Workspace:
     id: str
     user_id: str

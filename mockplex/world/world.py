@@ -81,6 +81,7 @@ class World:
         self.idempotency: dict[tuple[str, str], str] = {}
         self.env_vars: dict[str, list[EnvVarEntry]] = {}
         self.model_preferences: dict[tuple[str, str], bool] = {}
+        self.team_members = {(member, team.id) for team in seed.teams for member in team.members}
         self.tables: dict[str, list[dict[str, Any]]] = {}  # plain web-app CRUD rows by table name
         self.chat_calls: list[dict[str, Any]] = []  # AI calls made by /api/chat, observability-shaped
         # user → provider → (key, created_at, updated_at); values never leave the world
