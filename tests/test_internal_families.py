@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import RW, WEB_REPO, body_of
+from conftest import OTHER_USER, RW, WEB_REPO, body_of
 
 DANA = "3f6c2a1e-8d4b-4c7a-9b1e-5a2d7c9e4f10"
 START = {"repoId": WEB_REPO, "prompt": "Fix the flaky test", "createBranch": True}
@@ -236,13 +236,17 @@ async def test_sandbox_get(api):
     assert (missing.status, body_of(missing)) == (404, {"error": "Not found"})
 
 
-async def test_realtime_events_open_with_a_connected_comment(api):
+async def test_realtime_events_announce_the_users_changes(api):
     headers = {"Cookie": "better-auth.session_token=mpx_session_dana_dev_0001"}
     async with api.client.get("/api/realtime/events?tables=ai_calls,job_runs", headers=headers) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "text/event-stream"
         assert response.headers["Cache-Control"] == "no-cache, no-transform"
         assert await response.content.readuntil(b"\n\n") == b": connected\n\n"
+        await api.post("/sandboxes", {"repoId": WEB_REPO, "workingBranch": "agent/rt"})  # not a watched table
+        await api.start_run({"repoId": "6bc2ad8e-d07f-4e91-b2b3-ef80c17e92d6", "prompt": "p"}, token=OTHER_USER)
+        await api.start_run(START)
+        assert await response.content.readuntil(b"\n\n") == b'data: {"table":"ai_calls","op":"INSERT"}\n\n'
     for query, message in (("", "Missing tables parameter"), ("?tables=,", "No valid tables specified"),
                            ("?tables=ai_calls,Bad-Name", "Invalid table name: Bad-Name")):
         response = await api.internal("GET", f"/api/realtime/events{query}")

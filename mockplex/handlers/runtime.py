@@ -83,11 +83,21 @@ async def realtime_events(call: Call) -> web.StreamResponse:
         raise flat_error(400, f"Invalid table name: {invalid}")
     if call.request.app[state.SETTINGS].test_mode:
         return web.Response(status=204)  # tells EventSource to stop, as under PLAYWRIGHT
-    response = await open_stream(call.request, REALTIME_HEADERS)
-    await send_frames(response, [b": connected\n\n"])
+    user_id = call.user_id
+    feed = call.world.changes
+    changes = feed.subscribe()
     try:
+        response = await open_stream(call.request, REALTIME_HEADERS)
+        await send_frames(response, [b": connected\n\n"])
         while True:  # never ends on its own; the client hangs up
-            await asyncio.sleep(KEEPALIVE_SECONDS)
-            await response.write(b": ping\n\n")
+            try:
+                change = await asyncio.wait_for(changes.get(), KEEPALIVE_SECONDS)
+            except asyncio.TimeoutError:
+                await response.write(b": ping\n\n")
+                continue
+            if change.table in tables and change.user_id in (user_id, None):
+                await response.write(data_frame({"table": change.table, "op": change.op}))
     except ConnectionError:
         return response
+    finally:
+        feed.unsubscribe(changes)

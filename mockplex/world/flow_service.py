@@ -162,6 +162,7 @@ class FlowService:
                           "started_at": format_timestamp(now), "completed_at": None, "error": None}
                          for node in version.graph["nodes"] if node["type"] == "agent"]
         self.job_runs[run.id] = run
+        self.world.changes.publish("job_runs", "INSERT", automation.user_id)
         self.job_keys[key] = run.id
         return run
 

@@ -17,6 +17,7 @@ from typing import Any
 from mockplex.clock import DEFAULT_EPOCH, Clock
 from mockplex.ids import IdGenerator
 from mockplex.world import lifecycle
+from mockplex.world.changes import ChangeFeed
 from mockplex.world.flow_service import FlowService
 from mockplex.world.loader import WorldSeed
 from mockplex.world.records import (
@@ -83,6 +84,7 @@ class World:
         self.model_preferences: dict[tuple[str, str], bool] = {}
         self.team_members = {(member, team.id) for team in seed.teams for member in team.members}
         self.tables: dict[str, list[dict[str, Any]]] = {}  # plain web-app CRUD rows by table name
+        self.changes = ChangeFeed()
         self.chat_calls: list[dict[str, Any]] = []  # AI calls made by /api/chat, observability-shaped
         # user → provider → (key, created_at, updated_at); values never leave the world
         self.provider_keys: dict[str, dict[str, tuple[str, datetime, datetime]]] = {}
@@ -209,6 +211,7 @@ class World:
                 id=self.ids.uuid(), event_type="boot_failed", decision_code="install_failed", worker_run_id=None,
                 payload={"sandbox_id": provider_id, "error": repo.sandbox_boot_error}, created_at=now)]
         self.sandboxes[sandbox.id] = sandbox
+        self.changes.publish("sandboxes", "INSERT", user_id)
         return sandbox
 
     # -- runs -------------------------------------------------------------------------
@@ -241,6 +244,7 @@ class World:
             "external_run_id": run.id, "harness_id": run.harness, "working_branch": run.working_branch,
         }, now)
         self.runs[run.id] = run
+        self.changes.publish("ai_calls", "INSERT", user_id)
         self.idempotency[(user_id, key)] = run.id
         if self.trigger_runtime == "missing":  # queueing fails: the run is born failed
             run.runtime_provider = run.runtime_run_id = None
@@ -286,12 +290,14 @@ class World:
         sandbox.last_active_at = moment
         run.sandbox_record_id, run.sandbox_id = sandbox.id, sandbox.sandbox_id
         run.status, run.error, run.updated_at = "streaming", None, moment
+        self.changes.publish("ai_calls", "UPDATE", run.user_id)
         self._append_event(run, "status_changed", None, "Run status changed to streaming", {
             "from": "pending", "to": "streaming", "sandbox_id": sandbox.sandbox_id,
         }, moment)
 
     def _finish(self, run: Run, status: str, error: str | None, moment: datetime) -> None:
         run.status, run.error, run.updated_at = status, error, moment
+        self.changes.publish("ai_calls", "UPDATE", run.user_id)
 
     def _fail(self, run: Run, error: str, moment: datetime) -> None:
         self._finish(run, "failed", error, moment)
