@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex import jsonio, state
-from mockplex.responses import flat_error
+from mockplex.responses import EmptyResponse, flat_error
 from mockplex.rules.limits import Limits
 from mockplex.world.tokens import Identity
 from mockplex.world.world import World
@@ -44,6 +44,14 @@ class Call:
     async def body(self) -> Any:
         """The parsed JSON body, or jsonio.NOT_JSON."""
         return jsonio.parse_body(await self.request.read())
+
+    async def unguarded_body(self) -> dict[str, Any]:
+        """What most internal handlers do: parse without a guard, so malformed JSON is the
+        framework's empty 500; anything but an object reads as no fields."""
+        body = await self.body()
+        if body is jsonio.NOT_JSON:
+            raise EmptyResponse(500)
+        return body if isinstance(body, dict) else {}
 
     @property
     def idempotency_key(self) -> str:

@@ -9,8 +9,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.handlers.streams import open_stream, send_frames
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.responses import flat_error, json_response
 from mockplex.world.records import TEMPLATE_MODEL, Agent
 
 CATEGORIES = ("nextjs", "performance", "api", "security", "data", "frontend", "code-review", "code-quality", "seo")
@@ -60,16 +59,10 @@ def _validated(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return fields
 
 
-async def _body(call: Call) -> dict[str, Any]:
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)
-    return body if isinstance(body, dict) else {}
-
 
 async def create_agent(call: Call) -> web.Response:
     user_id = call.require_user()
-    fields = _validated(await _body(call), creating=True)
+    fields = _validated(await call.unguarded_body(), creating=True)
     agent = Agent(id=call.world.ids.uuid(), user_id=user_id, slug=re.sub(r"[^a-z0-9]+", "-", fields["name"].lower())
                   .strip("-") or None, created_at=call.now, **fields)
     call.world.agents.append(agent)
@@ -78,7 +71,7 @@ async def create_agent(call: Call) -> web.Response:
 
 async def update_agent(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _body(call)
+    body = await call.unguarded_body()
     agent = next((a for a in call.world.agents if a.id == body.get("id") and a.user_id == user_id), None)
     if agent is None:
         raise flat_error(400, "Invalid agent id")
@@ -113,7 +106,7 @@ async def roster_summary(call: Call) -> web.Response:
 
 async def generate(call: Call) -> web.StreamResponse:
     user_id = call.require_user()
-    body = await _body(call)
+    body = await call.unguarded_body()
     description = body.get("description").strip() if isinstance(body.get("description"), str) else ""
     if not description:
         raise flat_error(400, "description is required")

@@ -11,8 +11,7 @@ from aiohttp import web
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.ids import pg_uuid
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
+from mockplex.responses import JsonError, flat_error, json_response
 from mockplex.world.records import McpServer
 
 MAX_MCP_CONNECTIONS = 5
@@ -44,12 +43,6 @@ def _connections(call: Call, user_id: str) -> list[McpServer]:
                   key=lambda server: server.created_at)
 
 
-async def _body(call: Call) -> dict[str, Any]:
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)
-    return body if isinstance(body, dict) else {}
-
 
 def _invalid(message: str, code: str = "INVALID_CONNECTION", status: int = 400, **extra) -> JsonError:
     return JsonError(status, {"error": message, "code": code, **extra})
@@ -62,7 +55,7 @@ async def list_connections(call: Call) -> web.Response:
 
 async def create_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _body(call)
+    body = await call.unguarded_body()
     existing = _connections(call, user_id)
     preset = body.get("source_preset")
     if preset is not None:
@@ -106,7 +99,7 @@ def _owned(call: Call, user_id: str, connection_id: Any) -> McpServer:
 
 async def update_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _body(call)
+    body = await call.unguarded_body()
     if not body.get("id"):
         raise flat_error(400, "id required")
     if not isinstance(body.get("is_enabled"), bool):
@@ -117,7 +110,7 @@ async def update_connection(call: Call) -> web.Response:
 
 async def delete_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _body(call)
+    body = await call.unguarded_body()
     if not body.get("id"):
         raise flat_error(400, "id required")
     call.world.mcp_servers.remove(_owned(call, user_id, body["id"]))

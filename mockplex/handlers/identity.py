@@ -10,8 +10,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.responses import flat_error, json_response
 from mockplex.world.records import TEMPLATE_MODEL, Model, User
 from mockplex.world.tokens import new_pat
 
@@ -135,10 +134,7 @@ async def get_settings(call: Call) -> web.Response:
 
 async def patch_settings(call: Call) -> web.Response:
     user = call.world.users[call.require_user()]
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)  # parsed unguarded on the server
-    body = body if isinstance(body, dict) else {}
+    body = await call.unguarded_body()
     model = body.get("default_model")
     if isinstance(model, str) and model not in {m.id for m in call.world.available_models(user.id)}:
         raise flat_error(400, "default_model must be enabled and available")
@@ -338,10 +334,7 @@ async def get_models(call: Call) -> web.Response:
 
 async def patch_models(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)
-    body = body if isinstance(body, dict) else {}
+    body = await call.unguarded_body()
     if not isinstance(body.get("model_id"), str) or not isinstance(body.get("is_enabled"), bool):
         raise flat_error(400, "model_id and is_enabled required")
     if any(field in body for field in CATALOG_FIELDS):

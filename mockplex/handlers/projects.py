@@ -8,8 +8,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import DEFAULT_EPOCH, format_timestamp
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.responses import flat_error, json_response
 from mockplex.world.records import Repo, Workspace
 
 
@@ -142,16 +141,10 @@ def _apply_settings(repo: Repo, body: dict[str, Any]) -> bool:
     return changed
 
 
-async def _json_object(call: Call) -> dict[str, Any]:
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)  # these handlers parse unguarded
-    return body if isinstance(body, dict) else {}
-
 
 async def create_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _json_object(call)
+    body = await call.unguarded_body()
     world = call.world
     workspace_id = body.get("workspace_id") or world.default_workspace(user_id).id
     workspace = world.workspaces.get(workspace_id)
@@ -171,7 +164,7 @@ async def create_repo(call: Call) -> web.Response:
 
 async def update_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _json_object(call)
+    body = await call.unguarded_body()
     if not body.get("id"):
         raise flat_error(400, "Missing id")
     repo = call.world.repos.get(str(body["id"]))
@@ -204,7 +197,7 @@ async def list_workspaces(call: Call) -> web.Response:
 
 async def create_workspace(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _json_object(call)
+    body = await call.unguarded_body()
     name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
     if not name:
         raise flat_error(400, "Workspace name is required")
@@ -226,7 +219,7 @@ def _owned_workspace(call: Call) -> Workspace:
 
 async def update_workspace(call: Call) -> web.Response:
     workspace = _owned_workspace(call)
-    body = await _json_object(call)
+    body = await call.unguarded_body()
     if isinstance(body.get("name"), str) and body["name"].strip():
         workspace.name = body["name"].strip()
     if "description" in body and (body["description"] is None or isinstance(body["description"], str)):

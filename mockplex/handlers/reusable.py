@@ -7,8 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex.call import Call
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, JsonError, json_response
+from mockplex.responses import JsonError, json_response
 from mockplex.world.records import McpServer
 
 
@@ -59,10 +58,8 @@ def _validated_server(body: dict[str, Any]) -> dict[str, Any]:
 
 async def create_mcp_server(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)
-    fields = _validated_server(body if isinstance(body, dict) else {})
+    body = await call.unguarded_body()
+    fields = _validated_server(body)
     world = call.world
     if any(server.name == fields["name"] and server.user_id == user_id and server.source == "custom"
            for server in world.mcp_servers):

@@ -14,8 +14,7 @@ from mockplex import flows
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.ids import pg_uuid
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
+from mockplex.responses import JsonError, flat_error, json_response
 from mockplex.validation import parse_limit
 from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, FlowError, JobRun
 
@@ -70,10 +69,7 @@ async def list_flows(call: Call) -> web.Response:
 
 async def create_flow(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)
-    body = body if isinstance(body, dict) else {}
+    body = await call.unguarded_body()
     installation_id = body.get("installation_id")
     if installation_id is None or installation_id == "":
         raise flat_error(400, "installation_id is required")
@@ -120,7 +116,7 @@ async def list_flow_runs(call: Call) -> web.Response:
 
 async def update_flow(call: Call) -> web.Response:
     automation = _owned_flow(call)
-    body = await _object_body(call)
+    body = await call.unguarded_body()
     if "status" in body:
         if body["status"] not in ("active", "inactive"):
             raise flat_error(400, "Invalid status")
@@ -158,12 +154,6 @@ async def flow_run_detail(call: Call) -> web.Response:
     return json_response({"run": run.to_api(detail=True)})
 
 
-async def _object_body(call: Call) -> dict[str, Any]:
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)
-    return body if isinstance(body, dict) else {}
-
 
 # -- /api/triggers and the legacy /api/assignments --------------------------------------------
 
@@ -187,7 +177,7 @@ async def list_triggers(call: Call) -> web.Response:
 
 async def create_trigger(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _object_body(call)
+    body = await call.unguarded_body()
     if not body.get("installation_id") or not body.get("event"):
         raise flat_error(400, "Missing required fields")
     if not body.get("agent_id"):
@@ -207,7 +197,7 @@ async def create_trigger(call: Call) -> web.Response:
 
 async def update_trigger(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _object_body(call)
+    body = await call.unguarded_body()
     if not body.get("id"):
         raise flat_error(400, "Missing trigger id")
     row = next((row for row in call.world.tables.setdefault("triggers", [])
@@ -244,7 +234,7 @@ async def list_assignments(call: Call) -> web.Response:
 
 async def update_assignment(call: Call) -> web.Response:
     call.require_user()
-    body = await _object_body(call)
+    body = await call.unguarded_body()
     if not body.get("id"):
         raise flat_error(400, "Missing id")
     raise flat_error(404, "Not found")

@@ -15,10 +15,12 @@ from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send_frames
 from mockplex.ids import pg_uuid
+from mockplex.launcher import LaunchRefused, plan_launch, reuse_or_boot
 from mockplex.responses import JsonError, flat_error, json_response
-from mockplex.validation import Invalid, is_valid_branch, normalize_root_directory, trimmed_string
+from mockplex.validation import (
+    trimmed_string,
+)
 from mockplex.world.records import Sandbox
-from mockplex.world.world import SANDBOX_SERVICE_DOWN
 
 CLI_STATUSES = ("creating", "installing", "running", "paused")
 HEALTH = {"running": "running", "creating": "starting", "installing": "starting", "pausing": "pausing",
@@ -83,43 +85,30 @@ def _boot_refusal(message: str) -> JsonError:
 
 async def create_sandbox(call: Call) -> web.StreamResponse:
     user_id = call.require_user()
-    world = call.world
     body = await call.body()
     body = body if isinstance(body, dict) else {}
     repo_id = trimmed_string(body.get("repoId"))
     if repo_id is None:
         raise flat_error(400, "repoId required")
-    repo = world.owned_repo(user_id, pg_uuid(repo_id)) if pg_uuid(repo_id) else None
-    if repo is None:
-        raise flat_error(404, "Repo not found")
-    if not world.users[user_id].github_connected:
-        raise flat_error(400, "Connect GitHub account first")
-    base = trimmed_string(body.get("baseBranch")) or repo.default_branch or "main"
-    if not is_valid_branch(base):
-        raise flat_error(400, "Invalid base branch")
-    create_branch = body.get("createBranch") is True
-    working = trimmed_string(body.get("workingBranch")) or (None if create_branch else base)
-    if working is None or not is_valid_branch(working):
-        raise flat_error(400, "Invalid working branch")
-    if create_branch and working == base:
-        raise flat_error(400, "New branch name must differ from the default branch")
     try:
-        root = normalize_root_directory(body["rootDirectory"]) if "rootDirectory" in body else repo.root_directory
-    except Invalid:
-        raise flat_error(400, "Invalid root directory") from None
-    if world.sandbox_service == "unavailable":
-        raise JsonError(503, {"error": SANDBOX_SERVICE_DOWN, "code": "SANDBOX_SERVICE_UNAVAILABLE"})
-    existing = world.launchable_sandbox(user_id, repo.id, working, root, call.now)
-    if existing is not None:
-        return json_response({"sandbox": record(existing)})
-    refusal = world.sandbox_boot_refusal(user_id, call.now)
-    if refusal is not None:
-        raise _boot_refusal(refusal)
-    sandbox = world.boot_sandbox(user_id, repo, base, working, root, call.now)
+        plan = plan_launch(call.world, user_id, repo_id, body)
+        sandbox, booted = reuse_or_boot(call.world, user_id, plan, call.now)
+    except LaunchRefused as refused:
+        raise _web_refusal(refused) from None
+    if not booted:
+        return json_response({"sandbox": record(sandbox)})
     response = await open_stream(call.request, SSE_HEADERS)
     await send_frames(response, [data_frame(event) for event in launch_events(sandbox)])
     await response.write_eof()
     return response
+
+
+def _web_refusal(refused: LaunchRefused) -> JsonError:
+    if refused.status == 429:
+        return _boot_refusal(refused.message)
+    if refused.status == 503:
+        return JsonError(503, {"error": refused.message, "code": "SANDBOX_SERVICE_UNAVAILABLE"})
+    return flat_error(refused.status, refused.message)
 
 
 def launch_events(sandbox: Sandbox) -> list[dict[str, Any]]:

@@ -13,8 +13,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
-from mockplex.jsonio import NOT_JSON
-from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.responses import flat_error, json_response
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,6 @@ def _present(row: dict[str, Any], table: Table) -> dict[str, Any]:
             **(table.extra or {})}
 
 
-async def _body(call: Call) -> dict[str, Any]:
-    body = await call.body()
-    if body is NOT_JSON:
-        raise EmptyResponse(500)  # unguarded parse on the server
-    return body if isinstance(body, dict) else {}
-
 
 def lister(pick: Callable[[Call], Table]):
     async def handler(call: Call) -> web.Response:
@@ -68,7 +61,7 @@ def lister(pick: Callable[[Call], Table]):
 def creator(pick: Callable[[Call], Table]):
     async def handler(call: Call) -> web.Response:
         user_id = call.require_user()
-        body = await _body(call)
+        body = await call.unguarded_body()
         table = pick(call, body)
         stamp = format_timestamp(call.now)
         row = {"id": call.world.ids.uuid(), "user_id": user_id,
@@ -85,7 +78,7 @@ def creator(pick: Callable[[Call], Table]):
 def updater(pick: Callable[[Call], Table]):
     async def handler(call: Call) -> web.Response:
         user_id = call.require_user()
-        body = await _body(call)
+        body = await call.unguarded_body()
         table = pick(call, body)
         if not body.get("id"):
             raise flat_error(400, "Missing id")
