@@ -12,6 +12,7 @@ import click
 
 from mockplex import __version__
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
+from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
 from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 from mockplex.world.fixtures import FixtureError
 from mockplex.world.loader import default_fixtures_dir, load_seed
@@ -103,6 +104,60 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
     configure_logging(quiet)
     try:
         asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.option("--upstream", default=DEFAULT_UPSTREAM, show_default=True, envvar="MOCKPLEX_UPSTREAM",
+              help="The API to forward to. Env: MOCKPLEX_UPSTREAM.")
+@click.option("--cassette", "cassette_name", required=True, help="Cassette name: <cassette-dir>/<name>.yaml.")
+@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cassettes"),
+              show_default=True, help="Where cassettes live.")
+@click.option("--record-mode", type=click.Choice(RECORD_MODES), default="once", show_default=True,
+              help="once: only a new cassette; new_episodes: add to it; all: rewrite it; none: record nothing.")
+@click.option("--record-errors", is_flag=True, help="Also record upstream 5xx answers.")
+@click.option("--upstream-timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for the upstream before answering 504.")
+@click.option("--redact-header", multiple=True, help="Another header whose value is a secret (repeatable).")
+@click.option("--redact-json-key", multiple=True, help="Another JSON key whose value is a secret (repeatable).")
+@click.option("--redact-regex", multiple=True, help="A regex whose matches are secrets (repeatable).")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to bind.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
+def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, upstream_timeout, redact_header,
+           redact_json_key, redact_regex, host, port, quiet):
+    """Forward to the real API and record every exchange into a vcrpy cassette.
+
+    Tokens, cookies, test-auth headers, env-var values and freshly minted keys are
+    replaced by stable placeholders before anything reaches disk; a cassette that would
+    still hold a token-shaped string is not written.
+    """
+    import re
+
+    from mockplex.recording.app import RecordSettings, build_record_app
+    from mockplex.recording.cassette_file import CassetteExists
+    from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.recording.redaction import Redactor
+    from mockplex.server import configure_logging, record_banner, run
+
+    try:
+        path = cassette_path(cassette_dir, cassette_name)
+        patterns = tuple(re.compile(pattern) for pattern in redact_regex)
+    except CassetteNameError as error:
+        raise click.BadParameter(str(error), param_hint="--cassette") from None
+    except re.error as error:
+        raise click.BadParameter(f"not a regular expression: {error}", param_hint="--redact-regex") from None
+    redactor = Redactor(frozenset(h.lower() for h in redact_header), frozenset(redact_json_key), patterns)
+    settings = RecordSettings(upstream, path, record_mode, record_errors, upstream_timeout, redactor=redactor)
+    try:
+        app = build_record_app(settings)
+    except (CassetteExists, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    configure_logging(quiet)
+    try:
+        asyncio.run(run(app, host, port, lambda base: record_banner(upstream, str(path), record_mode, base)))
     except KeyboardInterrupt:
         pass
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Callable
 
 from aiohttp import web
 
@@ -51,17 +52,22 @@ def banner_token(world: World) -> str | None:
 
 async def serve(settings: Settings) -> None:
     app = build_app(settings)
+    await run(app, settings.host, settings.port, lambda base: banner(app[state.WORLD], settings, base))
+
+
+async def run(app: web.Application, host: str, port: int, describe: Callable[[str], str]) -> None:
+    """Listen, print the banner for the bound address, and stop cleanly on Ctrl-C or SIGTERM."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.TCPSite(runner, host, port)
     try:
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise SystemExit(f"mockplex: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
-    port = runner.addresses[0][1]
-    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    print(banner(app[state.WORLD], settings, f"http://{host}:{port}"), file=sys.stdout, flush=True)
+        raise SystemExit(f"mockplex: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound = runner.addresses[0][1]
+    shown = host if ":" not in host else f"[{host}]"
+    print(describe(f"http://{shown}:{bound}"), file=sys.stdout, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -71,3 +77,15 @@ async def serve(settings: Settings) -> None:
     finally:
         logging.getLogger("mockplex.server").info("shutting down")
         await runner.cleanup()
+
+
+def record_banner(upstream: str, cassette: str, mode: str, base: str) -> str:
+    return "\n".join([
+        f"mockplex {__version__} is recording {upstream} into {cassette} (record mode {mode})",
+        "",
+        "Point a client at it, with your real token:",
+        f"  export MOGPLEX_BASE_URL={base}{V1_PATH}",
+        "",
+        "Secrets are redacted before anything is written.  Stop with Ctrl-C.",
+        "",
+    ])

@@ -24,8 +24,8 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 class Served:
-    def __init__(self, *args: str, cwd: Path) -> None:
-        self.process = subprocess.Popen(COMMAND + ["serve", "--port", "0", *args], cwd=cwd,
+    def __init__(self, *args: str, cwd: Path, command: str = "serve") -> None:
+        self.process = subprocess.Popen(COMMAND + [command, "--port", "0", *args], cwd=cwd,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
         self.banner = []

@@ -1,0 +1,106 @@
+"""The record proxy: forward each request upstream unchanged, stream the answer back as
+it arrives, and hand the completed exchange to the recorder.
+
+Upstream faults are reported, not recorded: a refused or reset connection is a 502, a
+timeout a 504, each in the shape the path's family uses and with X-Mockplex-Error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aiohttp
+from aiohttp import web
+
+from mockplex.recording.recorder import Exchange, Recorder
+from mockplex.responses import json_response
+
+log = logging.getLogger("mockplex.record")
+
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+                        "transfer-encoding", "upgrade", "host", "content-length"})
+RECORDER = web.AppKey("recorder", Recorder)
+UPSTREAM = web.AppKey("upstream", str)
+SESSION = web.AppKey("upstream_session", aiohttp.ClientSession)
+
+
+def fault_response(path: str, status: int, message: str, kind: str) -> web.Response:
+    """A proxy fault in the path's family shape, flagged for people and scripts."""
+    if path == "/api/v1/mogplex/mcp":
+        body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": message,
+                                                        "data": {"code": "SERVICE_UNAVAILABLE"}}}
+    elif path.startswith("/api/v1/mogplex"):
+        body = {"ok": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": message}}
+    else:
+        body = {"error": message}
+    return json_response(body, status, {"X-Mockplex-Error": kind, "X-Mockplex-Source": "record"})
+
+
+async def forward(request: web.Request) -> web.StreamResponse:
+    recorder, upstream = request.app[RECORDER], request.app[UPSTREAM]
+    sequence = recorder.next_sequence()
+    body = await request.read()
+    exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
+                        {str(k): v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}, body)
+    started = time.perf_counter()
+    try:
+        response = await _relay(request, exchange)
+    except asyncio.TimeoutError:
+        if exchange.status:
+            return _broken(request, exchange, "timed out mid-answer")
+        return _fault(request, exchange, 504, "upstream-timeout", "timed out waiting for an answer")
+    except aiohttp.ClientConnectorError as error:
+        return _fault(request, exchange, 502, "upstream-unreachable", f"connection failed ({error.os_error})")
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
+        if exchange.status:
+            return _broken(request, exchange, f"reset mid-answer ({error})")
+        return _fault(request, exchange, 502, "upstream-reset", f"connection reset ({error})")
+    kept = recorder.keep(sequence, exchange)
+    log.info("%-6s %s -> %d upstream %.1fms %s", request.method, request.rel_url.raw_path_qs, exchange.status,
+             (time.perf_counter() - started) * 1000, "recorded" if kept else "not recorded")
+    return response
+
+
+async def _relay(request: web.Request, exchange: Exchange) -> web.StreamResponse:
+    session = request.app[SESSION]
+    async with session.request(exchange.method, exchange.url, headers=exchange.request_headers,
+                               data=exchange.request_body or None, allow_redirects=False,
+                               skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type")) as upstream:
+        exchange.status, exchange.reason = upstream.status, upstream.reason or ""
+        for name, value in upstream.headers.items():
+            exchange.response_headers.setdefault(str(name), []).append(value)
+        response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+        for name, value in upstream.headers.items():
+            if name.lower() not in HOP_BY_HOP:
+                response.headers.add(name, value)
+        if upstream.content_length is not None and "text/event-stream" not in upstream.content_type:
+            response.content_length = upstream.content_length
+        await response.prepare(request)
+        last = time.perf_counter()
+        async for chunk in upstream.content.iter_any():
+            now = time.perf_counter()
+            exchange.chunks.append((chunk, (now - last) * 1000))
+            last = now
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+
+def _broken(request: web.Request, exchange: Exchange, cause: str) -> web.StreamResponse:
+    """The answer had begun: end the client's connection too, so it sees a broken answer,
+    and record nothing."""
+    log.warning("%-6s %s -> upstream %s; not recorded", request.method, request.rel_url.raw_path_qs, cause)
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=exchange.status)
+
+
+def _fault(request: web.Request, exchange: Exchange, status: int, kind: str, cause: str) -> web.Response:
+    upstream = request.app[UPSTREAM]
+    message = f"mockplex could not get an answer from the upstream {upstream}: {cause}"
+    log.warning("%-6s %s -> %d %s (%s); not recorded", request.method, request.rel_url.raw_path_qs, status, kind, cause)
+    return fault_response(request.path, status, message, kind)
+
+

@@ -1,0 +1,274 @@
+"""Record mode: a forwarding proxy that writes vcrpy cassettes with no secret on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+import vcr
+import vcr.serialize
+from aiohttp import web
+from vcr.serializers import yamlserializer
+
+from conftest import DANA_SESSION, OAUTH, RW, V1, WEB_REPO, make_settings
+from mockplex.app import build_app
+from mockplex.recording.app import RecordSettings, build_record_app
+from mockplex.recording.cassette_file import CassetteExists
+
+
+def load(path):
+    requests, responses, *metadata = vcr.serialize.deserialize(path.read_text(), yamlserializer)
+    return requests, responses, (metadata[0] if metadata else {})
+
+
+@pytest.fixture
+async def upstream(aiohttp_server, tmp_path):
+    """The fixture world itself, on its own loopback port, as the upstream."""
+    return await aiohttp_server(build_app(make_settings(tmp_path / "up", "step:1", test_mode=False)))
+
+
+@pytest.fixture
+async def recording(aiohttp_client, tmp_path):
+    """Start a record proxy in front of an upstream URL; returns (client, cassette path)."""
+    async def start(upstream_url: str, name: str = "session", **options):
+        path = tmp_path / "cassettes" / f"{name}.yaml"
+        app = build_record_app(RecordSettings(upstream_url, path, options.pop("mode", "all"), **options))
+        return await aiohttp_client(app), path
+    return start
+
+
+async def fine(request):
+    return web.json_response({"ok": True})
+
+
+async def boom(request):
+    return web.json_response({"error": "x"}, status=503)
+
+
+def url_of(server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+async def test_forwards_unchanged_and_records_in_vcrpy_format(upstream, recording):
+    client, path = await recording(url_of(upstream))
+    direct = await aiohttp.ClientSession().__aenter__()
+    try:
+        async with direct.get(f"{url_of(upstream)}{V1}/repos?limit=2", headers={"Authorization": f"Bearer {OAUTH}"}) as r:
+            expected = await r.read()
+    finally:
+        await direct.close()
+    response = await client.get(f"{V1}/repos?limit=2", headers={"Authorization": f"Bearer {OAUTH}"})
+    assert response.status == 200 and await response.read() == expected
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["X-Frame-Options"] == "DENY"  # upstream's headers, untouched
+    redirect = await client.get(f"{V1}/repos", allow_redirects=False)
+    assert redirect.status == 307 and redirect.headers["Location"].startswith(url_of(upstream))
+    await client.close()
+    requests, responses, metadata = load(path)
+    assert [request.uri for request in requests] == [f"{url_of(upstream)}{V1}/repos?limit=2", f"{url_of(upstream)}{V1}/repos"]
+    assert responses[0]["status"] == {"code": 200, "message": "OK"}
+    assert responses[0]["body"]["string"] == expected
+    assert metadata["mockplex"]["upstream"] == url_of(upstream)
+    assert metadata["mockplex"]["token_scopes"] == {"read": None, "write": None}
+
+
+async def test_cassettes_replay_in_plain_vcrpy_with_requests_and_aiohttp(upstream, recording):
+    client, path = await recording(url_of(upstream))
+    for query in ("limit=1", "limit=3"):
+        await client.get(f"{V1}/repos?{query}", headers={"Authorization": f"Bearer {OAUTH}"})
+    await client.close()
+    recorded_at = url_of(upstream)
+    await upstream.close()  # nothing is listening any more: replay must not need it
+    import requests as requests_library
+
+    with vcr.use_cassette(str(path), record_mode="none"):
+        answer = requests_library.get(f"{recorded_at}{V1}/repos?limit=3",
+                                      headers={"Authorization": f"Bearer {OAUTH}"})
+        assert answer.status_code == 200 and len(answer.json()["data"]["repos"]) == 3
+    with vcr.use_cassette(str(path), record_mode="none"):
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{recorded_at}{V1}/repos?limit=1") as replayed:
+                assert replayed.status == 200
+                assert len((await replayed.json())["data"]["repos"]) == 1
+
+
+async def test_secrets_never_reach_disk(upstream, recording, tmp_path):
+    client, path = await recording(url_of(upstream), "secrets")
+    pat_headers = {"Authorization": f"Bearer {RW}"}
+    session = {"Cookie": f"better-auth.session_token={DANA_SESSION}"}
+    await client.get(f"{V1}/repos?token={RW}", headers=pat_headers)
+    env = await client.post(f"{V1}/repos/{WEB_REPO}/env-vars", headers=pat_headers,
+                            json={"key": "STRIPE_KEY", "value": "sk_live_51VerySecretValue"})
+    assert env.status == 501  # a 5xx: forwarded, and only recorded with --record-errors
+    created = await client.post("/api/settings/api-keys", headers=session, json={"name": "recorded"})
+    fresh = (await created.json())["token"]
+    assert (await client.get(f"{V1}/repos", headers={"Authorization": f"Bearer {fresh}"})).status == 200
+    mcp = await client.get(f"{V1}/mcp/servers", headers=pat_headers)
+    assert "lin_api_mockplexDevKey0001" in await mcp.text()
+    await client.get("/api/settings", headers={**session, "x-mogplex-e2e-auth": "playwright-auth-bypass"})
+    await client.close()
+    on_disk = b"".join(file.read_bytes() for file in (tmp_path / "cassettes").rglob("*"))
+    for secret in (RW, DANA_SESSION, "sk_live_51VerySecretValue", fresh, "playwright-auth-bypass",
+                   "lin_api_mockplexDevKey0001", "mog_"):
+        assert secret.encode() not in on_disk, secret
+    requests, responses, _ = load(path)
+    mcp_request = next(request for request in requests if request.path.endswith("/mcp/servers"))
+    # The same secret becomes the same placeholder, so replay matching still works.
+    assert requests[0].headers["Authorization"] == mcp_request.headers["Authorization"]
+    assert requests[0].headers["Authorization"].startswith("Bearer <redacted:")
+    assert "<redacted:" in requests[0].uri
+
+
+async def test_a_surviving_token_blocks_the_write_and_keeps_the_previous_file(aiohttp_server, recording, caplog):
+    async def leaky(request):
+        return web.Response(body=b"\xff\xfe binary mog_ABCDEFGHIJKLMNOPQRSTUVWX", content_type="application/octet-stream")
+
+    app = web.Application()
+    app.router.add_get("/leak", leaky)
+    app.router.add_get("/fine", fine)
+    server = await aiohttp_server(app)
+    client, path = await recording(url_of(server), "guarded")
+    await client.get("/fine")
+    record_app = client.server.app
+    from mockplex.recording.proxy import RECORDER
+    assert record_app[RECORDER].cassette.flush()
+    before = path.read_bytes()
+    await client.get("/leak")
+    assert record_app[RECORDER].cassette.flush() is False
+    assert path.read_bytes() == before
+    assert "interaction 2 still holds a token-shaped string at response.body.string" in caplog.text
+    await client.close()
+
+
+async def test_streams_reach_the_client_as_they_arrive_and_keep_their_chunks(aiohttp_server, recording):
+    async def drip(request):
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for index in range(3):
+            await response.write(f"data: {{\"n\":{index}}}\n\n".encode())
+            await asyncio.sleep(0.05)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/stream", drip)
+    server = await aiohttp_server(app)
+    client, path = await recording(url_of(server), "stream")
+    async with client.get("/stream") as response:
+        first = await response.content.readuntil(b"\n\n")
+        assert first == b'data: {"n":0}\n\n'
+        rest = await response.read()
+    assert rest == b'data: {"n":1}\n\ndata: {"n":2}\n\n'
+    await client.close()
+    _, responses, _ = load(path)
+    chunks = responses[0]["mockplex"]["chunks"]
+    assert [size for size, _ in chunks] == [15, 15, 15]
+    assert all(delay >= 30 for _, delay in chunks[1:])
+
+
+async def test_fifty_concurrent_requests_are_all_recorded(upstream, recording):
+    client, path = await recording(url_of(upstream), "fifty")
+    answers = await asyncio.gather(*(client.get(f"{V1}/models", headers={"Authorization": f"Bearer {OAUTH}"})
+                                     for _ in range(50)))
+    assert [answer.status for answer in answers] == [200] * 50
+    await client.close()
+    requests, _, _ = load(path)
+    assert len(requests) == 50
+
+
+@pytest.mark.parametrize("kind", ["refused", "hangs", "resets-before", "html-502"])
+async def test_upstream_faults_are_reported_not_recorded(aiohttp_server, recording, unused_tcp_port_factory, kind):
+    async def hang(request):
+        await asyncio.sleep(5)
+        return web.Response()
+
+    async def reset(request):
+        request.transport.close()
+        return web.Response()
+
+    async def html_502(request):
+        return web.Response(status=502, text="<html><body>Bad gateway</body></html>", content_type="text/html")
+
+    handler = {"hangs": hang, "resets-before": reset, "html-502": html_502}.get(kind)
+    if handler is None:
+        target = f"http://127.0.0.1:{unused_tcp_port_factory()}"
+    else:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handler)
+        target = url_of(await aiohttp_server(app))
+    client, path = await recording(target, f"fault-{kind}", timeout_seconds=0.3)
+    response = await client.get(f"{V1}/repos")
+    body = await response.read()
+    if kind == "html-502":
+        assert (response.status, body) == (502, b"<html><body>Bad gateway</body></html>")
+        assert "X-Mockplex-Error" not in response.headers
+    else:
+        status, error = {"refused": (502, "upstream-unreachable"), "hangs": (504, "upstream-timeout"),
+                         "resets-before": (502, "upstream-reset")}[kind]
+        assert response.status == status and response.headers["X-Mockplex-Error"] == error
+        parsed = json.loads(body)
+        assert parsed["ok"] is False and parsed["error"]["code"] == "SERVICE_UNAVAILABLE"
+        assert target in parsed["error"]["message"]
+    internal = await client.get("/api/settings")
+    if kind != "html-502":
+        assert list(json.loads(await internal.read())) == ["error"]
+    await client.close()
+    assert not path.exists()
+
+
+async def test_a_reset_mid_body_breaks_the_client_answer_and_is_not_recorded(aiohttp_server, recording):
+    async def half(request):
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 1000
+        await response.prepare(request)
+        await response.write(b'{"partial":')
+        request.transport.close()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/half", half)
+    client, path = await recording(url_of(await aiohttp_server(app)), "half")
+    with pytest.raises(aiohttp.ClientPayloadError):
+        async with client.get("/half") as response:
+            await response.read()
+    await client.close()
+    assert not path.exists()
+
+
+async def test_record_errors_opts_in_to_recording_5xx(aiohttp_server, recording):
+    app = web.Application()
+    app.router.add_get("/boom", boom)
+    client, path = await recording(url_of(await aiohttp_server(app)), "errors", record_errors=True)
+    await client.get("/boom")
+    await client.close()
+    assert load(path)[1][0]["status"]["code"] == 503
+
+
+async def test_record_modes(upstream, recording, tmp_path):
+    client, path = await recording(url_of(upstream), "modes")
+    await client.get(f"{V1}/models", headers={"Authorization": f"Bearer {OAUTH}"})
+    await client.close()
+    with pytest.raises(CassetteExists):
+        build_record_app(RecordSettings(url_of(upstream), path, "once"))
+    added, _ = await recording(url_of(upstream), "modes", mode="new_episodes")
+    await added.get(f"{V1}/agents", headers={"Authorization": f"Bearer {OAUTH}"})
+    await added.close()
+    assert len(load(path)[0]) == 2
+    rewritten, _ = await recording(url_of(upstream), "modes", mode="all")
+    await rewritten.get(f"{V1}/repos", headers={"Authorization": f"Bearer {OAUTH}"})
+    await rewritten.close()
+    assert [request.path for request in load(path)[0]] == [f"{V1}/repos"]
+    nothing, _ = await recording(url_of(upstream), "modes", mode="none")
+    assert (await nothing.get(f"{V1}/models", headers={"Authorization": f"Bearer {OAUTH}"})).status == 200
+    await nothing.close()
+    assert len(load(path)[0]) == 1
+
+
+async def test_observed_scopes_are_provenance(upstream, recording):
+    client, path = await recording(url_of(upstream), "scopes")
+    await client.get(f"{V1}/agents", headers={"Authorization": "Bearer mog_mockplexDevReadOnly00001"})
+    await client.post(f"{V1}/runs", headers={"Authorization": "Bearer mog_mockplexDevReadOnly00001"}, json={})
+    await client.close()
+    assert load(path)[2]["mockplex"]["token_scopes"] == {"read": True, "write": False}
