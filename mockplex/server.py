@@ -22,6 +22,8 @@ def configure_logging(quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Malformed HTTP is answered with a 400 by aiohttp itself; its traceback helps nobody.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
 
 
 def banner(world: World, settings: Settings, base: str) -> str:
@@ -57,7 +59,8 @@ async def serve(settings: Settings) -> None:
 
 async def run(app: web.Application, host: str, port: int, describe: Callable[[str], str]) -> None:
     """Listen, print the banner for the bound address, and stop cleanly on Ctrl-C or SIGTERM."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # Node (under the real server) accepts header lines up to 16 KiB; aiohttp's default is 8 KiB.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=16384, max_field_size=16384)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
