@@ -14,6 +14,7 @@ from mockplex.access_log import request_context
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
+from mockplex.replay.route import REPLAY_STORE, replay
 from mockplex.routes import TABLE
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import edge_gate
@@ -32,6 +33,14 @@ def build_world(settings: Settings) -> World:
 
 
 async def answer(request: web.Request) -> web.StreamResponse:
+    """The route's mode answers: replay from the cassette, or the fixture world."""
+    spec = request[ROUTE]
+    if request.app[state.SETTINGS].mode_for(spec.family) == "replay":
+        return await replay(request, spec, answer_from_world)
+    return await answer_from_world(request)
+
+
+async def answer_from_world(request: web.Request) -> web.StreamResponse:
     spec = request[ROUTE]
     request[state.SOURCE] = "fixture"
     call = Call(request, request.app[state.WORLD], request.get(state.IDENTITY), request[PARAMS],
@@ -56,6 +65,8 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
+    if settings.replay is not None:
+        app[REPLAY_STORE] = settings.replay.open()
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
     app.router.add_route("*", "/{tail:.*}", answer)

@@ -13,6 +13,8 @@ import click
 from mockplex import __version__
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
 from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
+from mockplex.replay.route import TIMINGS_HELP
+from mockplex.routes import FAMILIES
 from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT, Settings
 from mockplex.world.fixtures import FixtureError
 from mockplex.world.loader import default_fixtures_dir, load_seed
@@ -80,9 +82,23 @@ def main() -> None:
               help="Bearer secret for delegated calls (with X-Delegated-User-Id) on /api/sandbox.")
 @click.option("--github-webhook-secret", default=None, envvar="GITHUB_WEBHOOK_SECRET",
               help="HMAC secret that signs POST /api/webhooks/github.")
+@click.option("--mode", type=click.Choice(("fixture", "replay")), default="fixture", show_default=True,
+              help="How every route family is answered: from the world, or from --cassette.")
+@click.option("--family", "family_modes", multiple=True, metavar="FAMILY=MODE",
+              help=f"Override one family's mode (repeatable). Families: {', '.join(FAMILIES)}.")
+@click.option("--cassette", "cassette_name", default=None, help="Cassette to replay: <cassette-dir>/<name>.yaml.")
+@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cassettes"),
+              show_default=True)
+@click.option("--on-exhausted", type=click.Choice(("repeat", "fail")), default="repeat", show_default=True,
+              help="After the last recorded answer to a request: repeat it, or answer as not recorded.")
+@click.option("--replay-timing", default="recorded", show_default=True, help=f"Stream pacing: {TIMINGS_HELP}.")
+@click.option("--fallback", type=click.Choice(("error", "fixture")), default="error", show_default=True,
+              help="A request the cassette lacks: explain the miss, or answer it from the world.")
+@click.option("--ignore-field", multiple=True, help="A JSON body field matching ignores (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
-          mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret, quiet):
+          mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
+          mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback, ignore_field, quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -95,17 +111,23 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
     from mockplex.server import configure_logging, serve as run
 
     _load(fixtures_dir)  # fail fast, with file and line, before binding
+    overrides = _family_modes(family_modes)
+    replay_settings = _replay_settings(mode, overrides, cassette_name, cassette_dir, on_exhausted, replay_timing,
+                                       fallback, ignore_field)
     settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
                         source_header=not no_source_header, rate_limits=not no_rate_limits,
                         mcp_allowed_origins=tuple(o.strip() for o in mcp_allowed_origins.split(",") if o.strip()),
                         test_mode=test_mode, e2e_secret=e2e_secret, cron_secret=cron_secret,
                         internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
-                        host=host, port=port)
+                        default_mode=mode, family_modes=overrides, replay=replay_settings, host=host, port=port)
+    from mockplex.replay.store import CassetteLoadError
     configure_logging(quiet)
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
+    except CassetteLoadError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -218,6 +240,39 @@ def list_tokens(fixtures_dir, state_dir, as_json):
         click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}")
         if row["description"]:
             click.echo(f"  {row['description']}")
+
+
+def _family_modes(pairs: tuple[str, ...]) -> dict[str, str]:
+    modes = {}
+    for pair in pairs:
+        family, _, mode = pair.partition("=")
+        if family not in FAMILIES or mode not in ("fixture", "replay"):
+            raise click.BadParameter(f"{pair!r}: expected FAMILY=fixture|replay with FAMILY one of "
+                                     f"{', '.join(FAMILIES)}", param_hint="--family")
+        modes[family] = mode
+    return modes
+
+
+def _replay_settings(mode, overrides, cassette_name, cassette_dir, on_exhausted, timing, fallback, ignore_field):
+    from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.replay.route import ReplaySettings
+
+    if mode != "replay" and "replay" not in overrides.values():
+        return None
+    if not cassette_name:
+        raise click.BadParameter("replaying needs --cassette NAME", param_hint="--cassette")
+    if timing not in ("recorded", "none"):
+        try:
+            assert float(timing) > 0
+        except (ValueError, AssertionError):
+            raise click.BadParameter(f"{timing!r}: expected {TIMINGS_HELP}", param_hint="--replay-timing") from None
+    try:
+        path = cassette_path(cassette_dir, cassette_name)
+    except CassetteNameError as error:
+        raise click.BadParameter(str(error), param_hint="--cassette") from None
+    if not path.is_file():
+        raise click.BadParameter(f"no cassette at {path}", param_hint="--cassette")
+    return ReplaySettings(path, cassette_name, on_exhausted, timing, fallback, frozenset(ignore_field))
 
 
 @main.group()

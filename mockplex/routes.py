@@ -298,3 +298,4 @@ def _param_pattern(part: str) -> str:
 
 
 TABLE = RouteTable(ROUTES)
+FAMILIES = tuple(dict.fromkeys(spec.family for spec in ROUTES))

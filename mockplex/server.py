@@ -32,6 +32,7 @@ def banner(world: World, settings: Settings, base: str) -> str:
         f"mockplex {__version__} is serving the '{world.name}' world from {world.source}",
         f"  seed {settings.seed} | clock {settings.clock.describe()} | "
         f"rate limits {'on' if settings.rate_limits else 'off'}",
+        f"  modes: {describe_modes(settings)}",
         f"  v1 API: {base}{V1_PATH}",
         f"  MCP:    {base}{V1_PATH}/mcp",
         "",
@@ -42,6 +43,17 @@ def banner(world: World, settings: Settings, base: str) -> str:
         lines.append(f"  export MOGPLEX_TOKEN={token}")
     lines += ["", "More dev tokens: mockplex tokens list.  Stop with Ctrl-C.", ""]
     return "\n".join(lines)
+
+
+def describe_modes(settings: Settings) -> str:
+    from mockplex.routes import FAMILIES
+
+    modes = ", ".join(f"{family}={settings.mode_for(family)}" for family in FAMILIES)
+    if settings.replay is None:
+        return modes
+    replay = settings.replay
+    return (f"{modes}; replaying {replay.cassette} (on exhausted: {replay.on_exhausted}, timing: {replay.timing}, "
+            f"misses: {replay.fallback})")
 
 
 def banner_token(world: World) -> str | None:

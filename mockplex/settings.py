@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Any
+
 from mockplex.clock import Clock, parse_clock
 
 DEFAULT_HOST = "127.0.0.1"
@@ -28,5 +30,12 @@ class Settings:
     cron_secret: str | None = None
     internal_secret: str | None = None
     github_webhook_secret: str | None = None
+    # How each route family is answered: "fixture" (the world) or "replay" (a cassette).
+    default_mode: str = "fixture"
+    family_modes: dict[str, str] = field(default_factory=dict)
+    replay: Any = None  # ReplaySettings when any family replays
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+
+    def mode_for(self, family: str) -> str:
+        return self.family_modes.get(family, self.default_mode)

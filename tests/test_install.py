@@ -42,3 +42,11 @@ def test_pip_install_then_serve_from_an_empty_directory(tmp_path):
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=20)
     assert server.returncode == 0
+
+
+def test_every_subpackage_ships():
+    import tomllib
+
+    listed = set(tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(REPO_ROOT).parts) for init in (REPO_ROOT / "mockplex").rglob("__init__.py")}
+    assert found | {"mockplex.default_world"} == listed

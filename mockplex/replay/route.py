@@ -1,0 +1,72 @@
+"""The replay mode of a family: the local rules have already run (auth, scopes, limits,
+Idempotency-Key); the recorded answer is found and served, or the miss is explained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from mockplex import state
+from mockplex.replay.answer import replay_response
+from mockplex.replay.store import MCP_PATH, ReplayStore, load_store, parse_body
+from mockplex.responses import json_response
+from mockplex.routes import TABLE, RouteSpec
+
+REPLAY_STORE = web.AppKey("replay_store", ReplayStore)
+TIMINGS_HELP = "recorded (as recorded), none (as fast as possible) or a speed factor such as 4"
+
+
+@dataclass
+class ReplaySettings:
+    cassette: Path
+    name: str
+    on_exhausted: str = "repeat"
+    timing: str = "recorded"
+    fallback: str = "error"  # or "fixture": answer a miss from the world
+    ignore_fields: frozenset[str] = field(default_factory=frozenset)
+
+    def open(self) -> ReplayStore:
+        return load_store(self.cassette, self.name, self.ignore_fields, self.on_exhausted, _uses_idempotency_key)
+
+
+def _uses_idempotency_key(method: str, path: str) -> bool:
+    found = TABLE.match(path)
+    spec = found[0].methods.get(method) if found else None
+    return bool(spec and spec.idempotency)
+
+
+async def replay(request: web.Request, spec: RouteSpec,
+                 fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    settings: ReplaySettings = request.app[state.SETTINGS].replay
+    store = request.app[REPLAY_STORE]
+    caller_body = parse_body(await request.read())
+    query = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True)
+    key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
+    path = request.rel_url.raw_path
+    recorded = store.match(request.method, path, query, caller_body, key)
+    if recorded is None and settings.fallback == "fixture":
+        return await fixture(request)
+    request[state.SOURCE] = "replay"
+    if recorded is None:
+        return not_recorded(store, request.method, path, query, caller_body)
+    return await replay_response(request, recorded, caller_body, settings.timing)
+
+
+def not_recorded(store: ReplayStore, method: str, path: str, query, body) -> web.Response:
+    """The family's not-found shape, saying what was missed and what came closest."""
+    closest = store.closest(method, path, query, body)
+    hint = (f"; closest recorded request: {closest[0].method} {closest[0].path} (differs in {closest[1]})"
+            if closest else "; the cassette is empty")
+    message = f"mockplex: {method} {path} was not recorded in cassette '{store.name}'{hint}"
+    headers = {"X-Mockplex-Error": f"not-recorded: cassette {store.name}{hint}"}
+    if path == MCP_PATH:
+        caller_id = body.get("id") if isinstance(body, dict) else None
+        return json_response({"jsonrpc": "2.0", "id": caller_id, "error": {
+            "code": -32603, "message": message, "data": {"code": "NOT_RECORDED"}}}, 404, headers)
+    if path.startswith("/api/v1/mogplex"):
+        return json_response({"ok": False, "error": {"code": "NOT_FOUND", "message": message}}, 404, headers)
+    return json_response({"error": message}, 404, headers)

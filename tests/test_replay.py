@@ -1,0 +1,200 @@
+"""Replay mode: recorded answers served back, with the local rules still in force."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import pytest
+from aiohttp import web
+
+from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, make_settings
+from mockplex.app import build_app
+from mockplex.recording.app import RecordSettings, build_record_app
+from mockplex.replay.route import ReplaySettings
+
+START = {"repoId": WEB_REPO, "prompt": "Fix the flaky test", "createBranch": True}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def record(aiohttp_server, aiohttp_client, tmp_path, upstream_app, script):
+    """Run `script(client)` through a record proxy in front of `upstream_app`; returns
+    (cassette path, what the client saw)."""
+    upstream = await aiohttp_server(upstream_app)
+    path = tmp_path / "cassettes" / "session.yaml"
+    proxy = await aiohttp_client(build_record_app(RecordSettings(f"http://127.0.0.1:{upstream.port}", path, "all")))
+    seen = await script(proxy)
+    await proxy.close()
+    return path, seen
+
+
+async def replayer(aiohttp_client, tmp_path, path, **replay_options) -> Api:
+    settings = make_settings(tmp_path / "replay", "frozen", default_mode="replay",
+                             replay=ReplaySettings(path, "session", **replay_options))
+    return Api(await aiohttp_client(build_app(settings)))
+
+
+async def lifecycle(client) -> list[tuple[int, bytes]]:
+    seen = []
+
+    async def call(method, path, **kwargs):
+        response = await client.request(method, path, **kwargs)
+        seen.append((response.status, await response.read()))
+        return json.loads(seen[-1][1]) if seen[-1][1] else None
+
+    started = await call("POST", f"{V1}/runs", json=START, headers={**bearer(RW), "Idempotency-Key": "life-1"})
+    run_id = started["data"]["runId"]
+    for _ in range(4):
+        await call("GET", f"{V1}/runs/{run_id}/events", headers=bearer(RW))
+    await call("POST", f"{V1}/runs/{run_id}/cancel", headers=bearer(RW))
+    await call("GET", f"{V1}/runs/{run_id}", headers=bearer(RW))
+    return seen
+
+
+async def test_a_run_lifecycle_replays_byte_for_byte(aiohttp_server, aiohttp_client, tmp_path):
+    upstream = build_app(make_settings(tmp_path / "up", "step:2"))
+    path, recorded = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, lifecycle)
+    api = await replayer(aiohttp_client, tmp_path, path)
+    replayed = await lifecycle(api.client)
+    assert replayed == recorded
+    statuses = [json.loads(body)["data"]["run"]["status"] for _, body in recorded[1:5]]
+    assert statuses[0] == "pending" and statuses[-1] == "streaming"  # the polls advanced, in order
+
+
+async def test_local_rules_override_recorded_successes(aiohttp_server, aiohttp_client, tmp_path):
+    upstream = build_app(make_settings(tmp_path / "up", "frozen"))
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, lifecycle)
+    api = await replayer(aiohttp_client, tmp_path, path)
+    forbidden = await api.post("/runs", START, token=READ_ONLY, headers={"Idempotency-Key": "life-1"})
+    assert forbidden.status == 403
+    assert json.loads(forbidden.raw_body)["error"]["code"] == "FORBIDDEN"
+    no_key = await api.post("/runs", START)
+    assert (no_key.status, json.loads(no_key.raw_body)["error"]["message"]) == (400, "Idempotency-Key is required")
+    assert (await api.post("/runs", START, token=None, headers={"Idempotency-Key": "life-1"})).status == 307
+    assert (await api.post("/runs", START, token="mog_nope", headers={"Idempotency-Key": "life-1"})).status == 401
+    replayed = await api.post("/runs", START, headers={"Idempotency-Key": "life-1"})
+    assert replayed.status == 202 and replayed.headers["X-Mockplex-Source"] == "replay"
+
+
+async def repos_script(client):
+    await client.get(f"{V1}/repos?limit=2", headers=bearer(OAUTH))
+    return []
+
+
+async def test_a_miss_says_what_came_closest(aiohttp_server, aiohttp_client, tmp_path):
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    api = await replayer(aiohttp_client, tmp_path, path)
+    missed = await api.get("/repos?limit=5", token=OAUTH)
+    assert missed.status == 404
+    error = json.loads(missed.raw_body)["error"]
+    assert error["code"] == "NOT_FOUND"
+    assert error["message"] == (
+        "mockplex: GET /api/v1/mogplex/repos was not recorded in cassette 'session'; closest recorded request: "
+        "GET /api/v1/mogplex/repos (differs in query key 'limit' ('2' recorded, '5' sent))")
+    assert missed.headers["X-Mockplex-Error"].startswith("not-recorded: cassette session")
+    internal = await api.internal("GET", "/api/settings")
+    assert list(json.loads(internal.raw_body)) == ["error"] and internal.status == 404
+    fallback = await replayer(aiohttp_client, tmp_path, path, fallback="fixture")
+    from_world = await fallback.get("/repos?limit=5", token=OAUTH)
+    assert from_world.status == 200 and from_world.headers["X-Mockplex-Source"] == "fixture"
+    assert (await fallback.get("/repos?limit=2", token=OAUTH)).headers["X-Mockplex-Source"] == "replay"
+
+
+async def poll_script(client):
+    started = await client.post(f"{V1}/runs", json=START, headers={**bearer(RW), "Idempotency-Key": "poll"})
+    run_id = (await started.json())["data"]["runId"]
+    return [await (await client.get(f"{V1}/runs/{run_id}", headers=bearer(RW))).read() for _ in range(3)] + [run_id]
+
+
+async def test_repeats_play_in_order_then_repeat_or_fail(aiohttp_server, aiohttp_client, tmp_path):
+    upstream = build_app(make_settings(tmp_path / "up", "step:2"))
+    path, seen = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, poll_script)
+    *bodies, run_id = seen
+    repeating = await replayer(aiohttp_client, tmp_path, path)
+    got = [(await repeating.get(f"/runs/{run_id}")).raw_body for _ in range(4)]
+    assert got == bodies + [bodies[-1]]
+    failing = await replayer(aiohttp_client, tmp_path, path, on_exhausted="fail")
+    statuses = [(await failing.get(f"/runs/{run_id}")).status for _ in range(4)]
+    assert statuses == [200, 200, 200, 404]
+
+
+async def mcp_script(client):
+    response = await client.post(f"{V1}/mcp", headers=bearer(RW), json={
+        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "mogplex_list_repos", "arguments": {"limit": 1}}})
+    return [await response.read()]
+
+
+async def test_mcp_answers_carry_the_callers_id(aiohttp_server, aiohttp_client, tmp_path):
+    path, seen = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                              mcp_script)
+    api = await replayer(aiohttp_client, tmp_path, path)
+    response = await api.call("POST", f"{V1}/mcp", RW, json_body={
+        "jsonrpc": "2.0", "id": "abc", "method": "tools/call",
+        "params": {"name": "mogplex_list_repos", "arguments": {"limit": 1}}})
+    answer = json.loads(response.raw_body)
+    assert answer["id"] == "abc"
+    assert answer["result"] == json.loads(seen[0])["result"]
+
+
+async def drip(request):
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    for index in range(3):
+        await response.write(f"data: {{\"n\":{index}}}\n\n".encode())
+        await asyncio.sleep(0.06)
+    await response.write_eof()
+    return response
+
+
+async def stream_script(client):
+    response = await client.post("/api/chat", json={}, headers={"Cookie": "better-auth.session_token=x"})
+    return [await response.read()]
+
+
+async def test_streams_replay_with_their_chunks_and_pacing(aiohttp_server, aiohttp_client, tmp_path):
+    upstream = web.Application()
+    upstream.router.add_post("/api/chat", drip)
+    path, seen = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, stream_script)
+    api = await replayer(aiohttp_client, tmp_path, path)
+    headers = {"Cookie": "better-auth.session_token=mpx_session_dana_dev_0001"}
+    started = time.perf_counter()
+    async with api.client.post("/api/chat", json={}, headers=headers) as response:
+        assert response.headers["Content-Type"] == "text/event-stream"
+        first = await response.content.readuntil(b"\n\n")
+        rest = await response.read()
+    assert first == b'data: {"n":0}\n\n' and first + rest == seen[0]
+    assert time.perf_counter() - started >= 0.1  # the recorded delays were kept
+    fast = await replayer(aiohttp_client, tmp_path, path, timing="none")
+    started = time.perf_counter()
+    async with fast.client.post("/api/chat", json={}, headers=headers) as response:
+        assert await response.read() == seen[0]
+    assert time.perf_counter() - started < 0.1
+
+
+async def test_replay_never_opens_an_upstream_socket(aiohttp_server, aiohttp_client, tmp_path):
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    api = await replayer(aiohttp_client, tmp_path, path, fallback="fixture")
+    server_port = api.client.server.port
+    watch = {"on": True, "connections": []}
+
+    def audit(event, args):  # audit hooks cannot be removed, so this one switches itself off
+        if watch["on"] and event == "socket.connect":
+            watch["connections"].append(args[1])
+
+    sys.addaudithook(audit)
+    try:
+        for query in ("limit=2", "limit=5"):  # a replayed answer, then a miss answered by the world
+            assert (await api.get(f"/repos?{query}", token=OAUTH)).status == 200
+        assert (await api.internal("GET", "/api/settings")).status == 200
+    finally:
+        watch["on"] = False
+    ports = [address[1] for address in watch["connections"] if isinstance(address, tuple)]
+    assert ports and set(ports) == {server_port}  # only the test client's own connections
