@@ -7,7 +7,6 @@ import json
 import sys
 import time
 
-import pytest
 from aiohttp import web
 
 from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, make_settings
