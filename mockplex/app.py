@@ -14,7 +14,11 @@ from mockplex.access_log import request_context
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
+from mockplex.recording.app import attach_forwarding
+from mockplex.recording.proxy import RECORDER, forward
+from mockplex.recording.recorder import Recorder
 from mockplex.replay.route import REPLAY_STORE, replay
+from mockplex.rules.headers import SOURCE_HEADER
 from mockplex.routes import TABLE
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import edge_gate
@@ -35,7 +39,7 @@ def build_world(settings: Settings) -> World:
 async def answer(request: web.Request) -> web.StreamResponse:
     """The route's mode answers: replay from the cassette, or the fixture world."""
     spec = request[ROUTE]
-    if request.app[state.SETTINGS].mode_for(spec.family) == "replay":
+    if request.app[state.SETTINGS].mode_for(spec) == "replay":
         return await replay(request, spec, answer_from_world)
     return await answer_from_world(request)
 
@@ -48,11 +52,32 @@ async def answer_from_world(request: web.Request) -> web.StreamResponse:
     return await spec.handler(call)
 
 
+PASSTHROUGH = web.AppKey("passthrough_recorder", Recorder)
+
+
+def forwarder(settings: Settings):
+    """Routes in record or passthrough mode go upstream before any local rule: the real
+    server applies its own."""
+    @web.middleware
+    async def forward_upstream(request: web.Request, handler) -> web.StreamResponse:
+        found = TABLE.match(request.rel_url.raw_path)
+        spec = found[0].methods.get(request.method) or found[0].methods.get("GET") if found else None
+        mode = settings.mode_for(spec) if spec else None
+        if mode in ("record", "passthrough"):
+            request[state.SOURCE] = mode
+            added = {SOURCE_HEADER: mode} if settings.source_header else {}
+            return await forward(request, request.app[PASSTHROUGH] if mode == "passthrough" else None, added)
+        return await handler(request)
+    return forward_upstream
+
+
 def build_app(settings: Settings, world: World | None = None) -> web.Application:
+    forwarding = settings.forwarding is not None and settings.modes_in_use() & {"record", "passthrough"}
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
             request_context(settings.clock),
+            *([forwarder(settings)] if forwarding else []),
             response_headers(settings.source_header),
             crash_guard,
             trailing_slash,
@@ -67,6 +92,10 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
     if settings.replay is not None:
         app[REPLAY_STORE] = settings.replay.open()
+    if forwarding:
+        attach_forwarding(app, settings.forwarding)
+        recorder = app[RECORDER]
+        app[PASSTHROUGH] = Recorder(recorder.cassette, recorder.redactor, "none", False)
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
     app.router.add_route("*", "/{tail:.*}", answer)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from mockplex import __version__
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
+from mockplex.config import MODES, FileConfig, load_config
 from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
 from mockplex.replay.route import TIMINGS_HELP
 from mockplex.routes import FAMILIES
@@ -82,23 +85,31 @@ def main() -> None:
               help="Bearer secret for delegated calls (with X-Delegated-User-Id) on /api/sandbox.")
 @click.option("--github-webhook-secret", default=None, envvar="GITHUB_WEBHOOK_SECRET",
               help="HMAC secret that signs POST /api/webhooks/github.")
-@click.option("--mode", type=click.Choice(("fixture", "replay")), default="fixture", show_default=True,
-              help="How every route family is answered: from the world, or from --cassette.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A mockplex.yaml with per-family and per-route modes (flags override it).")
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="How every route is answered: fixture (the world), replay (--cassette), record "
+                   "(forward to --upstream and record), passthrough (forward only). Default: fixture.")
 @click.option("--family", "family_modes", multiple=True, metavar="FAMILY=MODE",
               help=f"Override one family's mode (repeatable). Families: {', '.join(FAMILIES)}.")
 @click.option("--cassette", "cassette_name", default=None, help="Cassette to replay: <cassette-dir>/<name>.yaml.")
-@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cassettes"),
-              show_default=True)
-@click.option("--on-exhausted", type=click.Choice(("repeat", "fail")), default="repeat", show_default=True,
-              help="After the last recorded answer to a request: repeat it, or answer as not recorded.")
-@click.option("--replay-timing", default="recorded", show_default=True, help=f"Stream pacing: {TIMINGS_HELP}.")
-@click.option("--fallback", type=click.Choice(("error", "fixture")), default="error", show_default=True,
-              help="A request the cassette lacks: explain the miss, or answer it from the world.")
+@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where cassettes live (default: cassettes).")
+@click.option("--on-exhausted", type=click.Choice(("repeat", "fail")), default=None,
+              help="After the last recorded answer to a request: repeat it (default), or answer as not recorded.")
+@click.option("--replay-timing", default=None, help=f"Stream pacing: {TIMINGS_HELP} (default recorded).")
+@click.option("--fallback", type=click.Choice(("error", "fixture")), default=None,
+              help="A request the cassette lacks: explain the miss (default), or answer it from the world.")
+@click.option("--upstream", default=None, envvar="MOCKPLEX_UPSTREAM",
+              help=f"Where record and passthrough routes go (default {DEFAULT_UPSTREAM}).")
+@click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
+              help="vcrpy record mode for record routes (default once).")
 @click.option("--ignore-field", multiple=True, help="A JSON body field matching ignores (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
-          mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback, ignore_field, quiet):
+          config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
+          upstream, record_mode, ignore_field, quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -108,25 +119,35 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
       mockplex serve --clock step:2   # every request moves time 2 s: runs progress
       mockplex serve --fixtures ./my-world
     """
-    from mockplex.server import configure_logging, serve as run
+    from mockplex.server import configure_logging
+    from mockplex.server import serve as run
 
     _load(fixtures_dir)  # fail fast, with file and line, before binding
-    overrides = _family_modes(family_modes)
-    replay_settings = _replay_settings(mode, overrides, cassette_name, cassette_dir, on_exhausted, replay_timing,
-                                       fallback, ignore_field)
+    try:
+        config = load_config(config_path) if config_path else FileConfig(None)
+    except FixtureError as exc:
+        raise click.ClickException(f"bad config: {exc}") from None
+    modes = ServeModes(
+        default=mode or config.mode or "fixture", families={**config.families, **_family_modes(family_modes)},
+        routes=config.routes, cassette=cassette_name or config.cassette,
+        cassette_dir=cassette_dir or Path(config.cassette_dir or "cassettes"))
+    replay_settings = _replay_settings(modes, config, on_exhausted, replay_timing, fallback, ignore_field)
+    forwarding = _forwarding_settings(modes, config, upstream, record_mode)
     settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
                         source_header=not no_source_header, rate_limits=not no_rate_limits,
                         mcp_allowed_origins=tuple(o.strip() for o in mcp_allowed_origins.split(",") if o.strip()),
                         test_mode=test_mode, e2e_secret=e2e_secret, cron_secret=cron_secret,
                         internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
-                        default_mode=mode, family_modes=overrides, replay=replay_settings, host=host, port=port)
+                        default_mode=modes.default, family_modes=modes.families, route_modes=modes.routes,
+                        replay=replay_settings, forwarding=forwarding, config_file=config_path, host=host, port=port)
+    from mockplex.recording.cassette_file import CassetteExists
     from mockplex.replay.store import CassetteLoadError
     configure_logging(quiet)
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
-    except CassetteLoadError as error:
+    except (CassetteLoadError, CassetteExists) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -246,33 +267,71 @@ def _family_modes(pairs: tuple[str, ...]) -> dict[str, str]:
     modes = {}
     for pair in pairs:
         family, _, mode = pair.partition("=")
-        if family not in FAMILIES or mode not in ("fixture", "replay"):
-            raise click.BadParameter(f"{pair!r}: expected FAMILY=fixture|replay with FAMILY one of "
+        if family not in FAMILIES or mode not in MODES:
+            raise click.BadParameter(f"{pair!r}: expected FAMILY=MODE with MODE one of {', '.join(MODES)} and FAMILY one of "
                                      f"{', '.join(FAMILIES)}", param_hint="--family")
         modes[family] = mode
     return modes
 
 
-def _replay_settings(mode, overrides, cassette_name, cassette_dir, on_exhausted, timing, fallback, ignore_field):
-    from mockplex.recording.names import CassetteNameError, cassette_path
+@dataclass
+class ServeModes:
+    default: str
+    families: dict[str, str]
+    routes: dict[str, str]
+    cassette: str | None
+    cassette_dir: Path
+
+    def in_use(self) -> set[str]:
+        return {self.default, *self.families.values(), *self.routes.values()}
+
+    def cassette_path(self) -> Path:
+        from mockplex.recording.names import CassetteNameError, cassette_path
+
+        if not self.cassette:
+            raise click.BadParameter("replaying or recording needs --cassette NAME", param_hint="--cassette")
+        try:
+            return cassette_path(self.cassette_dir, self.cassette)
+        except CassetteNameError as error:
+            raise click.BadParameter(str(error), param_hint="--cassette") from None
+
+
+def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing, fallback, ignore_field):
     from mockplex.replay.route import ReplaySettings
 
-    if mode != "replay" and "replay" not in overrides.values():
+    if "replay" not in modes.in_use():
         return None
-    if not cassette_name:
-        raise click.BadParameter("replaying needs --cassette NAME", param_hint="--cassette")
+    timing = str(timing or config.replay.get("timing") or "recorded")
     if timing not in ("recorded", "none"):
         try:
             assert float(timing) > 0
         except (ValueError, AssertionError):
             raise click.BadParameter(f"{timing!r}: expected {TIMINGS_HELP}", param_hint="--replay-timing") from None
-    try:
-        path = cassette_path(cassette_dir, cassette_name)
-    except CassetteNameError as error:
-        raise click.BadParameter(str(error), param_hint="--cassette") from None
+    path = modes.cassette_path()
     if not path.is_file():
         raise click.BadParameter(f"no cassette at {path}", param_hint="--cassette")
-    return ReplaySettings(path, cassette_name, on_exhausted, timing, fallback, frozenset(ignore_field))
+    return ReplaySettings(path, modes.cassette, on_exhausted or config.replay.get("on_exhausted") or "repeat",
+                          timing, fallback or config.replay.get("fallback") or "error",
+                          frozenset(ignore_field or config.replay.get("ignore_fields") or ()))
+
+
+def _forwarding_settings(modes: ServeModes, config: FileConfig, upstream, record_mode):
+    import re
+
+    from mockplex.recording.app import RecordSettings
+    from mockplex.recording.redaction import Redactor
+
+    if not modes.in_use() & {"record", "passthrough"}:
+        return None
+    record = config.record
+    redactor = Redactor(frozenset(h.lower() for h in record.get("redact_headers") or ()),
+                        frozenset(record.get("redact_json_keys") or ()),
+                        tuple(re.compile(pattern) for pattern in record.get("redact_regexes") or ()))
+    recording = "record" in modes.in_use()
+    path = modes.cassette_path() if recording else Path(os.devnull)
+    mode = (record_mode or record.get("mode") or "once") if recording else "none"
+    return RecordSettings(upstream or config.upstream or DEFAULT_UPSTREAM, path, mode, bool(record.get("errors")),
+                          redactor=redactor)
 
 
 @main.group()

@@ -33,6 +33,8 @@ def banner(world: World, settings: Settings, base: str) -> str:
         f"  seed {settings.seed} | clock {settings.clock.describe()} | "
         f"rate limits {'on' if settings.rate_limits else 'off'}",
         f"  modes: {describe_modes(settings)}",
+        *([f"  config: {settings.config_file}"] if settings.config_file else []),
+        *([f"  upstream for record/passthrough routes: {settings.forwarding.upstream}"] if settings.forwarding else []),
         f"  v1 API: {base}{V1_PATH}",
         f"  MCP:    {base}{V1_PATH}/mcp",
         "",
@@ -48,7 +50,8 @@ def banner(world: World, settings: Settings, base: str) -> str:
 def describe_modes(settings: Settings) -> str:
     from mockplex.routes import FAMILIES
 
-    modes = ", ".join(f"{family}={settings.mode_for(family)}" for family in FAMILIES)
+    modes = ", ".join(f"{family}={settings.family_modes.get(family, settings.default_mode)}" for family in FAMILIES)
+    modes += "".join(f"; {route} = {mode}" for route, mode in settings.route_modes.items())
     if settings.replay is None:
         return modes
     replay = settings.replay

@@ -30,12 +30,21 @@ class Settings:
     cron_secret: str | None = None
     internal_secret: str | None = None
     github_webhook_secret: str | None = None
-    # How each route family is answered: "fixture" (the world) or "replay" (a cassette).
+    # How each route is answered: "fixture" (the world), "replay" (a cassette), "record"
+    # (forward upstream and record) or "passthrough" (forward only). A route's own mode
+    # ("METHOD /template") wins over its family's, which wins over the default.
     default_mode: str = "fixture"
     family_modes: dict[str, str] = field(default_factory=dict)
-    replay: Any = None  # ReplaySettings when any family replays
+    route_modes: dict[str, str] = field(default_factory=dict)
+    replay: Any = None  # ReplaySettings when anything replays
+    forwarding: Any = None  # RecordSettings when anything records or passes through
+    config_file: Path | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
 
-    def mode_for(self, family: str) -> str:
-        return self.family_modes.get(family, self.default_mode)
+    def mode_for(self, spec: Any) -> str:
+        return self.route_modes.get(f"{spec.method} {spec.template}") or self.family_modes.get(
+            spec.family, self.default_mode)
+
+    def modes_in_use(self) -> set[str]:
+        return {self.default_mode, *self.family_modes.values(), *self.route_modes.values()}

@@ -35,9 +35,16 @@ class RecordSettings:
 
 
 def build_record_app(settings: RecordSettings) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    attach_forwarding(app, settings)
+    app.router.add_route("*", "/{tail:.*}", forward)
+    return app
+
+
+def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
+    """Give an app an upstream, a recorder with its cassette, and their lifecycle."""
     upstream = settings.upstream.rstrip("/")
     cassette = CassetteFile.open(settings.cassette, settings.mode, Recorder.provenance(upstream))
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[UPSTREAM] = upstream
     app[RECORDER] = Recorder(cassette, settings.redactor or Redactor(), settings.mode, settings.record_errors)
     flusher: dict[str, asyncio.Task] = {}
@@ -55,13 +62,12 @@ def build_record_app(settings: RecordSettings) -> web.Application:
         cassette.flush()
         await app[SESSION].close()
         recorder = app[RECORDER]
-        log.warning("recorded %d interaction(s) into %s (%d in the file; %d forwarded but not recorded)",
-                    recorder.recorded, cassette.path, cassette.written, recorder.skipped)
+        if recorder.mode != "none":
+            log.warning("recorded %d interaction(s) into %s (%d in the file; %d forwarded but not recorded)",
+                        recorder.recorded, cassette.path, cassette.written, recorder.skipped)
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
-    app.router.add_route("*", "/{tail:.*}", forward)
-    return app
 
 
 async def _flush_every(cassette: CassetteFile, seconds: float) -> None:

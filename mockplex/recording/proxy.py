@@ -38,15 +38,17 @@ def fault_response(path: str, status: int, message: str, kind: str) -> web.Respo
     return json_response(body, status, {"X-Mockplex-Error": kind, "X-Mockplex-Source": "record"})
 
 
-async def forward(request: web.Request) -> web.StreamResponse:
-    recorder, upstream = request.app[RECORDER], request.app[UPSTREAM]
+async def forward(request: web.Request, recorder: Recorder | None = None,
+                  added_headers: dict[str, str] | None = None) -> web.StreamResponse:
+    """Forward one request; `added_headers` are mockplex's own, set on the answer."""
+    recorder, upstream = recorder or request.app[RECORDER], request.app[UPSTREAM]
     sequence = recorder.next_sequence()
     body = await request.read()
     exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
                         {str(k): v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}, body)
     started = time.perf_counter()
     try:
-        response = await _relay(request, exchange)
+        response = await _relay(request, exchange, added_headers or {})
     except asyncio.TimeoutError:
         if exchange.status:
             return _broken(request, exchange, "timed out mid-answer")
@@ -63,7 +65,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _relay(request: web.Request, exchange: Exchange) -> web.StreamResponse:
+async def _relay(request: web.Request, exchange: Exchange, added_headers: dict[str, str]) -> web.StreamResponse:
     session = request.app[SESSION]
     async with session.request(exchange.method, exchange.url, headers=exchange.request_headers,
                                data=exchange.request_body or None, allow_redirects=False,
@@ -75,6 +77,7 @@ async def _relay(request: web.Request, exchange: Exchange) -> web.StreamResponse
         for name, value in upstream.headers.items():
             if name.lower() not in HOP_BY_HOP:
                 response.headers.add(name, value)
+        response.headers.update(added_headers)
         if upstream.content_length is not None and "text/event-stream" not in upstream.content_type:
             response.content_length = upstream.content_length
         await response.prepare(request)
