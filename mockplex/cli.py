@@ -335,6 +335,80 @@ def _forwarding_settings(modes: ServeModes, config: FileConfig, upstream, record
 
 
 @main.group()
+def cassettes() -> None:
+    """List, show and lint recorded cassettes (exit 1 when lint finds a problem)."""
+
+
+cassette_dir_option = click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path),
+                                   default=Path("cassettes"), show_default=True, help="Where cassettes live.")
+
+
+@cassettes.command("list")
+@cassette_dir_option
+def list_cassettes(cassette_dir):
+    """One line per cassette: name, interactions, upstream, when it was recorded."""
+    from mockplex.recording.inspect import cassette_files, load
+
+    for path in cassette_files(cassette_dir):
+        name = str(path.relative_to(cassette_dir))[:-5]
+        try:
+            cassette = load(path)
+        except Exception as error:  # any unreadable file is reported, never a traceback
+            click.echo(f"{name}  (cannot load: {error})")
+            continue
+        provenance = cassette.metadata.get("mockplex", {})
+        click.echo(f"{name}  {len(cassette.requests)} interactions  from {provenance.get('upstream', '?')}  "
+                   f"recorded {provenance.get('recorded_at', '?')}")
+
+
+@cassettes.command("show")
+@click.argument("name")
+@cassette_dir_option
+def show_cassette(name, cassette_dir):
+    """A readable table of one cassette's interactions."""
+    from mockplex.recording.inspect import load, rows
+    from mockplex.recording.names import CassetteNameError, cassette_path
+
+    try:
+        path = cassette_path(cassette_dir, name)
+        cassette = load(path)
+    except CassetteNameError as error:
+        raise click.BadParameter(str(error), param_hint="NAME") from None
+    except Exception as error:
+        raise click.ClickException(f"{cassette_dir / name}.yaml: cannot load: {error}") from None
+    table = [("#", "method", "request", "status", "body")] + rows(cassette)
+    widths = [max(len(row[column]) for row in table) for column in range(5)]
+    for row in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@cassettes.command("lint")
+@click.argument("names", nargs=-1)
+@cassette_dir_option
+def lint_cassettes(names, cassette_dir):
+    """Check that every cassette loads, every v1 answer is a valid envelope, and no
+    secret survived. Exit 0 when clean, 1 when anything is wrong."""
+    from mockplex.recording.inspect import cassette_files, lint, load
+    from mockplex.recording.names import CassetteNameError, cassette_path
+
+    try:
+        paths = [cassette_path(cassette_dir, name) for name in names] if names else cassette_files(cassette_dir)
+    except CassetteNameError as error:
+        raise click.BadParameter(str(error), param_hint="NAMES") from None
+    problems = 0
+    for path in paths:
+        try:
+            found = lint(load(path))
+        except Exception as error:
+            found = [f"cannot load: {error}"]
+        problems += len(found)
+        for problem in found:
+            click.echo(f"{path}: {problem}")
+    click.echo(f"{len(paths)} cassette(s), {problems} problem(s)", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@main.group()
 def sessions() -> None:
     """List browser sessions, or mint one for the web app's session-only routes."""
 
