@@ -197,3 +197,25 @@ async def test_replay_never_opens_an_upstream_socket(aiohttp_server, aiohttp_cli
         watch["on"] = False
     ports = [address[1] for address in watch["connections"] if isinstance(address, tuple)]
     assert ports and set(ports) == {server_port}  # only the test client's own connections
+
+
+async def test_the_parsed_index_is_used_only_while_it_matches_the_cassette(aiohttp_server, aiohttp_client, tmp_path):
+    from mockplex.replay.store import index_path, load_store
+
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    first = load_store(path, "session", frozenset(), "repeat")
+    index = index_path(path)
+    assert index.exists() and len(load_store(path, "session", frozenset(), "repeat").interactions) == 1
+    cached = json.loads(index.read_text())
+    cached["interactions"][0]["path"] = "/tampered"
+    index.write_text(json.dumps(cached))  # same digest: the index is trusted as written
+    assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == "/tampered"
+    path.write_text(path.read_text().replace("limit=2", "limit=3"))  # the cassette changed: the index is stale
+    fresh = load_store(path, "session", frozenset(), "repeat")
+    assert fresh.interactions[0].query == (("limit", "3"),) and first.interactions[0].query == (("limit", "2"),)
+    index.write_text("not json")
+    assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == "/api/v1/mogplex/repos"
+    index.unlink()
+    index.mkdir()  # the index cannot be written (as in a read-only folder): no cache, still loads
+    assert len(load_store(path, "session", frozenset(), "repeat").interactions) == 1

@@ -82,7 +82,7 @@ class CassetteFile:
                 "requests": [item.request for item in ordered], "responses": [item.response for item in ordered],
                 "metadata": self.metadata,
             }, yamlserializer)
-            write_atomically(self.path, text)
+            write_atomically(self.path, text, 0o644)
             self.dirty = False
             self.written = len(ordered)
             return True

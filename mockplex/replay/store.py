@@ -8,7 +8,10 @@ in recorded order; after the last, the last repeats or the request fails, as con
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +19,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import vcr.serialize
+import yaml
 from vcr.serializers import yamlserializer
+
+from mockplex.world.state_files import write_atomically
+
+log = logging.getLogger("mockplex.replay")
 
 MCP_PATH = "/api/v1/mogplex/mcp"
 
@@ -74,12 +82,33 @@ class ReplayStore:
         return best, _difference(best, method, path, dict(query), body)
 
 
+INDEX_FORMAT = 1
+
+
 def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhausted: str,
                uses_idempotency_key=lambda method, path: False) -> ReplayStore:
+    """Load a cassette, through its parsed index when one matches the file's content."""
     try:
-        text = path.read_text(encoding="utf-8")
-        requests, responses, *_ = vcr.serialize.deserialize(text, yamlserializer)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CassetteLoadError(f"{path}: cannot read cassette: {error}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    interactions = _read_index(index_path(path), digest)
+    if interactions is None:
+        interactions = _parse(path, raw, uses_idempotency_key)
+        _write_index(index_path(path), digest, interactions)
+    return ReplayStore(name, interactions, ignore_fields, on_exhausted)
+
+
+def index_path(path: Path) -> Path:
+    """The parsed index kept beside a cassette: JSON, never pickle, since cassettes travel."""
+    return path.with_name(f".{path.name}.mockplex-index.json")
+
+
+def _parse(path: Path, raw: bytes, uses_idempotency_key) -> list[Recorded]:
+    try:
+        requests, responses, *_ = vcr.serialize.deserialize(raw.decode("utf-8"), yamlserializer)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CassetteLoadError(f"{path}: cannot load cassette: {error}") from None
     interactions = []
     for request, response in zip(requests, responses, strict=True):
@@ -88,7 +117,52 @@ def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhauste
         interactions.append(Recorded(
             request.method, parts.path, tuple(parse_qsl(parts.query, keep_blank_values=True)),
             parse_body(request.body), key.strip() if key else None, response))
-    return ReplayStore(name, interactions, ignore_fields, on_exhausted)
+    return interactions
+
+
+def _read_index(index: Path, digest: str) -> list[Recorded] | None:
+    try:
+        data = json.loads(index.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or data.get("sha256") != digest:
+        return None  # stale or foreign: parse the cassette again
+    try:
+        return [Recorded(item["method"], item["path"], tuple(tuple(pair) for pair in item["query"]),
+                         _decode(item["body"]), item["key"], _decode(item["response"]))
+                for item in data["interactions"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _write_index(index: Path, digest: str, interactions: list[Recorded]) -> None:
+    data = {"format": INDEX_FORMAT, "sha256": digest, "interactions": [
+        {"method": item.method, "path": item.path, "query": item.query, "body": _encode(item.body),
+         "key": item.idempotency_key, "response": _encode(item.response)} for item in interactions]}
+    try:
+        write_atomically(index, json.dumps(data, separators=(",", ":")), 0o644)
+    except OSError as error:  # a read-only cassette folder just means no cache
+        log.warning("could not write the replay index %s: %s", index, error)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {key: _encode(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(item) for item in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$bytes"}:
+            return base64.b64decode(value["$bytes"])
+        return {key: _decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value
 
 
 def parse_body(raw: Any) -> Any:
@@ -103,12 +177,16 @@ def parse_body(raw: Any) -> Any:
 
 
 def _without(body: Any, ignored: frozenset[str], path: str) -> Any:
+    """The body with ignored fields removed at any depth (and JSON-RPC ids on MCP)."""
     if path == MCP_PATH:
-        ignored = ignored | {"id"}
-        if isinstance(body, list):
-            return [_without(item, ignored, "") for item in body]
+        return [_without(item, ignored | {"id"}, "") for item in body] if isinstance(body, list) \
+            else _without(body, ignored | {"id"}, "")
+    if not ignored:
+        return body
     if isinstance(body, dict):
-        return {key: value for key, value in body.items() if key not in ignored}
+        return {key: _without(value, ignored, "") for key, value in body.items() if key not in ignored}
+    if isinstance(body, list):
+        return [_without(item, ignored, "") for item in body]
     return body
 
 
