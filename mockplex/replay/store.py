@@ -82,7 +82,7 @@ class ReplayStore:
         return best, _difference(best, method, path, dict(query), body)
 
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhausted: str,
@@ -147,7 +147,10 @@ def _write_index(index: Path, digest: str, interactions: list[Recorded]) -> None
 
 def _encode(value: Any) -> Any:
     if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
+        try:
+            return {"$text": value.decode("utf-8")}
+        except UnicodeDecodeError:
+            return {"$bytes": base64.b64encode(value).decode("ascii")}
     if isinstance(value, dict):
         return {key: _encode(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -157,6 +160,8 @@ def _encode(value: Any) -> Any:
 
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
+        if set(value) == {"$text"}:
+            return value["$text"].encode("utf-8")
         if set(value) == {"$bytes"}:
             return base64.b64decode(value["$bytes"])
         return {key: _decode(item) for key, item in value.items()}
