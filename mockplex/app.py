@@ -7,10 +7,15 @@ rule, then the route's own handler against the world.
 
 from __future__ import annotations
 
+from collections import deque
+
 from aiohttp import web
 
 from mockplex import state
 from mockplex.access_log import request_context
+from mockplex.admin.api import ADMIN, AdminState, admin_middleware
+from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
+from mockplex.admin.journal import JOURNAL, MAX_ENTRIES, journal_middleware
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
@@ -18,18 +23,18 @@ from mockplex.recording.app import attach_forwarding
 from mockplex.recording.proxy import RECORDER, forward
 from mockplex.recording.recorder import Recorder
 from mockplex.replay.route import REPLAY_STORE, replay
-from mockplex.rules.headers import SOURCE_HEADER
 from mockplex.routes import TABLE
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import edge_gate
 from mockplex.rules.framework import route_resolver, trailing_slash
-from mockplex.state import PARAMS, ROUTE
 from mockplex.rules.guard import crash_guard
-from mockplex.rules.headers import response_headers
+from mockplex.rules.headers import SOURCE_HEADER, response_headers
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
+from mockplex.state import PARAMS, ROUTE
 from mockplex.world.loader import default_fixtures_dir, load_seed
 from mockplex.world.world import World
+
 
 def build_world(settings: Settings) -> World:
     seed = load_seed(settings.fixtures_dir or default_fixtures_dir())
@@ -77,6 +82,9 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
             request_context(settings.clock),
+            journal_middleware(),
+            admin_middleware(settings),
+            fault_middleware(),
             *([forwarder(settings)] if forwarding else []),
             response_headers(settings.source_header),
             crash_guard,
@@ -89,6 +97,9 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     )
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
+    app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
+    app[JOURNAL] = deque(maxlen=MAX_ENTRIES)
+    app[FAULTS] = FaultSet()
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
     if settings.replay is not None:
         app[REPLAY_STORE] = settings.replay.open()

@@ -85,6 +85,8 @@ def main() -> None:
               help="Bearer secret for delegated calls (with X-Delegated-User-Id) on /api/sandbox.")
 @click.option("--github-webhook-secret", default=None, envvar="GITHUB_WEBHOOK_SECRET",
               help="HMAC secret that signs POST /api/webhooks/github.")
+@click.option("--admin-token", default=None, envvar="MOCKPLEX_ADMIN_TOKEN",
+              help="Require this X-Mockplex-Admin-Token on /__mockplex/ (needed to bind beyond loopback).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="A mockplex.yaml with per-family and per-route modes (flags override it).")
 @click.option("--mode", type=click.Choice(MODES), default=None,
@@ -108,7 +110,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
-          config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
+          admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
           upstream, record_mode, ignore_field, quiet):
     """Serve the v1 API from the fixture world.
 
@@ -139,7 +141,8 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
                         test_mode=test_mode, e2e_secret=e2e_secret, cron_secret=cron_secret,
                         internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
                         default_mode=modes.default, family_modes=modes.families, route_modes=modes.routes,
-                        replay=replay_settings, forwarding=forwarding, config_file=config_path, host=host, port=port)
+                        replay=replay_settings, forwarding=forwarding, config_file=config_path,
+                        admin_token=admin_token, host=host, port=port)
     from mockplex.recording.cassette_file import CassetteExists
     from mockplex.replay.store import CassetteLoadError
     configure_logging(quiet)

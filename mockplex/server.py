@@ -11,6 +11,7 @@ from typing import Callable
 from aiohttp import web
 
 from mockplex import __version__, state
+from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
 from mockplex.settings import Settings
 from mockplex.world.world import World
@@ -34,6 +35,8 @@ def banner(world: World, settings: Settings, base: str) -> str:
         f"rate limits {'on' if settings.rate_limits else 'off'}",
         f"  modes: {describe_modes(settings)}",
         *([f"  config: {settings.config_file}"] if settings.config_file else []),
+        f"  admin API: {base}/__mockplex/" + ("" if admin_enabled(settings) else
+                                               "  (off: bound beyond loopback without --admin-token)"),
         *([f"  upstream for record/passthrough routes: {settings.forwarding.upstream}"] if settings.forwarding else []),
         f"  v1 API: {base}{V1_PATH}",
         f"  MCP:    {base}{V1_PATH}/mcp",

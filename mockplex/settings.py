@@ -39,6 +39,7 @@ class Settings:
     replay: Any = None  # ReplaySettings when anything replays
     forwarding: Any = None  # RecordSettings when anything records or passes through
     config_file: Path | None = None
+    admin_token: str | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
 

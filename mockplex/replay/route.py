@@ -49,8 +49,10 @@ async def replay(request: web.Request, spec: RouteSpec,
     path = request.rel_url.raw_path
     recorded = store.match(request.method, path, query, caller_body, key)
     if recorded is None and settings.fallback == "fixture":
+        request[state.MATCH] = "fallback"
         return await fixture(request)
     request[state.SOURCE] = "replay"
+    request[state.MATCH] = "hit" if recorded is not None else "miss"
     if recorded is None:
         return not_recorded(store, request.method, path, query, caller_body)
     return await replay_response(request, recorded, caller_body, settings.timing)

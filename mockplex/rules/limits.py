@@ -27,9 +27,14 @@ class Limits:
         self.enabled = enabled
         self._pat_windows: OrderedDict[str, deque[float]] = OrderedDict()
         self._run_claims: dict[tuple[str, str], list[float]] = {}
+        self.trip_after: int | None = None  # set by the admin API: the window trips after N calls
 
     def admit_pat(self, key_id: str, now: datetime) -> bool:
         """Count one request for a valid PAT; False (and not counted) when the window is full."""
+        if self.trip_after is not None:
+            if self.trip_after <= 0:
+                return False
+            self.trip_after -= 1
         if not self.enabled:
             return True
         moment = now.timestamp()
@@ -67,3 +72,4 @@ class Limits:
     def reset(self) -> None:
         self._pat_windows.clear()
         self._run_claims.clear()
+        self.trip_after = None

@@ -98,6 +98,15 @@ class World:
             repo.github_id = repo.github_id or int(repo.id.replace("-", "")[:8], 16) % 900_000_000 + 100_000_000
             repo.created_at = repo.created_at or DEFAULT_EPOCH
 
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of the world's state (the clock and the change feed stay shared)."""
+        memo = {id(self): self, id(self.clock): self.clock, id(self.changes): self.changes}
+        return copy.deepcopy({key: value for key, value in vars(self).items()}, memo)
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        memo = {id(self): self, id(self.clock): self.clock, id(self.changes): self.changes}
+        vars(self).update(copy.deepcopy(snapshot, memo))
+
     @staticmethod
     def default_workspace(user_id: str) -> Workspace:
         workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"default-workspace:{user_id}"))

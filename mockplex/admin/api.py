@@ -1,0 +1,185 @@
+"""The admin API under /__mockplex/: mockplex's own controls, never forwarded, never
+recorded, answered only to loopback callers (and, when set, only with the admin token)."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import time
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from mockplex import __version__, jsonio, state
+from mockplex.admin.faults import FAULTS, FaultError
+from mockplex.admin.journal import JOURNAL, journal_view, matches
+from mockplex.responses import json_response
+
+PREFIX = "/__mockplex/"
+TOKEN_HEADER = "X-Mockplex-Admin-Token"
+
+
+@dataclass
+class AdminState:
+    initial: dict[str, Any]
+    started: float = field(default_factory=time.monotonic)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _ids: count = field(default_factory=lambda: count(1))
+
+
+ADMIN = web.AppKey("admin", AdminState)
+Handler = Callable[[web.Request, Any], Awaitable[web.Response]]
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_enabled(settings) -> bool:
+    """Off when bound beyond loopback without a token: nobody else may reset the world."""
+    host_is_loopback = settings.host in ("localhost",) or _loopback(settings.host)
+    return host_is_loopback or bool(settings.admin_token)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    body = jsonio.parse_body(await request.read()) if request.can_read_body else {}
+    if body is jsonio.NOT_JSON or not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error":"the body must be a JSON object"}', content_type="application/json")
+    return body
+
+
+async def health(request: web.Request, admin: AdminState) -> web.Response:
+    world = request.app[state.WORLD]
+    return json_response({"ok": True, "version": __version__, "world": world.name,
+                          "uptime_seconds": round(time.monotonic() - admin.started, 3)})
+
+
+async def config(request: web.Request, admin: AdminState) -> web.Response:
+    from mockplex.routes import FAMILIES
+
+    settings = request.app[state.SETTINGS]
+    replay = settings.replay
+    return json_response({
+        "seed": settings.seed, "clock": settings.clock.describe(), "rate_limits": settings.rate_limits,
+        "modes": {family: settings.family_modes.get(family, settings.default_mode) for family in FAMILIES},
+        "routes": settings.route_modes, "test_mode": settings.test_mode,
+        "replay": {"cassette": str(replay.cassette), "on_exhausted": replay.on_exhausted, "timing": replay.timing,
+                   "fallback": replay.fallback} if replay else None,
+        "upstream": settings.forwarding.upstream if settings.forwarding else None,
+    })
+
+
+async def reset(request: web.Request, admin: AdminState) -> web.Response:
+    request.app[state.WORLD].restore(admin.initial)
+    request.app[state.LIMITS].reset()
+    return json_response({"ok": True})
+
+
+async def snapshot(request: web.Request, admin: AdminState) -> web.Response:
+    snapshot_id = f"snapshot-{next(admin._ids)}"
+    admin.snapshots[snapshot_id] = request.app[state.WORLD].snapshot()
+    return json_response({"snapshot": snapshot_id}, 201)
+
+
+async def restore(request: web.Request, admin: AdminState) -> web.Response:
+    snapshot_id = (await _body(request)).get("snapshot")
+    if snapshot_id not in admin.snapshots:
+        return json_response({"error": f"no snapshot {snapshot_id!r}"}, 404)
+    request.app[state.WORLD].restore(admin.snapshots[snapshot_id])
+    return json_response({"ok": True})
+
+
+async def journal(request: web.Request, admin: AdminState) -> web.Response:
+    entries = list(request.app[JOURNAL])
+    limit = int(request.query.get("limit", "1000")) if request.query.get("limit", "").isdigit() else 1000
+    return json_response({"requests": [journal_view(entry) for entry in entries[-limit:]]})
+
+
+async def clear_journal(request: web.Request, admin: AdminState) -> web.Response:
+    request.app[JOURNAL].clear()
+    return json_response({"ok": True})
+
+
+async def verify(request: web.Request, admin: AdminState) -> web.Response:
+    pattern = await _body(request)
+    found = [journal_view(entry) for entry in request.app[JOURNAL] if matches(entry, pattern)]
+    return json_response({"count": len(found), "requests": found})
+
+
+async def list_faults(request: web.Request, admin: AdminState) -> web.Response:
+    return json_response({"faults": [rule.view() for rule in request.app[FAULTS].rules]})
+
+
+async def add_fault(request: web.Request, admin: AdminState) -> web.Response:
+    try:
+        rule = request.app[FAULTS].add(await _body(request))
+    except FaultError as error:
+        return json_response({"error": str(error)}, 400)
+    return json_response({"fault": rule.view()}, 201)
+
+
+async def clear_faults(request: web.Request, admin: AdminState) -> web.Response:
+    request.app[FAULTS].rules.clear()
+    return json_response({"ok": True})
+
+
+async def delete_fault(request: web.Request, admin: AdminState, fault_id: str) -> web.Response:
+    if not request.app[FAULTS].remove(fault_id):
+        return json_response({"error": f"no fault {fault_id!r}"}, 404)
+    return json_response({"ok": True})
+
+
+async def limits(request: web.Request, admin: AdminState) -> web.Response:
+    trip_after = (await _body(request)).get("trip_after")
+    if trip_after is not None and (not isinstance(trip_after, int) or isinstance(trip_after, bool) or trip_after < 0):
+        return json_response({"error": "trip_after must be a whole number or null"}, 400)
+    request.app[state.LIMITS].trip_after = trip_after
+    return json_response({"ok": True, "trip_after": trip_after})
+
+
+async def advance_clock(request: web.Request, admin: AdminState) -> web.Response:
+    seconds = (await _body(request)).get("seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        return json_response({"error": "seconds must be a non-negative number"}, 400)
+    clock = request.app[state.SETTINGS].clock
+    clock.advance(seconds)
+    return json_response({"ok": True, "now": clock.now().isoformat()})
+
+
+ROUTES: dict[tuple[str, str], Handler] = {
+    ("GET", "health"): health, ("GET", "config"): config, ("POST", "reset"): reset,
+    ("POST", "snapshots"): snapshot, ("POST", "restore"): restore, ("GET", "journal"): journal,
+    ("DELETE", "journal"): clear_journal, ("POST", "verify"): verify, ("GET", "faults"): list_faults,
+    ("POST", "faults"): add_fault, ("DELETE", "faults"): clear_faults, ("POST", "limits"): limits,
+    ("POST", "clock"): advance_clock,
+}
+
+
+def admin_middleware(settings):
+    enabled = admin_enabled(settings)
+    token = settings.admin_token
+
+    @web.middleware
+    async def admin(request: web.Request, handler) -> web.StreamResponse:
+        if not request.path.startswith(PREFIX):
+            return await handler(request)
+        if not enabled:
+            return json_response({"error": "the admin API is off: bound beyond loopback without --admin-token"}, 404)
+        if not _loopback(request.remote) and not token:
+            return json_response({"error": "the admin API answers loopback callers only"}, 403)
+        if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+            return json_response({"error": f"missing or wrong {TOKEN_HEADER}"}, 401)
+        name = request.path[len(PREFIX):]
+        admin_state = request.app[ADMIN]
+        if name.startswith("faults/") and request.method == "DELETE":
+            return await delete_fault(request, admin_state, name[len("faults/"):])
+        action = ROUTES.get((request.method, name))
+        if action is None:
+            return json_response({"error": f"no admin operation {request.method} {PREFIX}{name}"}, 404)
+        return await action(request, admin_state)
+    return admin

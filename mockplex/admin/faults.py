@@ -1,0 +1,182 @@
+"""Fault injection: latency, error answers in the family's shape, dropped or reset
+connections and trickled bodies, each with a probability, a count and a seed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import struct
+from dataclasses import asdict, dataclass, field
+from itertools import count
+from typing import Any
+
+from aiohttp import web
+
+from mockplex.responses import json_response
+from mockplex.routes import FAMILIES, TABLE
+
+KINDS = ("latency", "error", "drop", "reset", "trickle")
+FAULTS = web.AppKey("faults", object)
+V1_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
+            429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 501: "SERVICE_UNAVAILABLE", 502: "SERVICE_UNAVAILABLE",
+            503: "SERVICE_UNAVAILABLE", 504: "SERVICE_UNAVAILABLE"}
+
+
+class FaultError(ValueError):
+    pass
+
+
+@dataclass
+class FaultRule:
+    id: str
+    kind: str
+    family: str | None = None
+    route: str | None = None  # "METHOD /template", as `mockplex routes` prints it
+    path: str | None = None  # a path prefix, for paths outside the route table
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    status: int = 503
+    code: str | None = None
+    message: str | None = None
+    retry_after: int | None = None
+    chunk_bytes: int = 8
+    chunk_delay_ms: float = 50.0
+    probability: float = 1.0
+    count: int | None = None  # how many more times it may fire; None = always
+    seed: int | None = None
+    fired: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise FaultError(f"kind must be one of {', '.join(KINDS)}")
+        if self.family is not None and self.family not in FAMILIES:
+            raise FaultError(f"family must be one of {', '.join(FAMILIES)}")
+        if not 0 <= self.probability <= 1:
+            raise FaultError("probability must be between 0 and 1")
+        if self.kind == "error" and not 400 <= int(self.status) <= 599:
+            raise FaultError("status must be an HTTP error status (400-599)")
+        self._random = random.Random(self.seed)
+
+    def applies(self, method: str, path: str) -> bool:
+        found = TABLE.match(path)
+        spec = found[0].methods.get(method) if found else None
+        if self.family and (spec is None or spec.family != self.family):
+            return False
+        if self.route and (spec is None or f"{spec.method} {spec.template}" != self.route):
+            return False
+        return not self.path or path.startswith(self.path)
+
+    def fires(self) -> bool:
+        if self.count is not None and self.count <= 0:
+            return False
+        if self.probability < 1 and self._random.random() >= self.probability:
+            return False
+        if self.count is not None:
+            self.count -= 1
+        self.fired += 1
+        return True
+
+    def delay_seconds(self) -> float:
+        jitter = self._random.uniform(-self.jitter_ms, self.jitter_ms) if self.jitter_ms else 0.0
+        return max(0.0, self.latency_ms + jitter) / 1000
+
+    def view(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if not key.startswith("_")}
+
+
+class FaultSet:
+    def __init__(self) -> None:
+        self.rules: list[FaultRule] = []
+        self._ids = count(1)
+
+    def add(self, fields: dict[str, Any]) -> FaultRule:
+        allowed = set(FaultRule.__dataclass_fields__) - {"id", "fired", "_random"}
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise FaultError(f"unknown field '{unknown[0]}'")
+        try:
+            rule = FaultRule(id=f"fault-{next(self._ids)}", **fields)
+        except TypeError as error:
+            raise FaultError(str(error)) from None
+        self.rules.append(rule)
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        kept = [rule for rule in self.rules if rule.id != rule_id]
+        found = len(kept) != len(self.rules)
+        self.rules = kept
+        return found
+
+    def pick(self, method: str, path: str) -> FaultRule | None:
+        return next((rule for rule in self.rules if rule.applies(method, path) and rule.fires()), None)
+
+
+def error_answer(rule: FaultRule, path: str) -> web.Response:
+    message = rule.message or f"mockplex injected a {rule.status} ({rule.id})"
+    headers = {"X-Mockplex-Fault": rule.id}
+    if rule.retry_after is not None:
+        headers["Retry-After"] = str(rule.retry_after)
+    if path == "/api/v1/mogplex/mcp":
+        body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": message,
+                                                        "data": {"code": rule.code or V1_CODES.get(rule.status)}}}
+    elif path.startswith("/api/v1/mogplex"):
+        body = {"ok": False, "error": {"code": rule.code or V1_CODES.get(rule.status, "INTERNAL_ERROR"),
+                                       "message": message}}
+    else:
+        body = {"error": message}
+    return json_response(body, rule.status, headers)
+
+
+def cut_connection(request: web.Request, rule: FaultRule) -> web.Response:
+    """Drop: close without answering. Reset: abort with a TCP RST."""
+    transport = request.transport
+    if transport is not None:
+        if rule.kind == "reset":
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
+    return web.Response(status=499)
+
+
+async def trickle(request: web.Request, response: web.StreamResponse, rule: FaultRule) -> web.StreamResponse:
+    """Send a finished answer's body a few bytes at a time."""
+    if not isinstance(response, web.Response) or response.prepared or not response.body:
+        return response
+    body = response.body if isinstance(response.body, bytes) else bytes(response.body)
+    slow = web.StreamResponse(status=response.status, reason=response.reason)
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-length", "transfer-encoding"):
+            slow.headers.add(name, value)
+    slow.headers["X-Mockplex-Fault"] = rule.id
+    slow.enable_chunked_encoding()
+    await slow.prepare(request)
+    for offset in range(0, len(body), max(1, rule.chunk_bytes)):
+        await slow.write(body[offset: offset + rule.chunk_bytes])
+        await asyncio.sleep(rule.chunk_delay_ms / 1000)
+    await slow.write_eof()
+    return slow
+
+
+def fault_middleware():
+    @web.middleware
+    async def inject(request: web.Request, handler) -> web.StreamResponse:
+        faults: FaultSet = request.app[FAULTS]
+        if not faults.rules or request.path.startswith("/__mockplex/"):
+            return await handler(request)
+        rule = faults.pick(request.method, request.path)
+        if rule is None:
+            return await handler(request)
+        if rule.kind == "latency":
+            await asyncio.sleep(rule.delay_seconds())
+            return await handler(request)
+        if rule.kind == "error":
+            return error_answer(rule, request.path)
+        if rule.kind in ("drop", "reset"):
+            return cut_connection(request, rule)
+        return await trickle(request, await handler(request), rule)
+    return inject
