@@ -100,6 +100,8 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
     app[JOURNAL] = deque(maxlen=MAX_ENTRIES)
     app[FAULTS] = FaultSet()
+    for rule in settings.faults:
+        app[FAULTS].add(dict(rule))
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
     if settings.replay is not None:
         app[REPLAY_STORE] = settings.replay.open()

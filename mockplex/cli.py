@@ -85,6 +85,9 @@ def main() -> None:
               help="Bearer secret for delegated calls (with X-Delegated-User-Id) on /api/sandbox.")
 @click.option("--github-webhook-secret", default=None, envvar="GITHUB_WEBHOOK_SECRET",
               help="HMAC secret that signs POST /api/webhooks/github.")
+@click.option("--fault", "fault_specs", multiple=True, metavar="KEY=VALUE,...",
+              help="A fault rule, e.g. 'kind=error,status=503,family=v1,count=2' (repeatable; "
+                   "kinds: latency, error, drop, reset, trickle).")
 @click.option("--admin-token", default=None, envvar="MOCKPLEX_ADMIN_TOKEN",
               help="Require this X-Mockplex-Admin-Token on /__mockplex/ (needed to bind beyond loopback).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
@@ -110,7 +113,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
-          admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
+          fault_specs, admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
           upstream, record_mode, ignore_field, quiet):
     """Serve the v1 API from the fixture world.
 
@@ -142,7 +145,7 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
                         internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
                         default_mode=modes.default, family_modes=modes.families, route_modes=modes.routes,
                         replay=replay_settings, forwarding=forwarding, config_file=config_path,
-                        admin_token=admin_token, host=host, port=port)
+                        admin_token=admin_token, faults=config.faults + _faults(fault_specs), host=host, port=port)
     from mockplex.recording.cassette_file import CassetteExists
     from mockplex.replay.store import CassetteLoadError
     configure_logging(quiet)
@@ -264,6 +267,32 @@ def list_tokens(fixtures_dir, state_dir, as_json):
         click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}")
         if row["description"]:
             click.echo(f"  {row['description']}")
+
+
+def _faults(specs: tuple[str, ...]) -> list[dict]:
+    from mockplex.admin.faults import FaultError, FaultSet
+
+    rules = []
+    for spec in specs:
+        rule = {}
+        for pair in spec.split(","):
+            key, _, value = pair.partition("=")
+            rule[key.strip()] = _scalar(value.strip())
+        try:
+            FaultSet().add(dict(rule))
+        except FaultError as error:
+            raise click.BadParameter(f"{spec!r}: {error}", param_hint="--fault") from None
+        rules.append(rule)
+    return rules
+
+
+def _scalar(text: str):
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "null": None}.get(text, text)
 
 
 def _family_modes(pairs: tuple[str, ...]) -> dict[str, str]:

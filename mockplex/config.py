@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mockplex.admin.faults import FaultError, FaultSet
 from mockplex.routes import FAMILIES, ROUTES
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 
@@ -27,6 +28,7 @@ class FileConfig:
     upstream: str | None = None
     replay: dict[str, object] = field(default_factory=dict)
     record: dict[str, object] = field(default_factory=dict)
+    faults: list[dict[str, object]] = field(default_factory=list)
 
 
 def load_config(path: Path) -> FileConfig:
@@ -61,6 +63,12 @@ def load_config(path: Path) -> FileConfig:
         "redact_json_keys": record.get("redact_json_keys", list, None),
         "redact_regexes": record.get("redact_regexes", list, None),
     }
+    for rule in top.entries("faults", "faults"):
+        try:
+            FaultSet().add(dict(rule.mapping))
+        except FaultError as error:
+            raise rule.fail(None, str(error)) from None
+        config.faults.append(dict(rule.mapping))
     for section in (families, routes, replay, record, top):
         section.finish()
     return config

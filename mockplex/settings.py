@@ -40,6 +40,7 @@ class Settings:
     forwarding: Any = None  # RecordSettings when anything records or passes through
     config_file: Path | None = None
     admin_token: str | None = None
+    faults: list[dict[str, Any]] = field(default_factory=list)  # fault rules active from the start
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
 

@@ -78,3 +78,28 @@ def test_a_wrong_key_or_value_fails_fast_with_file_and_line(tmp_path, text, mess
 def test_bad_mode_flags_are_explained(tmp_path, args, message):
     result = run_cli("serve", *args, cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_faults_from_flags_and_from_the_config_file(tmp_path):
+    (tmp_path / "faults.yaml").write_text("faults:\n  - {kind: error, status: 503, family: v1, count: 1}\n")
+    served = Served("--config", "faults.yaml", "--fault", "kind=error,status=429,retry_after=5,route=GET /api/v1/mogplex/models",
+                    cwd=tmp_path)
+    assert get(f"{served.base_url}/repos")[0] == 503
+    assert get(f"{served.base_url}/repos")[0] == 200
+    status, headers, _ = get(f"{served.base_url}/models")
+    assert (status, headers["Retry-After"]) == (429, "5")
+    served.stop()
+
+
+@pytest.mark.parametrize("args, where, message", [
+    (["--fault", "kind=boom"], "stderr", "kind must be one of"),
+])
+def test_bad_fault_flags(tmp_path, args, where, message):
+    result = run_cli("serve", *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_bad_fault_rules_in_the_config_name_the_line(tmp_path):
+    (tmp_path / "faults.yaml").write_text("mode: fixture\nfaults:\n  - kind: error\n    status: 200\n")
+    result = run_cli("serve", "--config", "faults.yaml", cwd=tmp_path)
+    assert result.returncode == 1 and "faults.yaml:3: faults[0]: status must be an HTTP error status" in result.stderr
