@@ -13,6 +13,8 @@ from mockplex.app import build_app
 from mockplex.clock import parse_clock
 from mockplex.settings import Settings
 
+pytest_plugins = ["pytester"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 V1 = "/api/v1/mogplex"
 
