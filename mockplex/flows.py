@@ -196,7 +196,3 @@ def _has_cycle(outgoing: dict[str, list[str]]) -> bool:
                 ready.append(target)
     return peeled != len(outgoing)
 
-
-def agent_ids(graph: dict[str, Any]) -> list[str]:
-    return [node["data"]["agentId"] for node in graph["nodes"]
-            if node["type"] == "agent" and node["data"]["agentId"]]

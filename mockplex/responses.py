@@ -25,6 +25,11 @@ NOT_FOUND_HTML = (
 )
 
 
+def request_origin(request: web.Request) -> str:
+    """The origin the caller addressed: the mock's stand-in for the configured app URL."""
+    return f"{request.scheme}://{request.host}"
+
+
 class ApiError(Exception):
     """A v1 error envelope: raised anywhere in the chain, rendered once."""
 

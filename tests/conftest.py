@@ -39,6 +39,21 @@ SUCCESS_RUN = "9a7e1c3d-5b2f-4d6a-8e0c-1f3b5d7a9c20"
 RUNNING_SANDBOX = "5e1f3a7b-2c4d-4e6f-8a9b-0c1d2e3f4a5b"
 
 
+async def drip_events(request):
+    """An upstream handler streaming three event-stream frames 60 ms apart."""
+    import asyncio
+
+    from aiohttp import web
+
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    for index in range(3):
+        await response.write(f"data: {{\"n\":{index}}}\n\n".encode())
+        await asyncio.sleep(0.06)
+    await response.write_eof()
+    return response
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -7,8 +7,8 @@ import time
 
 import aiohttp
 import pytest
-
 from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, body_of, make_settings
+
 from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
 from mockplex.settings import Settings

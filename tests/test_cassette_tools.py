@@ -6,10 +6,11 @@ import json
 import shutil
 
 from conftest import REPO_ROOT, RW, Api, make_settings
+from test_cli import run_cli
+
 from mockplex.app import build_app
 from mockplex.recording.inspect import body_bytes, load
 from mockplex.replay.route import ReplaySettings
-from test_cli import run_cli
 
 EXAMPLES = REPO_ROOT / "cassettes"
 

@@ -7,7 +7,6 @@ import json
 from typing import Awaitable, Callable
 
 import aiohttp
-
 from conftest import OAUTH, V1, body_of
 
 RETRYABLE = (429, 503)

@@ -4,7 +4,6 @@ connections, flow writes, and the observability job views."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import RW, WEB_REPO, body_of
 
 TRIAGE = "a1c2e3f4-0b1d-4e6f-8a2c-3d4e5f6a7b81"

@@ -8,7 +8,6 @@ import hmac
 import json
 
 import pytest
-
 from conftest import OTHER_USER, RW, WEB_REPO, body_of
 
 DANA = "3f6c2a1e-8d4b-4c7a-9b1e-5a2d7c9e4f10"

@@ -6,7 +6,6 @@ import json
 import urllib.request
 
 import pytest
-
 from conftest import OAUTH, RW
 from test_cli import Served, run_cli
 

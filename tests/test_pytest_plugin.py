@@ -7,7 +7,6 @@ import importlib.metadata
 import shutil
 
 import pytest
-
 from conftest import REPO_ROOT
 
 REGISTERED = any(entry.name == "mockplex" for entry in importlib.metadata.entry_points(group="pytest11"))

@@ -10,9 +10,9 @@ import pytest
 import vcr
 import vcr.serialize
 from aiohttp import web
+from conftest import DANA_SESSION, OAUTH, RW, V1, WEB_REPO, drip_events, make_settings
 from vcr.serializers import yamlserializer
 
-from conftest import DANA_SESSION, OAUTH, RW, V1, WEB_REPO, make_settings
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.recording.cassette_file import CassetteExists
@@ -143,17 +143,8 @@ async def test_a_surviving_token_blocks_the_write_and_keeps_the_previous_file(ai
 
 
 async def test_streams_reach_the_client_as_they_arrive_and_keep_their_chunks(aiohttp_server, recording):
-    async def drip(request):
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-        await response.prepare(request)
-        for index in range(3):
-            await response.write(f"data: {{\"n\":{index}}}\n\n".encode())
-            await asyncio.sleep(0.05)
-        await response.write_eof()
-        return response
-
     app = web.Application()
-    app.router.add_get("/stream", drip)
+    app.router.add_get("/stream", drip_events)
     server = await aiohttp_server(app)
     client, path = await recording(url_of(server), "stream")
     async with client.get("/stream") as response:
@@ -272,3 +263,15 @@ async def test_observed_scopes_are_provenance(upstream, recording):
     await client.post(f"{V1}/runs", headers={"Authorization": "Bearer mog_mockplexDevReadOnly00001"}, json={})
     await client.close()
     assert load(path)[2]["mockplex"]["token_scopes"] == {"read": True, "write": False}
+
+
+async def test_extending_a_cassette_never_reuses_a_placeholder_for_a_new_secret(upstream, recording):
+    first, path = await recording(url_of(upstream), "extended")
+    await first.get(f"{V1}/repos", headers={"Authorization": f"Bearer {RW}"})
+    await first.close()
+    second, _ = await recording(url_of(upstream), "extended", mode="new_episodes")
+    await second.get(f"{V1}/repos", headers={"Authorization": "Bearer mog_mockplexDevReadOnly00001"})
+    await second.close()
+    requests, _, _ = load(path)
+    first_placeholder, second_placeholder = (request.headers["Authorization"] for request in requests)
+    assert first_placeholder != second_placeholder  # two different tokens stay two placeholders

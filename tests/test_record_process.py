@@ -9,10 +9,9 @@ import time
 import urllib.request
 
 import vcr.serialize
-from vcr.serializers import yamlserializer
-
 from conftest import OAUTH
 from test_cli import Served, run_cli
+from vcr.serializers import yamlserializer
 
 
 def fetch(url: str) -> int:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
 
 from aiohttp import web
+from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, drip_events, make_settings
 
-from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, make_settings
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.replay.route import ReplaySettings
@@ -142,16 +141,6 @@ async def test_mcp_answers_carry_the_callers_id(aiohttp_server, aiohttp_client, 
     assert answer["result"] == json.loads(seen[0])["result"]
 
 
-async def drip(request):
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await response.prepare(request)
-    for index in range(3):
-        await response.write(f"data: {{\"n\":{index}}}\n\n".encode())
-        await asyncio.sleep(0.06)
-    await response.write_eof()
-    return response
-
-
 async def stream_script(client):
     response = await client.post("/api/chat", json={}, headers={"Cookie": "better-auth.session_token=x"})
     return [await response.read()]
@@ -159,7 +148,7 @@ async def stream_script(client):
 
 async def test_streams_replay_with_their_chunks_and_pacing(aiohttp_server, aiohttp_client, tmp_path):
     upstream = web.Application()
-    upstream.router.add_post("/api/chat", drip)
+    upstream.router.add_post("/api/chat", drip_events)
     path, seen = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, stream_script)
     api = await replayer(aiohttp_client, tmp_path, path)
     headers = {"Cookie": "better-auth.session_token=mpx_session_dana_dev_0001"}

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockplex.responses import json_response
+from mockplex.responses import json_response, request_origin
 
 RESOURCE_DOCUMENTATION = (
     "https://github.com/mogplex/mogplex/blob/main/docs/mogplex-api-mcp/local-agent-automation.md"
 )
-
-
-def request_origin(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
 
 
 async def protected_resource(call) -> web.Response:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
-from mockplex.responses import flat_error, json_response
+from mockplex.responses import flat_error, json_response, request_origin
 from mockplex.world.records import TEMPLATE_MODEL, Model, User
 from mockplex.world.tokens import new_pat
 
@@ -353,4 +353,4 @@ async def logout(call: Call) -> web.Response:
 
 
 async def logout_redirect(call: Call) -> web.Response:
-    return web.Response(status=307, headers={"Location": f"{call.request.scheme}://{call.request.host}/login"})
+    return web.Response(status=307, headers={"Location": f"{request_origin(call.request)}/login"})

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from mockplex import jsonio, schema, state
 from mockplex.mcp.tools import BY_NAME, DEFINITIONS, VALIDATORS, Tool
-from mockplex.responses import ApiError, empty, json_response
+from mockplex.responses import ApiError, empty, json_response, request_origin
 from mockplex.rules.auth import resolve_bearer
 
 log = logging.getLogger("mockplex.mcp")
@@ -62,8 +62,7 @@ def _echo_id(message: Any) -> Any:
 def origin_allowed(request: web.Request, origin: str | None) -> bool:
     if origin is None:
         return True
-    own = f"{request.scheme}://{request.host}"
-    return origin == own or origin in request.app[state.SETTINGS].mcp_allowed_origins
+    return origin == request_origin(request) or origin in request.app[state.SETTINGS].mcp_allowed_origins
 
 
 def _post_headers(request: web.Request, origin: str | None, allowed: bool) -> dict[str, str]:

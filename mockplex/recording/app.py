@@ -46,7 +46,10 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
     upstream = settings.upstream.rstrip("/")
     cassette = CassetteFile.open(settings.cassette, settings.mode, Recorder.provenance(upstream))
     app[UPSTREAM] = upstream
-    app[RECORDER] = Recorder(cassette, settings.redactor or Redactor(), settings.mode, settings.record_errors)
+    redactor = settings.redactor or Redactor()
+    if settings.mode == "new_episodes" and settings.cassette.is_file():
+        redactor.continue_after(settings.cassette.read_text(encoding="utf-8"))
+    app[RECORDER] = Recorder(cassette, redactor, settings.mode, settings.record_errors)
     flusher: dict[str, asyncio.Task] = {}
 
     async def start(app: web.Application) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PAT_PATTERN = re.compile(r"mog_[A-Za-z0-9]{8,}")
+PLACEHOLDER_NUMBER = re.compile(r"<redacted:[a-z_-]+:(\d+)>")
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-mogplex-e2e-auth", "proxy-authorization",
                             "x-hub-signature-256", "x-slack-signature", "x-mogplex-signature", "stripe-signature"})
 # JSON keys whose string values are secrets wherever they appear.
@@ -26,15 +27,19 @@ class Redactor:
     extra_json_keys: frozenset[str] = frozenset()
     extra_patterns: tuple[re.Pattern[str], ...] = ()
     _placeholders: dict[str, str] = field(default_factory=dict)
+    _numbered: int = 0
 
     def placeholder(self, secret: str, kind: str) -> str:
         if secret not in self._placeholders:
-            self._placeholders[secret] = f"<redacted:{kind}:{len(self._placeholders) + 1}>"
+            self._numbered += 1
+            self._placeholders[secret] = f"<redacted:{kind}:{self._numbered}>"
         return self._placeholders[secret]
 
-    def remember(self, placeholders: dict[str, str]) -> None:
-        """Keep numbering consistent with a cassette that is being extended."""
-        self._placeholders.update(placeholders)
+    def continue_after(self, existing_text: str) -> None:
+        """Number new placeholders after those already in a cassette being extended, so
+        a new secret never shares a placeholder with an old, different one."""
+        numbers = [int(found) for found in PLACEHOLDER_NUMBER.findall(existing_text)]
+        self._numbered = max([self._numbered, *numbers])
 
     # -- pieces of an interaction -------------------------------------------------------
 

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.ids import is_strict_uuid
-from mockplex.responses import ApiError, flat_error
+from mockplex.responses import ApiError, flat_error, request_origin
 from mockplex.rules.internal_auth import resolve_internal
 from mockplex.state import ROUTE
 from mockplex.world.tokens import Identity
@@ -16,7 +16,7 @@ MAX_IDEMPOTENCY_KEY = 200
 
 
 def unauthorized(request: web.Request) -> ApiError:
-    origin = f"{request.scheme}://{request.host}"
+    origin = request_origin(request)
     challenge = f'Bearer resource_metadata="{origin}/.well-known/oauth-protected-resource/api/v1/mogplex/mcp"'
     return ApiError(401, "UNAUTHORIZED", "Unauthorized", {"WWW-Authenticate": challenge})
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 
 from mockplex import state
-from mockplex.responses import empty, json_response
+from mockplex.responses import empty, json_response, request_origin
 
 V1_PREFIX = "/api/v1/mogplex"
 PUBLIC_EXACT = frozenset({"/api/v1/mogplex/mcp", "/api/oauth/decision"})
@@ -96,7 +96,7 @@ def gate_decision(request: web.Request) -> web.Response | None:
 
 
 def login_redirect(request: web.Request) -> web.Response:
-    origin = f"{request.scheme}://{request.host}"
+    origin = request_origin(request)
     target = quote(request.rel_url.raw_path_qs, safe="-_.!~*'()")
     referer = request.headers.get("Referer", "")
     same_origin = bool(referer) and _origin_of(referer) == origin

@@ -157,5 +157,4 @@ class FlowError(Exception):
 
 
 AGENTS_UNAVAILABLE = "One or more agents are not available to this user."
-WEBHOOK_EVENTS = ("webhook",)
 START_EVENTS = ("mention", "pull_request", "push", "issue", "schedule", "webhook", "slack", "manual")

@@ -31,12 +31,6 @@ class FlowService:
         automation = self.automations.get(automation_id)
         return automation if automation is not None and automation.user_id == user_id else None
 
-    def require(self, user_id: str, automation_id: str) -> Automation:
-        automation = self.owned(user_id, automation_id)
-        if automation is None:
-            raise FlowError("not_found", "Automation not found")
-        return automation
-
     def page(self, user_id: str, after: tuple[datetime, str] | None, limit: int) -> tuple[list[Automation], bool]:
         ordered = sorted((a for a in self.automations.values() if a.user_id == user_id),
                          key=lambda a: (a.created_at, a.id), reverse=True)
