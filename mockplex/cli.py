@@ -14,6 +14,9 @@ import click
 
 from mockplex import __version__
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
+from mockplex.contract.commands import lint as lint_command
+from mockplex.contract.commands import openapi as openapi_command
+from mockplex.contract.commands import verify as verify_command
 from mockplex.config import MODES, FileConfig, load_config
 from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
 from mockplex.replay.route import TIMINGS_HELP
@@ -209,6 +212,11 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
         asyncio.run(run(app, host, port, lambda base: record_banner(upstream, str(path), record_mode, base)))
     except KeyboardInterrupt:
         pass
+
+
+main.add_command(openapi_command)
+main.add_command(lint_command)
+main.add_command(verify_command)
 
 
 @main.command()
@@ -418,9 +426,10 @@ def show_cassette(name, cassette_dir):
 @click.argument("names", nargs=-1)
 @cassette_dir_option
 def lint_cassettes(names, cassette_dir):
-    """Check that every cassette loads, every v1 answer is a valid envelope, and no
-    secret survived. Exit 0 when clean, 1 when anything is wrong."""
-    from mockplex.recording.inspect import cassette_files, lint, load
+    """Check that every cassette loads, no secret survived, and every answer fits the
+    published contract (see `mockplex openapi`). Exit 0 when clean, 1 when not."""
+    from mockplex.contract.lint import lint_cassette
+    from mockplex.recording.inspect import cassette_files, leaks, load
     from mockplex.recording.names import CassetteNameError, cassette_path
 
     try:
@@ -430,7 +439,8 @@ def lint_cassettes(names, cassette_dir):
     problems = 0
     for path in paths:
         try:
-            found = lint(load(path))
+            cassette = load(path)
+            found = leaks(cassette) + [finding.describe_in_file() for finding in lint_cassette(cassette)]
         except Exception as error:
             found = [f"cannot load: {error}"]
         problems += len(found)

@@ -30,6 +30,11 @@ def request_origin(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+# Every code the v1 envelope carries (spec §1.1); the published contract's enum.
+ERROR_CODES = ("BAD_REQUEST", "CONFLICT", "FORBIDDEN", "IDEMPOTENCY_CONFLICT", "INTERNAL_ERROR", "NOT_FOUND",
+               "RATE_LIMITED", "SERVICE_UNAVAILABLE", "UNAUTHORIZED")
+
+
 class ApiError(Exception):
     """A v1 error envelope: raised anywhere in the chain, rendered once."""
 

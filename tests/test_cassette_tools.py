@@ -45,7 +45,7 @@ def test_lint_finds_leaks_bad_envelopes_and_broken_files(tmp_path):
     assert result.returncode == 1
     assert "catalog.yaml: interaction 1: a token-shaped string at request.headers.Authorization" in result.stdout
     assert "interaction 1: request header Authorization holds an unredacted credential" in result.stdout
-    assert "GET /api/v1/mogplex/agents: not a v1 envelope (no boolean 'ok')" in result.stdout
+    assert "interaction 2 (GET /api/v1/mogplex/agents → 200): ok: True was expected" in result.stdout
     assert "broken.yaml: cannot load" in result.stdout
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,6 @@ from vcr.serializers import yamlserializer
 
 from mockplex.recording.redaction import leaked_tokens
 
-V1_CODES = frozenset({"BAD_REQUEST", "CONFLICT", "FORBIDDEN", "IDEMPOTENCY_CONFLICT", "INTERNAL_ERROR", "NOT_FOUND",
-                      "RATE_LIMITED", "SERVICE_UNAVAILABLE", "UNAUTHORIZED"})
 _UNREDACTED_CREDENTIAL = re.compile(r"^(Bearer|Basic) (?!<redacted:)\S+")
 
 
@@ -52,8 +49,13 @@ def rows(cassette: LoadedCassette) -> list[tuple[str, ...]]:
     return table
 
 
-def lint(cassette: LoadedCassette) -> list[str]:
-    """Every problem as 'interaction N: what' (an empty list means clean)."""
+def content_type(response: dict[str, Any]) -> str:
+    return ",".join(value for name, values in response.get("headers", {}).items()
+                    if name.lower() == "content-type" for value in values)
+
+
+def leaks(cassette: LoadedCassette) -> list[str]:
+    """Every secret that survived redaction, as 'interaction N: what' (empty means clean)."""
     problems = []
     for index, (request, response) in enumerate(zip(cassette.requests, cassette.responses, strict=True), 1):
         for place in leaked_tokens({"request": request._to_dict(), "response": response}):
@@ -64,33 +66,4 @@ def lint(cassette: LoadedCassette) -> list[str]:
                 problems.append(f"interaction {index}: request header {name} holds an unredacted credential")
             if name.lower() == "cookie" and not value.startswith("<redacted:"):
                 problems.append(f"interaction {index}: request header Cookie is not redacted")
-        path = urlsplit(request.uri).path
-        if path.startswith("/api/v1/mogplex") and path != "/api/v1/mogplex/mcp":
-            problem = _envelope_problem(response)
-            if problem:
-                problems.append(f"interaction {index}: {request.method} {path}: {problem}")
     return problems
-
-
-def _envelope_problem(response: dict[str, Any]) -> str | None:
-    content_type = ",".join(value for name, values in response.get("headers", {}).items()
-                            if name.lower() == "content-type" for value in values)
-    body = body_bytes(response)
-    if "application/json" not in content_type or not body:
-        return None  # redirects, 405s and HTML pages are the framework's, not envelopes
-    try:
-        envelope = json.loads(body)
-    except ValueError:
-        return "the body is not JSON"
-    if not isinstance(envelope, dict) or envelope.get("ok") not in (True, False):
-        return "not a v1 envelope (no boolean 'ok')"
-    if envelope["ok"] is True:
-        return None if list(envelope) == ["ok", "data"] else "a success envelope must be exactly {ok, data}"
-    error = envelope.get("error")
-    if list(envelope) != ["ok", "error"] or not isinstance(error, dict):
-        return "an error envelope must be exactly {ok, error}"
-    if error.get("code") not in V1_CODES:
-        return f"unknown error code {error.get('code')!r}"
-    if not isinstance(error.get("message"), str):
-        return "the error message is not a string"
-    return None

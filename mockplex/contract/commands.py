@@ -1,0 +1,173 @@
+"""The contract commands: `mockplex openapi`, `mockplex lint` and `mockplex verify`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from mockplex.world.fixtures import FixtureError
+from mockplex.world.loader import default_fixtures_dir
+
+EXIT_DRIFT = 1
+EXIT_UNREACHABLE = 3
+
+
+@click.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the document here (default: standard output).")
+@click.option("--server-url", default="https://mogplex.com", show_default=True,
+              help="The server the document points clients at, e.g. http://127.0.0.1:8765 for a local mock.")
+@click.option("--yaml", "as_yaml", is_flag=True, help="YAML instead of JSON.")
+def openapi(output, server_url, as_yaml):
+    """Write the OpenAPI 3.1 document of the v1 API (and its OAuth discovery routes).
+
+    It is generated from the same route table and payload schemas the mock serves, and is
+    checked with openapi-spec-validator before it is written."""
+    from openapi_spec_validator import validate
+
+    from mockplex.contract.openapi import build
+
+    document = build(server_url)
+    validate(document)
+    if as_yaml:
+        import yaml
+
+        class _NoAliases(yaml.SafeDumper):
+            def ignore_aliases(self, data):
+                return True
+
+        text = yaml.dump(document, Dumper=_NoAliases, sort_keys=False, allow_unicode=True)
+    else:
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    operations = sum(len(item) for item in document["paths"].values())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    click.echo(f"{output or 'stdout'}: OpenAPI 3.1, {len(document['paths'])} paths, {operations} operations, "
+               "valid", err=True)
+
+
+@click.command()
+@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="The fixture world to lint (default: the built-in world).")
+@click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cassettes"),
+              show_default=True, help="Cassettes to lint (every *.yaml below it; skipped when absent).")
+@click.option("--no-fixtures", is_flag=True, help="Lint cassettes only.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: the findings and a summary.")
+def lint(fixtures_dir, cassette_dir, no_fixtures, as_json):
+    """Check every fixture and cassette answer against the published contract.
+
+    Fixture records are judged as a client sees them: a private copy of the world answers
+    every v1 read route for every user. Each finding names the file, the interaction or
+    record, and the field. Exit 0 when clean, 1 when anything breaks the contract."""
+    from mockplex.contract.lint import lint_cassette, lint_fixtures
+    from mockplex.recording.inspect import cassette_files, load
+
+    findings, checked = [], Counter()
+    if not no_fixtures:
+        folder = fixtures_dir or default_fixtures_dir()
+        try:
+            findings += asyncio.run(lint_fixtures(folder))
+        except FixtureError as error:
+            raise click.ClickException(f"bad fixture: {error}") from None
+        checked["fixture folders"] += 1
+    for path in cassette_files(cassette_dir) if cassette_dir.is_dir() else []:
+        try:
+            findings += lint_cassette(load(path))
+        except Exception as error:  # an unreadable cassette is a finding, never a traceback
+            raise click.ClickException(f"{path}: cannot load: {error}") from None
+        checked["cassettes"] += 1
+    summary = ", ".join(f"{count} {what}" for what, count in checked.items()) or "nothing"
+    if as_json:
+        click.echo(json.dumps({"findings": [finding.to_json() for finding in findings],
+                               "checked": dict(checked), "problems": len(findings)}, indent=2))
+    else:
+        for finding in findings:
+            click.echo(finding.describe())
+    click.echo(f"linted {summary}: {len(findings)} problem(s)", err=True)
+    sys.exit(1 if findings else 0)
+
+
+@click.command()
+@click.option("--cassettes", "source", required=True, type=click.Path(exists=True, path_type=Path),
+              help="A cassette file, or a folder of them.")
+@click.option("--against", "target", required=True, metavar="URL",
+              help="Where to re-send: the live API (https://mogplex.com) or a mockplex server.")
+@click.option("--token", envvar="MOGPLEX_API_KEY", default=None,
+              help="Bearer token sent where the recording has a redacted one. Env: MOGPLEX_API_KEY.")
+@click.option("--credential", "credentials", multiple=True, metavar="[CASSETTE:]N=TOKEN",
+              help="The token for <redacted:credential:N>, in every cassette or in the one named "
+                   "(placeholders are numbered per cassette); wins over --token. Repeatable.")
+@click.option("--allow-writes", is_flag=True, help="Also re-send POST, PUT, PATCH and DELETE requests.")
+@click.option("--ignore-field", "ignored", multiple=True, help="Another field whose value may change (repeatable).")
+@click.option("--shape-only", is_flag=True, help="Compare status, codes, fields and types; not values.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON report for CI instead of the table.")
+def verify(source, target, token, credentials, allow_writes, ignored, shape_only, timeout, as_json):
+    """Re-send recorded requests to a target and report drift per interaction.
+
+    Drift is a changed status or error code, a field added or removed, a changed type, or
+    a changed value; ids, timestamps, URLs with ids and redacted values are ignored by
+    rule. Only safe methods are sent unless --allow-writes is given.
+
+    Exit 0 when nothing drifted, 1 on drift, 2 on bad arguments or unreadable cassettes,
+    3 when the target could not be reached."""
+    from mockplex.contract.verify import VerifyInputError, VerifyOptions, load_interactions
+    from mockplex.contract.verify import verify as run_verify
+
+    if not target.startswith(("http://", "https://")):
+        raise click.BadParameter("must be an http:// or https:// URL", param_hint="--against")
+    try:
+        interactions = load_interactions(source)
+    except VerifyInputError as error:
+        raise click.BadParameter(str(error), param_hint="--cassettes") from None
+    options = VerifyOptions(target, token, allow_writes, frozenset(ignored), not shape_only, timeout,
+                            _credential_pairs(credentials))
+    with click.progressbar(length=len(interactions), label="verifying", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
+        outcomes = asyncio.run(run_verify(interactions, options, lambda: bar.update(1)))
+    states = Counter(outcome.state for outcome in outcomes)
+    if as_json:
+        click.echo(json.dumps({"target": target, "summary": {"interactions": len(outcomes), **states},
+                               "results": [outcome.to_json() for outcome in outcomes]}, indent=2))
+    else:
+        _print_table(outcomes)
+    click.echo(f"{len(outcomes)} interaction(s): {states['same']} same, {states['drift']} drifted, "
+               f"{states['skipped']} skipped, {states['error']} unreachable", err=True)
+    if states["drift"]:
+        sys.exit(EXIT_DRIFT)
+    sys.exit(EXIT_UNREACHABLE if states["error"] else 0)
+
+
+def _credential_pairs(pairs: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """(cassette or "", placeholder) -> token."""
+    chosen = {}
+    for pair in pairs:
+        place, _, token = pair.partition("=")
+        cassette, _, number = place.rpartition(":")
+        if not number.isdigit() or not token:
+            raise click.BadParameter(f"{pair!r}: expected [CASSETTE:]N=TOKEN, e.g. errors:2=mog_...",
+                                     param_hint="--credential")
+        chosen[(cassette.removesuffix(".yaml"), f"<redacted:credential:{number}>")] = token
+    return chosen
+
+
+def _print_table(outcomes) -> None:
+    rows = [("cassette", "#", "request", "recorded", "live", "result")]
+    for outcome in outcomes:
+        result = outcome.state if outcome.state != "drift" else f"drift ({len(outcome.drift)})"
+        rows.append((outcome.cassette, str(outcome.index), f"{outcome.method} {outcome.target}",
+                     str(outcome.recorded_status), str(outcome.live_status or "-"),
+                     f"{result}: {outcome.note}" if outcome.note else result))
+    widths = [min(60, max(len(row[column]) for row in rows)) for column in range(6)]
+    for row, outcome in zip(rows, [None, *outcomes], strict=False):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+        for drift in outcome.drift if outcome else ():
+            click.echo(f"    - {drift.describe()}")
