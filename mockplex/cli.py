@@ -113,11 +113,13 @@ def main() -> None:
 @click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
               help="vcrpy record mode for record routes (default once).")
 @click.option("--ignore-field", multiple=True, help="A JSON body field matching ignores (repeatable).")
+@click.option("--header-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds a client may take to send its request headers before an empty 408 (as Node does).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
           fault_specs, admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
-          upstream, record_mode, ignore_field, quiet):
+          upstream, record_mode, ignore_field, header_timeout, quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -148,7 +150,8 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
                         internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
                         default_mode=modes.default, family_modes=modes.families, route_modes=modes.routes,
                         replay=replay_settings, forwarding=forwarding, config_file=config_path,
-                        admin_token=admin_token, faults=config.faults + _faults(fault_specs), host=host, port=port)
+                        admin_token=admin_token, faults=config.faults + _faults(fault_specs), host=host, port=port,
+                        header_timeout=header_timeout)
     from mockplex.recording.cassette_file import CassetteExists
     from mockplex.replay.store import CassetteLoadError
     configure_logging(quiet)

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 
 from mockplex.clock import parse_clock
+from mockplex.listener import GuardedSite, make_runner
 from mockplex.settings import Settings
 
 MODES = ("fixture", "replay", "record", "passthrough")
@@ -52,9 +53,9 @@ class Mockplex:
         self._thread.start()
 
         async def up() -> int:
-            self._runner = web.AppRunner(build_app(self.settings), access_log=None)
+            self._runner = make_runner(build_app(self.settings))
             await self._runner.setup()
-            await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+            await GuardedSite(self._runner, "127.0.0.1", 0, self.settings.header_timeout).start()
             return self._runner.addresses[0][1]
 
         self.port = asyncio.run_coroutine_threadsafe(up(), self._loop).result(timeout=60)

@@ -13,6 +13,7 @@ from aiohttp import web
 from mockplex import __version__, state
 from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
+from mockplex.listener import HEADER_TIMEOUT, GuardedSite, make_runner
 from mockplex.settings import Settings
 from mockplex.world.world import World
 
@@ -72,15 +73,16 @@ def banner_token(world: World) -> str | None:
 
 async def serve(settings: Settings) -> None:
     app = build_app(settings)
-    await run(app, settings.host, settings.port, lambda base: banner(app[state.WORLD], settings, base))
+    await run(app, settings.host, settings.port, lambda base: banner(app[state.WORLD], settings, base),
+              settings.header_timeout)
 
 
-async def run(app: web.Application, host: str, port: int, describe: Callable[[str], str]) -> None:
+async def run(app: web.Application, host: str, port: int, describe: Callable[[str], str],
+              header_timeout: float = HEADER_TIMEOUT) -> None:
     """Listen, print the banner for the bound address, and stop cleanly on Ctrl-C or SIGTERM."""
-    # Node (under the real server) accepts header lines up to 16 KiB; aiohttp's default is 8 KiB.
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=16384, max_field_size=16384)
+    runner = make_runner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = GuardedSite(runner, host, port, header_timeout)
     try:
         await site.start()
     except OSError as exc:

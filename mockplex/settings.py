@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mockplex.clock import Clock, parse_clock
+from mockplex.listener import HEADER_TIMEOUT
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -41,6 +42,7 @@ class Settings:
     config_file: Path | None = None
     admin_token: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)  # fault rules active from the start
+    header_timeout: float = HEADER_TIMEOUT  # seconds a client may take to send its headers (Node's headersTimeout)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
 
