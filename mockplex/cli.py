@@ -195,6 +195,7 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
     from mockplex.recording.cassette_file import CassetteExists
     from mockplex.recording.names import CassetteNameError, cassette_path
     from mockplex.recording.redaction import Redactor
+    from mockplex.recording.proxy import RECORDER
     from mockplex.server import configure_logging, record_banner, run
 
     try:
@@ -215,6 +216,8 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
         asyncio.run(run(app, host, port, lambda base: record_banner(upstream, str(path), record_mode, base)))
     except KeyboardInterrupt:
         pass
+    if app[RECORDER].cassette.failure is not None:
+        sys.exit(1)  # the log said what was lost and why
 
 
 main.add_command(openapi_command)

@@ -24,10 +24,10 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 class Served:
-    def __init__(self, *args: str, cwd: Path, command: str = "serve") -> None:
+    def __init__(self, *args: str, cwd: Path, command: str = "serve", **popen) -> None:
         self.process = subprocess.Popen(COMMAND + [command, "--port", "0", *args], cwd=cwd,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+                                        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, **popen)
         self.banner = []
         for line in self.process.stdout:
             self.banner.append(line)

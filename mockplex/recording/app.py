@@ -65,7 +65,11 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
         cassette.flush()
         await app[SESSION].close()
         recorder = app[RECORDER]
-        if recorder.mode != "none":
+        if cassette.failure is not None:
+            log.error("%d interaction(s) could not be written to %s (%s); the file holds the %d written before",
+                      len(cassette.interactions) - cassette.written, cassette.path, cassette.failure,
+                      cassette.written)
+        elif recorder.mode != "none":
             log.warning("recorded %d interaction(s) into %s (%d in the file; %d forwarded but not recorded)",
                         recorder.recorded, cassette.path, cassette.written, recorder.skipped)
 

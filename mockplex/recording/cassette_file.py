@@ -10,6 +10,8 @@ survived redaction the write is refused and the previous file kept.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,11 @@ class CassetteExists(Exception):
     pass
 
 
+class CassetteUnwritable(CassetteExists):
+    """The cassette's folder refuses writes (read-only, full, not a folder): said before
+    anything is forwarded, so nothing is recorded only to be lost."""
+
+
 @dataclass
 class Interaction:
     sequence: int
@@ -44,12 +51,15 @@ class CassetteFile:
     dirty: bool = False
     written: int = 0
     refused: int = 0
+    failure: str | None = None  # why the last write failed; the interactions stay in memory
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, path: Path, mode: str, metadata: dict[str, Any]) -> "CassetteFile":
         """Start a cassette for a record mode: once, new_episodes, all or none."""
         cassette = cls(path, metadata)
+        if mode != "none":
+            _check_writable(path)
         if path.exists() and mode == "once":
             raise CassetteExists(f"{path} exists and record mode 'once' never changes it; "
                                  "use --record-mode new_episodes to add or all to rewrite")
@@ -82,7 +92,30 @@ class CassetteFile:
                 "requests": [item.request for item in ordered], "responses": [item.response for item in ordered],
                 "metadata": self.metadata,
             }, yamlserializer)
-            write_atomically(self.path, text, 0o644)
-            self.dirty = False
-            self.written = len(ordered)
+            try:
+                write_atomically(self.path, text, 0o644)
+            except OSError as error:
+                self._failed(error, len(ordered))
+                return False
+            if self.failure is not None:
+                log.warning("wrote %s again after the earlier failure", self.path)
+            self.dirty, self.failure, self.written = False, None, len(ordered)
             return True
+
+    def _failed(self, error: OSError, held: int) -> None:
+        cause = error.strerror or str(error)
+        if cause != self.failure:  # once per cause, not once a second
+            log.error("cannot write %s: %s; the previous file is untouched and %d interaction(s) are held "
+                      "in memory, retried every flush", self.path, cause, held)
+        self.failure = cause
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".probe")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise CassetteUnwritable(f"cannot record into {path}: {path.parent} is not writable "
+                                 f"({error.strerror or error})") from None
