@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from aiohttp.test_utils import TestClient, TestServer
+import aiohttp
+from aiohttp import web
 
 from mockplex.app import build_app
 from mockplex.clock import parse_clock
 from mockplex.contract.conformance import Finding, check_answer
 from mockplex.ids import IdGenerator
+from mockplex.listener import make_runner
 from mockplex.recording.inspect import LoadedCassette, body_bytes, content_type
 from mockplex.routes import V1
 from mockplex.settings import Settings
@@ -68,17 +70,26 @@ async def lint_fixtures(folder: Path) -> list[LintFinding]:
         settings = Settings(fixtures_dir=folder, state_dir=Path(state), clock=parse_clock("frozen"),
                             rate_limits=False, source_header=False)
         world = World(seed, settings.clock, IdGenerator(settings.seed), settings.state_dir)
-        async with TestClient(TestServer(build_app(settings, world), host="127.0.0.1")) as client:
-            found = []
-            for user in users:
-                headers = {"Authorization": f"Bearer {_lint_token(user)}"}
-                for path in crawl(seed, user):
-                    response = await client.get(V1 + path, headers=headers, allow_redirects=False)
-                    body = await response.read()
-                    findings = check_answer("GET", V1 + path, response.status,
-                                            response.headers.get("Content-Type", ""), body)
-                    found.extend(_locate(finding, records, folder, path) for finding in findings)
-            return found
+        runner = make_runner(build_app(settings, world))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        try:
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{runner.addresses[0][1]}") as client:
+                return [finding for user in users for finding in await _lint_as(client, seed, user, records, folder)]
+        finally:
+            await runner.cleanup()
+
+
+async def _lint_as(client: aiohttp.ClientSession, seed: Any, user: str, records: dict[str, tuple[str, int]],
+                   folder: Path) -> list[LintFinding]:
+    found = []
+    headers = {"Authorization": f"Bearer {_lint_token(user)}"}
+    for path in crawl(seed, user):
+        async with client.get(V1 + path, headers=headers, allow_redirects=False) as response:
+            body = await response.read()
+            findings = check_answer("GET", V1 + path, response.status, response.headers.get("Content-Type", ""), body)
+        found.extend(_locate(finding, records, folder, path) for finding in findings)
+    return found
 
 
 def _lint_token(user_id: str) -> str:
