@@ -4,8 +4,11 @@ user drives them (the CLI in a subprocess, against real servers on loopback)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -159,3 +162,16 @@ def test_verify_exit_codes_for_bad_input_and_an_unreachable_target(tmp_path):
     assert down.returncode == 3
     assert "4 interaction(s): 0 same, 0 drifted, 0 skipped, 4 unreachable" in down.stderr
     assert "Traceback" not in down.stderr
+
+
+def test_verify_shows_a_progress_bar_only_on_a_terminal(served):
+    """`script` gives the command a pseudo-terminal, as a person at a shell has."""
+    command = (f"{sys.executable} -m mockplex verify --cassettes {EXAMPLES / 'examples' / 'catalog.yaml'} "
+               f"--against {origin(served)} --token {RW}")
+    on_terminal = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True,
+                                 timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert on_terminal.returncode == 0
+    assert "verifying  [####################################]  100%" in on_terminal.stdout
+    piped = run_cli("verify", "--cassettes", str(EXAMPLES / "examples" / "catalog.yaml"),
+                    "--against", origin(served), "--token", RW)
+    assert "verifying" not in piped.stdout + piped.stderr
