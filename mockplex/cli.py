@@ -14,10 +14,11 @@ import click
 
 from mockplex import __version__
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
+from mockplex.config import MODES, FileConfig, load_config
 from mockplex.contract.commands import lint as lint_command
 from mockplex.contract.commands import openapi as openapi_command
 from mockplex.contract.commands import verify as verify_command
-from mockplex.config import MODES, FileConfig, load_config
+from mockplex.listener import HEADER_TIMEOUT
 from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
 from mockplex.replay.route import TIMINGS_HELP
 from mockplex.routes import FAMILIES
@@ -113,7 +114,7 @@ def main() -> None:
 @click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
               help="vcrpy record mode for record routes (default once).")
 @click.option("--ignore-field", multiple=True, help="A JSON body field matching ignores (repeatable).")
-@click.option("--header-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+@click.option("--header-timeout", type=click.FloatRange(min=0.1), default=HEADER_TIMEOUT, show_default=True,
               help="Seconds a client may take to send its request headers before an empty 408 (as Node does).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
@@ -152,14 +153,14 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
                         replay=replay_settings, forwarding=forwarding, config_file=config_path,
                         admin_token=admin_token, faults=config.faults + _faults(fault_specs), host=host, port=port,
                         header_timeout=header_timeout)
-    from mockplex.recording.cassette_file import CassetteExists
+    from mockplex.recording.cassette_file import CassetteError
     from mockplex.replay.store import CassetteLoadError
     configure_logging(quiet)
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
-    except (CassetteLoadError, CassetteExists) as error:
+    except (CassetteLoadError, CassetteError) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -192,10 +193,10 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
     import re
 
     from mockplex.recording.app import RecordSettings, build_record_app
-    from mockplex.recording.cassette_file import CassetteExists
+    from mockplex.recording.cassette_file import CassetteError
     from mockplex.recording.names import CassetteNameError, cassette_path
-    from mockplex.recording.redaction import Redactor
     from mockplex.recording.proxy import RECORDER
+    from mockplex.recording.redaction import Redactor
     from mockplex.server import configure_logging, record_banner, run
 
     try:
@@ -209,7 +210,7 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
     settings = RecordSettings(upstream, path, record_mode, record_errors, upstream_timeout, redactor=redactor)
     try:
         app = build_record_app(settings)
-    except (CassetteExists, ValueError) as error:
+    except (CassetteError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     configure_logging(quiet)
     try:

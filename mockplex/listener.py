@@ -43,8 +43,9 @@ class HeaderGuard(asyncio.Protocol):
         if self.pending is None:
             self.inner.data_received(data)
             return
+        searched = max(0, len(self.pending) - len(_END_OF_HEADERS) + 1)  # a byte-a-time sender costs O(n)
         self.pending += data
-        end = self.pending.find(_END_OF_HEADERS)
+        end = self.pending.find(_END_OF_HEADERS, searched)
         if end > MAX_HEADER_BYTES or (end < 0 and len(self.pending) > MAX_HEADER_BYTES):
             self._refuse(431)
         elif end >= 0:

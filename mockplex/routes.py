@@ -284,6 +284,11 @@ class RouteTable:
                 return path_route, {name: unquote(value) for name, value in found.groupdict().items()}
         return None
 
+    def spec_for(self, method: str, raw_path: str) -> RouteSpec | None:
+        """The route that answers exactly this method on this path, if any."""
+        found = self.match(raw_path)
+        return found[0].methods.get(method.upper()) if found else None
+
 
 def _compile(template: str) -> re.Pattern[str]:
     """`{name}` matches one path segment; `{name*}` (a catch-all, last) matches the rest."""

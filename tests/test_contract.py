@@ -117,6 +117,29 @@ def test_verify_finds_no_drift_when_only_ids_and_times_differ(served):
     assert later.startswith("/api/v1/mogplex/runs/") and "6513270e" not in later  # the live run's id
 
 
+def test_verify_follows_ids_a_write_minted_but_not_ids_a_read_listed(served, tmp_path):
+    """A listing that comes back in another order must not rename the ids later requests use."""
+    document = yaml.safe_load((EXAMPLES / "examples" / "catalog.yaml").read_text())
+    listing = document["interactions"][0]
+    recorded = json.loads(listing["response"]["body"]["string"])
+    repos = recorded["data"]["repos"]
+    recorded["data"]["repos"] = repos[1:] + repos[:1]
+    listing["response"]["body"]["string"] = json.dumps(recorded)
+    first = recorded["data"]["repos"][0]["id"]
+    status, single = served.get(f"/repos?id={first}")
+    lookup = yaml.safe_load(yaml.safe_dump(listing))
+    lookup["request"]["uri"] = listing["request"]["uri"].split("?")[0] + f"?id={first}"
+    lookup["response"]["body"]["string"] = single.decode()
+    document["interactions"] = [listing, lookup]
+    (tmp_path / "reordered.yaml").write_text(yaml.safe_dump(document))
+    result = run_cli("verify", "--cassettes", str(tmp_path), "--against", origin(served), "--token", RW,
+                     "--json")
+    report = json.loads(result.stdout)
+    assert status == 200 and report["results"][0]["outcome"] == "drift"  # the order changed
+    assert report["results"][1]["path"].endswith(f"?id={first}")
+    assert report["results"][1]["outcome"] == "same"
+
+
 def test_verify_skips_writes_and_what_they_created_unless_allowed(served):
     result = run_cli("verify", "--cassettes", str(EXAMPLES / "examples" / "run-lifecycle.yaml"),
                      "--against", origin(served), "--token", RW)

@@ -8,7 +8,6 @@ gives on every env-var route (spec §5.2). Figures land in docs/reliability.md.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from pathlib import Path
 
@@ -36,7 +35,6 @@ FUZZ_SEED = 20261128
 OAUTH = "mpx_oauth_dev_access_token_0001"  # an OAuth bearer: no 60/min PAT window to exhaust
 EXPECTED_5XX = {("env_vars.list", 501), ("env_vars.set", 501), ("env_vars.delete", 501)}
 TALLY: Counter = Counter()
-_TALLY_LOCK = threading.Lock()
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +71,7 @@ def test_every_operation_answers_within_its_contract(case):
     assert not findings, [finding.describe() for finding in findings]
     if response.status_code >= 500:
         assert (operation, response.status_code) in EXPECTED_5XX, response.text
-    with _TALLY_LOCK:
-        TALLY["examples"] += 1
-        TALLY[f"status {response.status_code}"] += 1
-        TALLY[f"operation {operation}"] += 1
+    TALLY.update(("examples", f"status {response.status_code}", f"operation {operation}"))
 
 
 def test_every_operation_was_fuzzed(contract):

@@ -11,6 +11,8 @@ import pytest
 from conftest import RW, V1
 from test_cli import Served, run_cli
 
+from mockplex.responses import NOT_FOUND_HTML
+
 pytestmark = pytest.mark.reliability
 
 HEADER_TIMEOUT = 1.0
@@ -108,15 +110,30 @@ def test_slow_senders_get_an_empty_408_while_others_are_served(served):
     still_serving(served)
 
 
+def test_headers_arriving_in_small_pieces_are_served(served):
+    """The guard finds the end of the headers even when it is split across packets."""
+    raw = request("GET", V1 + "/repos?limit=1")
+    with socket.create_connection(address(served), timeout=10) as connection:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(raw), 3):
+            connection.sendall(raw[start:start + 3])
+            time.sleep(0.001)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    status, text = status_and_body(received)
+    assert status == 200 and json.loads(text)["ok"] is True
+
+
 @pytest.mark.parametrize("raw_path", [
     "/api/v1/mogplex/../../../../etc/passwd",
     "/api/v1/mogplex/%2e%2e/%2e%2e/etc/passwd",
     "/api/v1/mogplex/runs/../../../../../../etc/passwd",
 ])
-def test_traversal_in_request_paths_reaches_no_file(served, raw_path):
-    status, text = status_and_body(exchange(served, request("GET", raw_path)))
-    assert 400 <= status < 500
-    assert b"root:" not in text
+def test_traversal_in_request_paths_gets_the_framework_404_page(served, raw_path):
+    answer = exchange(served, request("GET", raw_path))
+    assert status_and_body(answer) == (404, NOT_FOUND_HTML)
+    assert b"Content-Type: text/html; charset=utf-8" in answer
     still_serving(served)
 
 

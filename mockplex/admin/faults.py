@@ -60,8 +60,7 @@ class FaultRule:
         self._random = random.Random(self.seed)
 
     def applies(self, method: str, path: str) -> bool:
-        found = TABLE.match(path)
-        spec = found[0].methods.get(method) if found else None
+        spec = TABLE.spec_for(method, path)
         if self.family and (spec is None or spec.family != self.family):
             return False
         if self.route and (spec is None or f"{spec.method} {spec.template}" != self.route):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from mockplex.contract.openapi import DEFAULT_SERVER
 from mockplex.world.fixtures import FixtureError
 from mockplex.world.loader import default_fixtures_dir
 
@@ -20,7 +21,7 @@ EXIT_UNREACHABLE = 3
 @click.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the document here (default: standard output).")
-@click.option("--server-url", default="https://mogplex.com", show_default=True,
+@click.option("--server-url", default=DEFAULT_SERVER, show_default=True,
               help="The server the document points clients at, e.g. http://127.0.0.1:8765 for a local mock.")
 @click.option("--yaml", "as_yaml", is_flag=True, help="YAML instead of JSON.")
 def openapi(output, server_url, as_yaml):

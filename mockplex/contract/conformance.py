@@ -33,10 +33,7 @@ class Finding:
 
 def route_of(method: str, path: str) -> routes.RouteSpec | None:
     """The contract route an answer belongs to, or None when the contract says nothing of it."""
-    found = routes.TABLE.match(path)
-    if found is None:
-        return None
-    spec = found[0].methods.get(method.upper())
+    spec = routes.TABLE.spec_for(method, path)
     return spec if spec is not None and spec.family in CONTRACT_FAMILIES else None
 
 

@@ -11,8 +11,9 @@ from mockplex import routes
 from mockplex.contract import payloads as p
 from mockplex.contract.operations import OPERATIONS, Operation
 from mockplex.contract.payloads import Json
+from mockplex.recording.app import DEFAULT_UPSTREAM
 
-DEFAULT_SERVER = "https://mogplex.com"
+DEFAULT_SERVER = DEFAULT_UPSTREAM  # the real API's origin
 SECURITY_SCHEMES = ("bearerAuth", "mogplexOAuth")
 
 JSON_RPC_ID = {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}

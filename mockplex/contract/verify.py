@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from mockplex.contract.drift import Answer, Drift, compare
+from mockplex.ids import is_strict_uuid
 from mockplex.recording.inspect import LoadedCassette, body_bytes, cassette_files, content_type, load
 from mockplex.routes import TABLE
 
@@ -106,8 +107,8 @@ async def verify(interactions: list[Interaction], options: VerifyOptions,
 
 @dataclass
 class Story:
-    """One cassette re-sent in order. Ids the target minted stand in for the recorded
-    ones in later requests; reads of what a skipped write created are skipped too."""
+    """One cassette re-sent in order. Ids a write minted on the target stand in for the
+    recorded ones in later requests; reads of what a skipped write created are skipped."""
 
     interactions: list[Interaction]
     options: VerifyOptions
@@ -125,38 +126,45 @@ class Story:
         parts = urlsplit(request.uri)
         target = self._renamed(parts.path + (f"?{parts.query}" if parts.query else ""))
         outcome = Outcome(interaction.cassette, interaction.index, request.method, target, recorded.status)
-        skipped = self._why_skipped(request, target)
+        writes = request.method.upper() not in SAFE_METHODS
+        headers = _headers(request.headers, self.credentials)
+        skipped = self._why_skipped(writes, headers, target)
         if skipped:
             outcome.state, outcome.note = "skipped", skipped
-            if request.method.upper() not in SAFE_METHODS:
+            if writes:
                 self.unsent.update(dict.fromkeys(_uuids(recorded.body) - _uuids(request.body), interaction.index))
             return outcome
+        spec = TABLE.spec_for(request.method, parts.path)
+        streams = bool(spec and spec.streaming)  # only status and headers are compared
         try:
             live = await _send(session, self.options.target.rstrip("/") + target, request.method,
-                               self._body(request.body), _headers(request.headers, self.credentials))
+                               self._body(request.body), headers, streams)
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             outcome.state, outcome.note = "error", f"{type(error).__name__}: {error}".rstrip(": ")
             return outcome
-        self.renamed.update(_minted(recorded.json(), live.json()))
-        if _streams(request.method, parts.path):
+        if writes:
+            self.renamed.update(_minted(recorded.json(), live.json()))
+        if streams:
             recorded = Answer(recorded.status, recorded.content_type, b"")
         outcome.live_status = live.status
         outcome.drift = compare(recorded, live, self.options.ignored, self.options.values)
         outcome.state = "drift" if outcome.drift else "same"
         return outcome
 
-    def _why_skipped(self, request: Any, target: str) -> str:
-        if request.method.upper() not in SAFE_METHODS and not self.options.allow_writes:
+    def _why_skipped(self, writes: bool, headers: dict[str, str] | None, target: str) -> str:
+        if writes and not self.options.allow_writes:
             return "a write (pass --allow-writes to send it)"
-        if _headers(request.headers, self.credentials) is None:
+        if headers is None:
             return "needs a credential (pass --token)"
         made_by = next((index for made, index in self.unsent.items() if made in target), None)
         return f"reads what skipped interaction {made_by} created" if made_by else ""
 
     def _renamed(self, text: str) -> str:
-        for recorded, live in self.renamed.items():
-            text = text.replace(recorded, live)
-        return text
+        """One pass, so a recorded id that is also another's live id is not renamed twice."""
+        if not self.renamed:
+            return text
+        recorded = re.compile("|".join(re.escape(old) for old in self.renamed))
+        return recorded.sub(lambda found: self.renamed[found.group(0)], text)
 
     def _body(self, body: bytes | str | None) -> bytes | None:
         if not body:
@@ -213,7 +221,7 @@ def _minted(recorded: Any, live: Any) -> dict[str, str]:
     elif isinstance(recorded, list) and isinstance(live, list):
         pairs = list(zip(recorded, live, strict=False))
     elif isinstance(recorded, str) and isinstance(live, str) and recorded != live:
-        return {recorded: live} if UUID_TEXT.fullmatch(recorded) and UUID_TEXT.fullmatch(live) else {}
+        return {recorded: live} if is_strict_uuid(recorded) and is_strict_uuid(live) else {}
     else:
         return {}
     minted: dict[str, str] = {}
@@ -222,14 +230,7 @@ def _minted(recorded: Any, live: Any) -> dict[str, str]:
     return minted
 
 
-def _streams(method: str, path: str) -> bool:
-    found = TABLE.match(path)
-    spec = found[0].methods.get(method.upper()) if found else None
-    return bool(spec and spec.streaming)
-
-
 async def _send(session: aiohttp.ClientSession, url: str, method: str, body: bytes | None,
-                headers: dict[str, str] | None) -> Answer:
+                headers: dict[str, str], streams: bool) -> Answer:
     async with session.request(method, url, data=body, headers=headers, allow_redirects=False) as live:
-        streaming = _streams(method, urlsplit(url).path)
-        return Answer(live.status, live.headers.get("Content-Type", ""), b"" if streaming else await live.read())
+        return Answer(live.status, live.headers.get("Content-Type", ""), b"" if streams else await live.read())

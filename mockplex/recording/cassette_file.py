@@ -27,11 +27,15 @@ from mockplex.world.state_files import write_atomically
 log = logging.getLogger("mockplex.record")
 
 
-class CassetteExists(Exception):
+class CassetteError(Exception):
+    """A cassette that cannot be recorded into; the message names the file."""
+
+
+class CassetteExists(CassetteError):
     pass
 
 
-class CassetteUnwritable(CassetteExists):
+class CassetteUnwritable(CassetteError):
     """The cassette's folder refuses writes (read-only, full, not a folder): said before
     anything is forwarded, so nothing is recorded only to be lost."""
 

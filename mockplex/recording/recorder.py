@@ -101,7 +101,6 @@ class Recorder:
         if missing:
             scopes[missing.group(1).decode()] = False
             return
-        found = TABLE.match(exchange.path)
-        spec = found[0].methods.get(exchange.method) if found else None
+        spec = TABLE.spec_for(exchange.method, exchange.path)
         if spec is not None and spec.scope and 200 <= exchange.status < 300:
             scopes[spec.scope] = True

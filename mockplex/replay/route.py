@@ -34,8 +34,7 @@ class ReplaySettings:
 
 
 def _uses_idempotency_key(method: str, path: str) -> bool:
-    found = TABLE.match(path)
-    spec = found[0].methods.get(method) if found else None
+    spec = TABLE.spec_for(method, path)
     return bool(spec and spec.idempotency)
 
 
