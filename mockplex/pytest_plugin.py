@@ -66,6 +66,8 @@ class Mockplex:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=60)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     # -- where it is ------------------------------------------------------------------------
 

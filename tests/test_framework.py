@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from conftest import READ_ONLY, RW, V1, body_of
 
 from mockplex.responses import NOT_FOUND_HTML
@@ -120,7 +122,7 @@ async def test_source_header_says_who_answered_and_can_be_turned_off(make_api):
 
 
 async def test_oversize_body_is_refused_by_the_platform_and_the_server_keeps_serving(api):
-    response = await api.call("POST", V1 + "/sandboxes", data=b"{" + b" " * 5_000_000 + b"}",
+    response = await api.call("POST", V1 + "/sandboxes", data=io.BytesIO(b"{" + b" " * 5_000_000 + b"}"),
                               headers={"Content-Type": "application/json"})
     assert response.status == 413
     assert b"FUNCTION_PAYLOAD_TOO_LARGE" in response.raw_body

@@ -88,6 +88,23 @@ def test_the_plugin_in_a_users_suite(user_project):
     result.assert_outcomes(passed=6)
 
 
+def test_the_plugin_adds_no_warnings_to_a_users_run(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    pytester.makepyfile(test_quiet='''
+import pytest
+
+@pytest.mark.mockplex(seed=3)
+def test_a_server_of_its_own(mockplex):
+    assert mockplex.port
+
+def test_after_it_a_plain_test():
+    pass  # the previous server is collected here: it must have closed everything it opened
+''')
+    result = pytester.runpytest_subprocess(*PLUGIN_ARGS, "-q", "-p", "no:cacheprovider", "-W", "default",
+                                           "-o", "asyncio_default_fixture_loop_scope=function")
+    result.assert_outcomes(passed=2, warnings=0)
+
+
 def test_the_plugin_under_xdist(user_project):
     pytest.importorskip("xdist")
     result = user_project.runpytest_subprocess(*PLUGIN_ARGS, "-q", "-n", "2", "-p", "no:cacheprovider")
