@@ -17,6 +17,8 @@ pytest_plugins = ["pytester"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 V1 = "/api/v1/mogplex"
+# The examples the project ships; a user's own recordings sit beside them in cassettes/.
+EXAMPLES = REPO_ROOT / "cassettes" / "examples"
 
 RW = "mog_mockplexDevReadWrite0001"
 READ_ONLY = "mog_mockplexDevReadOnly00001"
@@ -112,6 +114,15 @@ def body_of(response) -> Any:
 
 def make_settings(tmp_path: Path, clock: str = "frozen", **overrides) -> Settings:
     return Settings(state_dir=tmp_path / "state", clock=parse_clock(clock), **overrides)
+
+
+@pytest.fixture
+def shipped_cassettes(tmp_path) -> Path:
+    """A cassette folder holding only the shipped examples (as `examples/`), so whatever
+    a user recorded into the project's cassettes/ cannot change what a test sees."""
+    folder = tmp_path / "shipped-cassettes"
+    shutil.copytree(EXAMPLES, folder / "examples")
+    return folder
 
 
 @pytest.fixture

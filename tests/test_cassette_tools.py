@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import REPO_ROOT, RW, Api, make_settings
+from conftest import EXAMPLES, REPO_ROOT, RW, Api, make_settings
 from test_cli import run_cli
 
 from mockplex.app import build_app
 from mockplex.recording.inspect import body_bytes, load
 from mockplex.replay.route import ReplaySettings
 
-EXAMPLES = REPO_ROOT / "cassettes"
 
-
-def test_list_and_show(tmp_path):
-    listed = run_cli("cassettes", "list", "--cassette-dir", str(EXAMPLES))
+def test_list_and_show(tmp_path, shipped_cassettes):
+    listed = run_cli("cassettes", "list", "--cassette-dir", str(shipped_cassettes))
     assert listed.returncode == 0
     assert "examples/run-lifecycle  7 interactions" in listed.stdout
-    shown = run_cli("cassettes", "show", "examples/run-lifecycle", "--cassette-dir", str(EXAMPLES))
+    shown = run_cli("cassettes", "show", "examples/run-lifecycle", "--cassette-dir", str(shipped_cassettes))
     lines = shown.stdout.splitlines()
     assert lines[0].split() == ["#", "method", "request", "status", "body"]
     assert lines[1].split()[:4] == ["1", "POST", "/api/v1/mogplex/runs", "202"]
@@ -35,7 +33,7 @@ def test_the_shipped_examples_lint_clean():
 
 def test_lint_finds_leaks_bad_envelopes_and_broken_files(tmp_path):
     folder = tmp_path / "c"
-    shutil.copytree(EXAMPLES / "examples", folder)
+    shutil.copytree(EXAMPLES, folder)
     text = (folder / "catalog.yaml").read_text()
     text = text.replace("Bearer <redacted:credential:1>", "Bearer mog_mockplexDevReadWrite0001", 1)
     text = text.replace('{"ok":true,"data":{"agents"', '{"ok":"yes","data":{"agents"', 1)
@@ -50,7 +48,7 @@ def test_lint_finds_leaks_bad_envelopes_and_broken_files(tmp_path):
 
 
 async def test_the_shipped_run_lifecycle_replays_as_recorded(aiohttp_client, tmp_path):
-    path = EXAMPLES / "examples" / "run-lifecycle.yaml"
+    path = EXAMPLES / "run-lifecycle.yaml"
     cassette = load(path)
     settings = make_settings(tmp_path, default_mode="replay",
                              replay=ReplaySettings(path, "examples/run-lifecycle"))

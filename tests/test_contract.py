@@ -12,14 +12,12 @@ import sys
 
 import pytest
 import yaml
-from conftest import READ_ONLY, REPO_ROOT, RW
+from conftest import EXAMPLES, READ_ONLY, REPO_ROOT, RW
 from openapi_spec_validator import validate
 from test_cli import Served, run_cli
 
 from mockplex.responses import ERROR_CODES
 from mockplex.routes import ROUTES
-
-EXAMPLES = REPO_ROOT / "cassettes"
 
 
 def v1_operations():
@@ -81,7 +79,7 @@ def test_lint_names_the_fixture_file_record_and_field(tmp_path):
 
 def test_lint_names_the_cassette_interaction_and_field(tmp_path):
     folder = tmp_path / "c"
-    shutil.copytree(EXAMPLES / "examples", folder)
+    shutil.copytree(EXAMPLES, folder)
     catalog = folder / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace('"installation_id":', '"installation_id":"x",'
                                                    '"extra":1,"was_installation_id":', 1))
@@ -119,7 +117,7 @@ def test_verify_finds_no_drift_when_only_ids_and_times_differ(served):
 
 def test_verify_follows_ids_a_write_minted_but_not_ids_a_read_listed(served, tmp_path):
     """A listing that comes back in another order must not rename the ids later requests use."""
-    document = yaml.safe_load((EXAMPLES / "examples" / "catalog.yaml").read_text())
+    document = yaml.safe_load((EXAMPLES / "catalog.yaml").read_text())
     listing = document["interactions"][0]
     recorded = json.loads(listing["response"]["body"]["string"])
     repos = recorded["data"]["repos"]
@@ -141,7 +139,7 @@ def test_verify_follows_ids_a_write_minted_but_not_ids_a_read_listed(served, tmp
 
 
 def test_verify_skips_writes_and_what_they_created_unless_allowed(served):
-    result = run_cli("verify", "--cassettes", str(EXAMPLES / "examples" / "run-lifecycle.yaml"),
+    result = run_cli("verify", "--cassettes", str(EXAMPLES / "run-lifecycle.yaml"),
                      "--against", origin(served), "--token", RW)
     assert result.returncode == 0
     rows = result.stdout.splitlines()
@@ -153,9 +151,9 @@ def test_verify_skips_writes_and_what_they_created_unless_allowed(served):
 
 def test_verify_reports_status_code_field_and_type_drift(served, tmp_path):
     cassette = tmp_path / "drifted.yaml"
-    text = (EXAMPLES / "examples" / "catalog.yaml").read_text()
+    text = (EXAMPLES / "catalog.yaml").read_text()
     text = re.sub(r'"installation_id":(\d+)', r'"installed":true,"installation_id":"\1"', text, count=1)
-    errors = (EXAMPLES / "examples" / "errors.yaml").read_text()
+    errors = (EXAMPLES / "errors.yaml").read_text()
     cassette.write_text(text)
     (tmp_path / "errors.yaml").write_text(errors.replace('"code":"NOT_FOUND"', '"code":"BAD_REQUEST"'))
     result = run_cli("verify", "--cassettes", str(tmp_path), "--against", origin(served), "--token", RW,
@@ -180,7 +178,7 @@ def test_verify_exit_codes_for_bad_input_and_an_unreachable_target(tmp_path):
     (tmp_path / "broken.yaml").write_text("interactions: [\n")
     broken = run_cli("verify", "--cassettes", str(tmp_path), "--against", "http://127.0.0.1:9")
     assert broken.returncode == 2 and f"{tmp_path / 'broken.yaml'}: cannot load" in broken.stderr
-    down = run_cli("verify", "--cassettes", str(EXAMPLES / "examples" / "catalog.yaml"),
+    down = run_cli("verify", "--cassettes", str(EXAMPLES / "catalog.yaml"),
                    "--against", "http://127.0.0.1:9", "--token", RW, "--timeout", "5")
     assert down.returncode == 3
     assert "4 interaction(s): 0 same, 0 drifted, 0 skipped, 4 unreachable" in down.stderr
@@ -189,12 +187,12 @@ def test_verify_exit_codes_for_bad_input_and_an_unreachable_target(tmp_path):
 
 def test_verify_shows_a_progress_bar_only_on_a_terminal(served):
     """`script` gives the command a pseudo-terminal, as a person at a shell has."""
-    command = (f"{sys.executable} -m mockplex verify --cassettes {EXAMPLES / 'examples' / 'catalog.yaml'} "
+    command = (f"{sys.executable} -m mockplex verify --cassettes {EXAMPLES / 'catalog.yaml'} "
                f"--against {origin(served)} --token {RW}")
     on_terminal = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True,
                                  timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert on_terminal.returncode == 0
     assert "verifying  [####################################]  100%" in on_terminal.stdout
-    piped = run_cli("verify", "--cassettes", str(EXAMPLES / "examples" / "catalog.yaml"),
+    piped = run_cli("verify", "--cassettes", str(EXAMPLES / "catalog.yaml"),
                     "--against", origin(served), "--token", RW)
     assert "verifying" not in piped.stdout + piped.stderr

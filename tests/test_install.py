@@ -8,15 +8,29 @@ import re
 import signal
 import subprocess
 import sys
+import sysconfig
 import urllib.request
+from pathlib import Path
 
 from conftest import REPO_ROOT, RW
 
 
+def venv_seeing_this_environment(venv):
+    """A new virtualenv that also sees the packages of the environment running the tests
+    (a `.pth` line, appended after its own site-packages), so mockplex installs offline with
+    this environment's pip and setuptools (the venv gets none of its own to shadow them)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    outer = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    (Path(own) / "outer-environment.pth").write_text("".join(f"{path}\n" for path in sorted(outer)))
+    return python, Path(own)
+
+
 def test_pip_install_then_serve_from_an_empty_directory(tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
+    python, own_site_packages = venv_seeing_this_environment(venv)
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
          str(REPO_ROOT)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
@@ -32,7 +46,7 @@ def test_pip_install_then_serve_from_an_empty_directory(tmp_path):
             banner += line
             if "Stop with Ctrl-C" in line:
                 break
-        assert "site-packages" in banner, banner  # the world came from the installed package
+        assert str(own_site_packages) in banner, banner  # the world came from the package just installed
         base = re.search(r"export MOGPLEX_BASE_URL=(\S+)", banner).group(1)
         request = urllib.request.Request(f"{base}/repos", headers={"Authorization": f"Bearer {RW}"})
         with urllib.request.urlopen(request, timeout=10) as response:
