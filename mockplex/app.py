@@ -7,15 +7,13 @@ rule, then the route's own handler against the world.
 
 from __future__ import annotations
 
-from collections import deque
-
 from aiohttp import web
 
 from mockplex import state
 from mockplex.access_log import request_context
 from mockplex.admin.api import ADMIN, AdminState, admin_middleware
 from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
-from mockplex.admin.journal import JOURNAL, MAX_ENTRIES, journal_middleware
+from mockplex.admin.journal import JOURNAL, Journal, journal_middleware
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
@@ -98,7 +96,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
-    app[JOURNAL] = deque(maxlen=MAX_ENTRIES)
+    app[JOURNAL] = Journal()
     app[FAULTS] = FaultSet()
     for rule in settings.faults:
         app[FAULTS].add(dict(rule))

@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from mockplex import __version__
+from mockplex.admin.faults import FaultError, check_fault
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
-from mockplex.config import MODES, FileConfig, load_config
+from mockplex.config import MODES, FileConfig, load_config, redact_pattern, upstream_url
 from mockplex.contract.commands import lint as lint_command
 from mockplex.contract.commands import openapi as openapi_command
 from mockplex.contract.commands import verify as verify_command
@@ -44,6 +45,28 @@ def _clock(ctx, param, value):
         return parse_clock(value)
     except ClockSpecError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _checked_by(check):
+    """A click callback refusing, as a usage error, a value (or each of a repeatable
+    option's values) for which `check` raises ValueError; it passes on what `check` returns."""
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return tuple(check(item) for item in value) if param.multiple else check(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return callback
+
+
+def _fault(spec: str) -> dict:
+    """A --fault 'KEY=VALUE,...' flag as a checked fault rule."""
+    pairs = (pair.partition("=") for pair in spec.split(","))
+    try:
+        return check_fault({key.strip(): value.strip() for key, _, value in pairs})
+    except FaultError as error:
+        raise ValueError(f"{spec!r}: {error}") from None
 
 
 def _load(fixtures_dir: Path | None):
@@ -89,7 +112,7 @@ def main() -> None:
               help="Bearer secret for delegated calls (with X-Delegated-User-Id) on /api/sandbox.")
 @click.option("--github-webhook-secret", default=None, envvar="GITHUB_WEBHOOK_SECRET",
               help="HMAC secret that signs POST /api/webhooks/github.")
-@click.option("--fault", "fault_specs", multiple=True, metavar="KEY=VALUE,...",
+@click.option("--fault", "fault_rules", multiple=True, metavar="KEY=VALUE,...", callback=_checked_by(_fault),
               help="A fault rule, e.g. 'kind=error,status=503,family=v1,count=2' (repeatable; "
                    "kinds: latency, error, drop, reset, trickle).")
 @click.option("--admin-token", default=None, envvar="MOCKPLEX_ADMIN_TOKEN",
@@ -109,7 +132,7 @@ def main() -> None:
 @click.option("--replay-timing", default=None, help=f"Stream pacing: {TIMINGS_HELP} (default recorded).")
 @click.option("--fallback", type=click.Choice(("error", "fixture")), default=None,
               help="A request the cassette lacks: explain the miss (default), or answer it from the world.")
-@click.option("--upstream", default=None, envvar="MOCKPLEX_UPSTREAM",
+@click.option("--upstream", default=None, envvar="MOCKPLEX_UPSTREAM", callback=_checked_by(upstream_url),
               help=f"Where record and passthrough routes go (default {DEFAULT_UPSTREAM}).")
 @click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
               help="vcrpy record mode for record routes (default once).")
@@ -119,7 +142,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
-          fault_specs, admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
+          fault_rules, admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
           upstream, record_mode, ignore_field, header_timeout, quiet):
     """Serve the v1 API from the fixture world.
 
@@ -151,7 +174,7 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
                         internal_secret=internal_secret, github_webhook_secret=github_webhook_secret,
                         default_mode=modes.default, family_modes=modes.families, route_modes=modes.routes,
                         replay=replay_settings, forwarding=forwarding, config_file=config_path,
-                        admin_token=admin_token, faults=config.faults + _faults(fault_specs), host=host, port=port,
+                        admin_token=admin_token, faults=config.faults + list(fault_rules), host=host, port=port,
                         header_timeout=header_timeout)
     from mockplex.recording.cassette_file import CassetteError
     from mockplex.replay.store import CassetteLoadError
@@ -160,13 +183,15 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
-    except (CassetteLoadError, CassetteError) as error:
+    except CassetteLoadError as error:
+        raise BadCassetteInput(str(error)) from None
+    except CassetteError as error:
         raise click.ClickException(str(error)) from None
 
 
 @main.command()
 @click.option("--upstream", default=DEFAULT_UPSTREAM, show_default=True, envvar="MOCKPLEX_UPSTREAM",
-              help="The API to forward to. Env: MOCKPLEX_UPSTREAM.")
+              callback=_checked_by(upstream_url), help="The API to forward to. Env: MOCKPLEX_UPSTREAM.")
 @click.option("--cassette", "cassette_name", required=True, help="Cassette name: <cassette-dir>/<name>.yaml.")
 @click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cassettes"),
               show_default=True, help="Where cassettes live.")
@@ -177,7 +202,8 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
               help="Seconds to wait for the upstream before answering 504.")
 @click.option("--redact-header", multiple=True, help="Another header whose value is a secret (repeatable).")
 @click.option("--redact-json-key", multiple=True, help="Another JSON key whose value is a secret (repeatable).")
-@click.option("--redact-regex", multiple=True, help="A regex whose matches are secrets (repeatable).")
+@click.option("--redact-regex", multiple=True, callback=_checked_by(redact_pattern),
+              help="A regex whose matches are secrets (repeatable).")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to bind.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on; 0 picks a free one.")
@@ -187,11 +213,9 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
     """Forward to the real API and record every exchange into a vcrpy cassette.
 
     Tokens, cookies, test-auth headers, env-var values and freshly minted keys are
-    replaced by stable placeholders before anything reaches disk; a cassette that would
-    still hold a token-shaped string is not written.
+    replaced by stable placeholders before anything reaches disk; an interaction that
+    would still hold a secret is refused alone (logged, and the exit status is 1).
     """
-    import re
-
     from mockplex.recording.app import RecordSettings, build_record_app
     from mockplex.recording.cassette_file import CassetteError
     from mockplex.recording.names import CassetteNameError, cassette_path
@@ -201,12 +225,9 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
 
     try:
         path = cassette_path(cassette_dir, cassette_name)
-        patterns = tuple(re.compile(pattern) for pattern in redact_regex)
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="--cassette") from None
-    except re.error as error:
-        raise click.BadParameter(f"not a regular expression: {error}", param_hint="--redact-regex") from None
-    redactor = Redactor(frozenset(h.lower() for h in redact_header), frozenset(redact_json_key), patterns)
+    redactor = Redactor(frozenset(h.lower() for h in redact_header), frozenset(redact_json_key), redact_regex)
     settings = RecordSettings(upstream, path, record_mode, record_errors, upstream_timeout, redactor=redactor)
     try:
         app = build_record_app(settings)
@@ -282,32 +303,6 @@ def list_tokens(fixtures_dir, state_dir, as_json):
         click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}")
         if row["description"]:
             click.echo(f"  {row['description']}")
-
-
-def _faults(specs: tuple[str, ...]) -> list[dict]:
-    from mockplex.admin.faults import FaultError, FaultSet
-
-    rules = []
-    for spec in specs:
-        rule = {}
-        for pair in spec.split(","):
-            key, _, value = pair.partition("=")
-            rule[key.strip()] = _scalar(value.strip())
-        try:
-            FaultSet().add(dict(rule))
-        except FaultError as error:
-            raise click.BadParameter(f"{spec!r}: {error}", param_hint="--fault") from None
-        rules.append(rule)
-    return rules
-
-
-def _scalar(text: str):
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "null": None}.get(text, text)
 
 
 def _family_modes(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -390,18 +385,37 @@ cassette_dir_option = click.option("--cassette-dir", type=click.Path(file_okay=F
                                    default=Path("cassettes"), show_default=True, help="Where cassettes live.")
 
 
+class BadCassetteInput(click.ClickException):
+    """A one-line error about a cassette or its folder, with the usage error's exit code."""
+
+    exit_code = 2
+
+
+def _cassettes_in(cassette_dir: Path) -> list[Path]:
+    """The cassettes below the folder, saying which links that lead out of it are skipped."""
+    from mockplex.recording.inspect import cassettes_inside_and_links_out
+
+    if not cassette_dir.is_dir():
+        raise BadCassetteInput(f"{cassette_dir}: no such cassette folder")
+    inside, outside = cassettes_inside_and_links_out(cassette_dir)
+    for path in outside:
+        click.echo(f"{path}: skipped: it links to {path.resolve()}, outside {cassette_dir}", err=True)
+    return inside
+
+
 @cassettes.command("list")
 @cassette_dir_option
 def list_cassettes(cassette_dir):
     """One line per cassette: name, interactions, upstream, when it was recorded."""
-    from mockplex.recording.inspect import cassette_files, load
+    from mockplex.recording.inspect import load
+    from mockplex.replay.reading import CassetteLoadError
 
-    for path in cassette_files(cassette_dir):
+    for path in _cassettes_in(cassette_dir):
         name = str(path.relative_to(cassette_dir))[:-5]
         try:
             cassette = load(path)
-        except Exception as error:  # any unreadable file is reported, never a traceback
-            click.echo(f"{name}  (cannot load: {error})")
+        except CassetteLoadError as error:
+            click.echo(f"{name}  ({error.reason})")
             continue
         provenance = cassette.metadata.get("mockplex", {})
         click.echo(f"{name}  {len(cassette.requests)} interactions  from {provenance.get('upstream', '?')}  "
@@ -415,14 +429,15 @@ def show_cassette(name, cassette_dir):
     """A readable table of one cassette's interactions."""
     from mockplex.recording.inspect import load, rows
     from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.replay.reading import CassetteLoadError
 
     try:
         path = cassette_path(cassette_dir, name)
         cassette = load(path)
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="NAME") from None
-    except Exception as error:
-        raise click.ClickException(f"{cassette_dir / name}.yaml: cannot load: {error}") from None
+    except CassetteLoadError as error:
+        raise click.ClickException(str(error)) from None
     table = [("#", "method", "request", "status", "body")] + rows(cassette)
     widths = [max(len(row[column]) for row in table) for column in range(5)]
     for row in table:
@@ -436,11 +451,12 @@ def lint_cassettes(names, cassette_dir):
     """Check that every cassette loads, no secret survived, and every answer fits the
     published contract (see `mockplex openapi`). Exit 0 when clean, 1 when not."""
     from mockplex.contract.lint import lint_cassette
-    from mockplex.recording.inspect import cassette_files, leaks, load
+    from mockplex.recording.inspect import leaks, load
     from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.replay.reading import CassetteLoadError
 
     try:
-        paths = [cassette_path(cassette_dir, name) for name in names] if names else cassette_files(cassette_dir)
+        paths = [cassette_path(cassette_dir, name) for name in names] if names else _cassettes_in(cassette_dir)
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="NAMES") from None
     problems = 0
@@ -448,8 +464,8 @@ def lint_cassettes(names, cassette_dir):
         try:
             cassette = load(path)
             found = leaks(cassette) + [finding.describe_in_file() for finding in lint_cassette(cassette)]
-        except Exception as error:
-            found = [f"cannot load: {error}"]
+        except CassetteLoadError as error:
+            found = [error.reason]
         problems += len(found)
         for problem in found:
             click.echo(f"{path}: {problem}")

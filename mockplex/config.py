@@ -6,10 +6,13 @@ and the allowed values. Command-line flags override what the file says.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from mockplex.admin.faults import FaultError, FaultSet
+from mockplex.admin.faults import FaultError, check_fault
 from mockplex.routes import FAMILIES, ROUTES
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 
@@ -37,6 +40,8 @@ def load_config(path: Path) -> FileConfig:
         raise FixtureError(path, None, "the config file is empty")
     config = FileConfig(path, mode=top.choice("mode", MODES, None), cassette=top.get("cassette", str, None),
                         cassette_dir=top.get("cassette_dir", str, None), upstream=top.get("upstream", str, None))
+    if config.upstream is not None:
+        _checked(top, "upstream", upstream_url, config.upstream)
     families = Entry(path, top.get("families", dict, {}), "families")
     for family in list(families.mapping):
         if family not in FAMILIES:
@@ -61,14 +66,45 @@ def load_config(path: Path) -> FileConfig:
         "errors": record.get("errors", bool, None),
         "redact_headers": record.get("redact_headers", list, None),
         "redact_json_keys": record.get("redact_json_keys", list, None),
-        "redact_regexes": record.get("redact_regexes", list, None),
+        "redact_regexes": [_checked(record, "redact_regexes", redact_pattern, pattern).pattern
+                           for pattern in record.get("redact_regexes", list, None) or ()],
     }
     for rule in top.entries("faults", "faults"):
         try:
-            FaultSet().add(dict(rule.mapping))
+            config.faults.append(check_fault(dict(rule.mapping)))
         except FaultError as error:
             raise rule.fail(None, str(error)) from None
-        config.faults.append(dict(rule.mapping))
     for section in (families, routes, replay, record, top):
         section.finish()
     return config
+
+
+def _checked(entry: Entry, key: str, check: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return check(value)
+    except ValueError as error:
+        raise entry.fail(key, f"'{key}' {error}") from None
+
+
+def upstream_url(text: str) -> str:
+    """Where forwarded requests go: http(s)://host[:port], refused at start rather than
+    failing every forwarded request later."""
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None
+            or parts.path not in ("", "/") or parts.query or parts.fragment):
+        raise ValueError(f"must be http(s)://host[:port], got {text!r}")
+    return text
+
+
+def redact_pattern(text: Any) -> re.Pattern[str]:
+    """A user's redaction regex, compiled once at start."""
+    if not isinstance(text, str):
+        raise ValueError(f"must be a regular expression as text, got {text!r}")
+    try:
+        return re.compile(text)
+    except re.error as error:
+        raise ValueError(f"must be a regular expression: {error}, got {text!r}") from None

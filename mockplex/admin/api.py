@@ -1,10 +1,9 @@
 """The admin API under /__mockplex/: mockplex's own controls, never forwarded, never
-recorded, answered only to loopback callers (and, when set, only with the admin token)."""
+recorded, answered only to loopback callers (and, when set, only with the admin token), and
+never to a web page (see guard.py)."""
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import time
 from dataclasses import dataclass, field
 from itertools import count
@@ -14,11 +13,13 @@ from aiohttp import web
 
 from mockplex import __version__, jsonio, state
 from mockplex.admin.faults import FAULTS, FaultError
-from mockplex.admin.journal import JOURNAL, journal_view, matches
-from mockplex.responses import json_response
+from mockplex.admin.guard import is_loopback, refusal, token_matches
+from mockplex.admin.journal import JOURNAL, PatternError, RequestPattern, entries_json
+from mockplex.responses import JSON_CONTENT_TYPE, json_response
 
 PREFIX = "/__mockplex/"
 TOKEN_HEADER = "X-Mockplex-Admin-Token"
+MAX_CLOCK_ADVANCE = 1e12  # seconds: more than the 8,000 years left before datetime's year 9999
 
 
 @dataclass
@@ -33,16 +34,9 @@ ADMIN = web.AppKey("admin", AdminState)
 Handler = Callable[[web.Request, Any], Awaitable[web.Response]]
 
 
-def _loopback(address: str | None) -> bool:
-    try:
-        return address is not None and ipaddress.ip_address(address.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
 def admin_enabled(settings) -> bool:
     """Off when bound beyond loopback without a token: nobody else may reset the world."""
-    host_is_loopback = settings.host in ("localhost",) or _loopback(settings.host)
+    host_is_loopback = settings.host in ("localhost",) or is_loopback(settings.host)
     return host_is_loopback or bool(settings.admin_token)
 
 
@@ -88,16 +82,20 @@ async def snapshot(request: web.Request, admin: AdminState) -> web.Response:
 
 async def restore(request: web.Request, admin: AdminState) -> web.Response:
     snapshot_id = (await _body(request)).get("snapshot")
-    if snapshot_id not in admin.snapshots:
+    if not isinstance(snapshot_id, str) or snapshot_id not in admin.snapshots:
         return json_response({"error": f"no snapshot {snapshot_id!r}"}, 404)
     request.app[state.WORLD].restore(admin.snapshots[snapshot_id])
     return json_response({"ok": True})
 
 
+def _json_bytes_response(body: bytes) -> web.Response:
+    return web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
+
+
 async def journal(request: web.Request, admin: AdminState) -> web.Response:
     entries = list(request.app[JOURNAL])
     limit = int(request.query.get("limit", "1000")) if request.query.get("limit", "").isdigit() else 1000
-    return json_response({"requests": [journal_view(entry) for entry in entries[-limit:]]})
+    return _json_bytes_response(entries_json(entries[-limit:] if limit else []))
 
 
 async def clear_journal(request: web.Request, admin: AdminState) -> web.Response:
@@ -106,9 +104,12 @@ async def clear_journal(request: web.Request, admin: AdminState) -> web.Response
 
 
 async def verify(request: web.Request, admin: AdminState) -> web.Response:
-    pattern = await _body(request)
-    found = [journal_view(entry) for entry in request.app[JOURNAL] if matches(entry, pattern)]
-    return json_response({"count": len(found), "requests": found})
+    try:
+        pattern = RequestPattern(await _body(request))
+    except PatternError as error:
+        return json_response({"error": str(error)}, 400)
+    found = [entry for entry in request.app[JOURNAL] if pattern.matches(entry)]
+    return _json_bytes_response(entries_json(found, count=len(found)))
 
 
 async def list_faults(request: web.Request, admin: AdminState) -> web.Response:
@@ -147,8 +148,21 @@ async def advance_clock(request: web.Request, admin: AdminState) -> web.Response
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
         return json_response({"error": "seconds must be a non-negative number"}, 400)
     clock = request.app[state.SETTINGS].clock
-    clock.advance(seconds)
+    if seconds > MAX_CLOCK_ADVANCE or not _advanced(clock, seconds):
+        return json_response({"error": "seconds would move the clock past the year 9999"}, 400)
     return json_response({"ok": True, "now": clock.now().isoformat()})
+
+
+def _advanced(clock, seconds: float) -> bool:
+    """Move the clock unless that takes it where no date can follow: every later request
+    reads the time."""
+    clock.advance(seconds)
+    try:
+        clock.now()
+    except OverflowError:
+        clock.advance(-seconds)
+        return False
+    return True
 
 
 ROUTES: dict[tuple[str, str], Handler] = {
@@ -170,9 +184,12 @@ def admin_middleware(settings):
             return await handler(request)
         if not enabled:
             return json_response({"error": "the admin API is off: bound beyond loopback without --admin-token"}, 404)
-        if not _loopback(request.remote) and not token:
+        if not is_loopback(request.remote) and not token:
             return json_response({"error": "the admin API answers loopback callers only"}, 403)
-        if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+        refused = refusal(request, settings.host)
+        if refused:
+            return json_response({"error": refused}, 403)
+        if token and not token_matches(request.headers.get(TOKEN_HEADER, ""), token):
             return json_response({"error": f"missing or wrong {TOKEN_HEADER}"}, 401)
         name = request.path[len(PREFIX):]
         admin_state = request.app[ADMIN]

@@ -24,7 +24,7 @@ V1_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT
 
 
 class FaultError(ValueError):
-    pass
+    """A fault rule that cannot work; the message names the field at fault."""
 
 
 @dataclass
@@ -49,14 +49,6 @@ class FaultRule:
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise FaultError(f"kind must be one of {', '.join(KINDS)}")
-        if self.family is not None and self.family not in FAMILIES:
-            raise FaultError(f"family must be one of {', '.join(FAMILIES)}")
-        if not 0 <= self.probability <= 1:
-            raise FaultError("probability must be between 0 and 1")
-        if self.kind == "error" and not 400 <= int(self.status) <= 599:
-            raise FaultError("status must be an HTTP error status (400-599)")
         self._random = random.Random(self.seed)
 
     def applies(self, method: str, path: str) -> bool:
@@ -85,20 +77,76 @@ class FaultRule:
         return {key: value for key, value in asdict(self).items() if not key.startswith("_")}
 
 
+INTEGER_FIELDS = ("status", "retry_after", "chunk_bytes", "count", "seed")
+NUMBER_FIELDS = ("latency_ms", "jitter_ms", "chunk_delay_ms", "probability")
+TEXT_FIELDS = ("kind", "family", "route", "path", "code", "message")
+NULLABLE_FIELDS = ("family", "route", "path", "code", "message", "retry_after", "count", "seed")
+MAX_NUMBER = 1e15
+
+
+def check_fault(fields: dict[str, Any]) -> dict[str, Any]:
+    """A fault rule's fields typed and in range (numbers may come as text, as from a
+    --fault flag), or a FaultError naming the first wrong field."""
+    unknown = [name for name in fields if name not in INTEGER_FIELDS + NUMBER_FIELDS + TEXT_FIELDS]
+    if unknown:
+        raise FaultError(f"unknown field '{unknown[0]}'")
+    if "kind" not in fields:
+        raise FaultError(f"kind is required: one of {', '.join(KINDS)}")
+    rule = {name: _typed(name, value) for name, value in fields.items()}
+    _check_ranges(rule)
+    return rule
+
+
+def _typed(name: str, value: Any) -> Any:
+    if value is None and name in NULLABLE_FIELDS:
+        return None
+    if name in TEXT_FIELDS:
+        if not isinstance(value, str):
+            raise FaultError(f"{name} must be text, got {value!r}")
+        return value
+    number = _number_from_text(value) if isinstance(value, str) else value
+    whole = name in INTEGER_FIELDS
+    # The range check rejects NaN and infinities, and ints too big to become floats.
+    valid = (isinstance(number, (int, float)) and not isinstance(number, bool) and -MAX_NUMBER <= number <= MAX_NUMBER
+             and (not whole or float(number).is_integer()))
+    if not valid:
+        raise FaultError(f"{name} must be {'a whole number' if whole else 'a number'}, got {value!r}")
+    return int(number) if whole else number
+
+
+def _number_from_text(text: str) -> Any:
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _check_ranges(rule: dict[str, Any]) -> None:
+    limits = [
+        (rule["kind"] in KINDS, f"kind must be one of {', '.join(KINDS)}"),
+        (rule.get("family") in (None, *FAMILIES), f"family must be one of {', '.join(FAMILIES)}"),
+        (0 <= rule.get("probability", 1) <= 1, "probability must be between 0 and 1"),
+        (rule["kind"] != "error" or 400 <= rule.get("status", 503) <= 599,
+         "status must be an HTTP error status (400-599)"),
+        (rule.get("chunk_bytes", 1) >= 1, "chunk_bytes must be at least 1"),
+    ]
+    limits += [(rule[name] >= 0, f"{name} must not be negative")
+               for name in ("latency_ms", "jitter_ms", "chunk_delay_ms", "retry_after", "count")
+               if rule.get(name) is not None]
+    for holds, message in limits:
+        if not holds:
+            raise FaultError(message)
+
+
 class FaultSet:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
         self._ids = count(1)
 
     def add(self, fields: dict[str, Any]) -> FaultRule:
-        allowed = set(FaultRule.__dataclass_fields__) - {"id", "fired", "_random"}
-        unknown = sorted(set(fields) - allowed)
-        if unknown:
-            raise FaultError(f"unknown field '{unknown[0]}'")
-        try:
-            rule = FaultRule(id=f"fault-{next(self._ids)}", **fields)
-        except TypeError as error:
-            raise FaultError(str(error)) from None
+        rule = FaultRule(id=f"fault-{next(self._ids)}", **check_fault(fields))
         self.rules.append(rule)
         return rule
 

@@ -1,19 +1,147 @@
-"""The request journal: what came in, which family and mode answered, and how."""
+"""The request journal: what came in, which family and mode answered, and how.
+
+It must never hold a secret in clear nor grow without bound: credentials are masked
+before anything is kept, bodies are kept as bounded JSON text (parsed only when `verify`
+compares them), and the oldest entries go once a count or a byte budget is reached.
+"""
 
 from __future__ import annotations
 
-import re
+import json
+import sys
 import time
 from collections import deque
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Iterator
+from urllib.parse import unquote_plus
 
+import re2
 from aiohttp import web
 
 from mockplex import jsonio, state
+from mockplex.recording.redaction import SECRET_JSON_KEYS
+from mockplex.recording.secrets import TOKEN_PATTERN, credential_name, secret_map_name
 
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
-JOURNAL = web.AppKey("journal", deque)
+MAX_BYTES = 16 * 1024 * 1024
+ENTRY_OVERHEAD = 256  # an entry's own object and its small fields, beside its texts
+REDACTED = "<redacted>"
+
+
+def _credential(name: str) -> bool:
+    """The names the cassette redactor treats as secret, whatever the value looks like."""
+    return name in SECRET_JSON_KEYS or credential_name(name)
+
+
+def _mask_members(masked: list[str], members: dict[str, Any]) -> dict[str, Any]:
+    """json.loads' object_hook: credential-named members masked, noted in `masked`."""
+    kept = {}
+    for name, value in members.items():
+        if _credential(name):
+            value = REDACTED
+        elif secret_map_name(name) and isinstance(value, dict):
+            value = dict.fromkeys(value, REDACTED)
+        if value is not members[name]:
+            masked.append(name)
+        kept[name] = value
+    return kept
+
+
+def mask_query(query: str) -> str:
+    pairs = (pair.partition("=") for pair in query.split("&"))
+    masked = "&".join(f"{name}={REDACTED}" if _credential(unquote_plus(name)) else name + equals + value
+                      for name, equals, value in pairs)
+    return TOKEN_PATTERN.sub(REDACTED, masked)
+
+
+def kept_body(raw: bytes) -> Any:
+    """The body as JSON text with credentials masked; None when empty or too large to
+    keep, NOT_JSON when it is not JSON (as the server reads it: see jsonio.parse_body).
+
+    Token-shaped text is masked in the raw text, which stays valid JSON (token characters
+    need no escaping). Only when a member was masked, or an escape could hide a token,
+    is the parsed body written out again and masked once more."""
+    if not 0 < len(raw) <= MAX_BODY:
+        return None
+    text = TOKEN_PATTERN.sub(REDACTED, raw.decode("utf-8", "replace").removeprefix("\ufeff"))
+    masked: list[str] = []
+    try:
+        parsed = json.loads(text, object_hook=partial(_mask_members, masked), parse_constant=_not_json)
+        if not masked and "\\" not in text:
+            return text
+        return TOKEN_PATTERN.sub(REDACTED, jsonio.dumps(parsed).decode())
+    except ValueError:
+        return jsonio.NOT_JSON
+    except RecursionError:  # nested deeper than can be parsed or written out again
+        return None
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    method: str
+    path: str
+    query: str
+    family: str | None
+    route: str | None
+    mode: str
+    match: str | None
+    status: int
+    latency_ms: float
+    body: Any  # JSON text, None or jsonio.NOT_JSON (see kept_body)
+    id: int = 0
+
+    def cost(self) -> int:
+        body = sys.getsizeof(self.body) if isinstance(self.body, str) else 0
+        return ENTRY_OVERHEAD + sys.getsizeof(self.path) + sys.getsizeof(self.query) + body
+
+    def parsed_body(self) -> Any:
+        return json.loads(self.body) if isinstance(self.body, str) else self.body
+
+    def to_json(self) -> bytes:
+        """The entry as a JSON object, its kept body spliced in as the text it already is."""
+        head = jsonio.dumps({"id": self.id, "method": self.method, "path": self.path, "query": self.query,
+                             "family": self.family, "route": self.route, "mode": self.mode, "match": self.match,
+                             "status": self.status, "latency_ms": self.latency_ms})
+        if self.body is jsonio.NOT_JSON:
+            return head
+        body = b"null" if self.body is None else self.body.encode()
+        return head[:-1] + b',"body":' + body + b"}"
+
+
+class Journal:
+    """Kept requests, oldest dropped first once MAX_ENTRIES or MAX_BYTES is passed."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._bytes = 0
+
+    def add(self, entry: JournalEntry) -> None:
+        entry.id = self._entries[-1].id + 1 if self._entries else 1
+        self._entries.append(entry)
+        self._bytes += entry.cost()
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            self._bytes -= self._entries.popleft().cost()
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+JOURNAL = web.AppKey("journal", Journal)
 
 
 def journal_middleware():
@@ -28,28 +156,54 @@ def journal_middleware():
         except web.HTTPException:  # too large to keep
             raw = b""
         route = request.get(state.ROUTE)
-        entries = request.app[JOURNAL]
-        entries.append({
-            "id": (entries[-1]["id"] + 1) if entries else 1, "method": request.method, "path": request.path,
-            "query": request.query_string, "family": route.family if route else None,
-            "route": f"{route.method} {route.template}" if route else None,
-            "mode": request.get(state.SOURCE, "rules"), "match": request.get(state.MATCH),
-            "status": response.status,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-            "body": jsonio.parse_body(raw) if 0 < len(raw) <= MAX_BODY else None,
-        })
+        request.app[JOURNAL].add(JournalEntry(
+            method=request.method, path=TOKEN_PATTERN.sub(REDACTED, request.path),
+            query=mask_query(request.query_string), family=route.family if route else None,
+            route=f"{route.method} {route.template}" if route else None,
+            mode=request.get(state.SOURCE, "rules"), match=request.get(state.MATCH), status=response.status,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3), body=kept_body(raw)))
         return response
     return keep
 
 
-def matches(entry: dict[str, Any], pattern: dict[str, Any]) -> bool:
-    """`method` exact, `path` exact or a regex (anchored), `body` a subset of the JSON body."""
-    if pattern.get("method") and entry["method"] != str(pattern["method"]).upper():
-        return False
-    path = pattern.get("path")
-    if path and entry["path"] != path and not re.fullmatch(str(path), entry["path"]):
-        return False
-    return "body" not in pattern or _contains(entry["body"], pattern["body"])
+def entries_json(entries: list[JournalEntry], **head: Any) -> bytes:
+    """`{**head, "requests": [...]}` without parsing any kept body."""
+    opening = jsonio.dumps(head)[:-1] + (b"," if head else b"")
+    return opening + b'"requests":[' + b",".join(entry.to_json() for entry in entries) + b"]}"
+
+
+class PatternError(ValueError):
+    pass
+
+
+RE2_OPTIONS = re2.Options()
+RE2_OPTIONS.log_errors = False
+
+
+class RequestPattern:
+    """What `verify` looks for: `method` exact, `path` exact or a regular expression
+    matching all of it, `body` a subset of the JSON body. Paths are matched by RE2, whose
+    time is linear in the path, so no pattern can stall the server."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        for name in ("method", "path"):
+            if not isinstance(fields.get(name) or "", str):
+                raise PatternError(f"{name} must be text")
+        self.method = (fields.get("method") or "").upper()
+        self.path = fields.get("path") or ""
+        try:
+            self.path_regex = re2.compile(self.path, RE2_OPTIONS) if self.path else None
+        except re2.error as error:
+            raise PatternError(f"path is not a regular expression RE2 accepts: {error.args[0].decode()}") from None
+        self.has_body = "body" in fields
+        self.body = fields.get("body")
+
+    def matches(self, entry: JournalEntry) -> bool:
+        if self.method and entry.method != self.method:
+            return False
+        if self.path_regex and entry.path != self.path and not self.path_regex.fullmatch(entry.path):
+            return False
+        return not self.has_body or _contains(entry.parsed_body(), self.body)
 
 
 def _contains(actual: Any, expected: Any) -> bool:
@@ -57,7 +211,3 @@ def _contains(actual: Any, expected: Any) -> bool:
         return isinstance(actual, dict) and all(key in actual and _contains(actual[key], value)
                                                 for key, value in expected.items())
     return actual == expected
-
-
-def journal_view(entry: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in entry.items() if value is not jsonio.NOT_JSON}
