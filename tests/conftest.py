@@ -116,6 +116,12 @@ def make_settings(tmp_path: Path, clock: str = "frozen", **overrides) -> Setting
     return Settings(state_dir=tmp_path / "state", clock=parse_clock(clock), **overrides)
 
 
+@pytest.fixture(autouse=True)
+def private_replay_index_cache(tmp_path_factory, monkeypatch):
+    """Replay's parsed-index cache lives per user; tests keep theirs out of the home folder."""
+    monkeypatch.setenv("MOCKPLEX_CACHE_DIR", str(tmp_path_factory.mktemp("replay-index-cache")))
+
+
 @pytest.fixture
 def shipped_cassettes(tmp_path) -> Path:
     """A cassette folder holding only the shipped examples (as `examples/`), so whatever

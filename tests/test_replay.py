@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import stat
 import sys
 import time
 
+import pytest
+import vcr.serialize
+import yaml
 from aiohttp import web
 from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, drip_events, make_settings
+from vcr.request import Request
+from vcr.serializers import yamlserializer
 
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.replay.route import ReplaySettings
+from mockplex.replay.store import INDEX_FORMAT, index_path, load_store
 
 START = {"repoId": WEB_REPO, "prompt": "Fix the flaky test", "createBranch": True}
 
@@ -188,23 +197,81 @@ async def test_replay_never_opens_an_upstream_socket(aiohttp_server, aiohttp_cli
     assert ports and set(ports) == {server_port}  # only the test client's own connections
 
 
-async def test_the_parsed_index_is_used_only_while_it_matches_the_cassette(aiohttp_server, aiohttp_client, tmp_path):
-    from mockplex.replay.store import index_path, load_store
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOCKPLEX_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
+
+async def test_a_forged_index_beside_the_cassette_changes_no_answer(aiohttp_server, aiohttp_client, tmp_path,
+                                                                    cache_dir):
     path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
                            repos_script)
-    first = load_store(path, "session", frozenset(), "repeat")
-    index = index_path(path)
-    assert index.exists() and len(load_store(path, "session", frozenset(), "repeat").interactions) == 1
+    recorded = yaml.safe_load(path.read_text())["interactions"][0]["response"]["body"]["string"].encode()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    forged = {"format": INDEX_FORMAT, "sha256": digest, "interactions": [{
+        "method": "GET", "path": f"{V1}/repos", "query": [["limit", "2"]], "body": None, "key": None,
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "forged"}}}]}
+    for beside in (path.with_name(f".{path.name}.mockplex-index.json"), path.with_name(index_path(digest).name)):
+        beside.write_text(json.dumps(forged))
+    api = await replayer(aiohttp_client, tmp_path, path)
+    assert (await api.get("/repos?limit=2", token=OAUTH)).raw_body == recorded
+    assert [entry.name for entry in cache_dir.iterdir()] == [index_path(digest).name]
+
+
+async def test_the_cached_index_is_used_while_it_matches_and_rebuilt_when_malformed(
+        aiohttp_server, aiohttp_client, tmp_path, cache_dir):
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    load_store(path, "session", frozenset(), "repeat")
+    index = index_path(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert index.parent == cache_dir and stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
     cached = json.loads(index.read_text())
-    cached["interactions"][0]["path"] = "/tampered"
-    index.write_text(json.dumps(cached))  # same digest: the index is trusted as written
-    assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == "/tampered"
-    path.write_text(path.read_text().replace("limit=2", "limit=3"))  # the cassette changed: the index is stale
-    fresh = load_store(path, "session", frozenset(), "repeat")
-    assert fresh.interactions[0].query == (("limit", "3"),) and first.interactions[0].query == (("limit", "2"),)
-    index.write_text("not json")
-    assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == "/api/v1/mogplex/repos"
-    index.unlink()
-    index.mkdir()  # the index cannot be written (as in a read-only folder): no cache, still loads
+    cached["interactions"][0]["path"] = "/from-the-cache"
+    index.write_text(json.dumps(cached))
+    assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == "/from-the-cache"
+    wrong_type = {**cached, "interactions": [{**cached["interactions"][0], "method": 7}]}
+    for malformed in ("not json", "[" * 100_000 + "]" * 100_000, json.dumps(wrong_type),
+                      json.dumps({**cached, "interactions": [{"method": "GET"}]})):
+        index.write_text(malformed)
+        assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == f"{V1}/repos"
+        assert json.loads(index.read_text())["interactions"][0]["path"] == f"{V1}/repos"  # rebuilt
+    path.write_text(path.read_text().replace("limit=2", "limit=3"))  # the cassette changed: a new digest
+    assert load_store(path, "session", frozenset(), "repeat").interactions[0].query == (("limit", "3"),)
+    shutil.rmtree(cache_dir)
+    cache_dir.write_text("")  # the cache cannot be written: no index, still loads
     assert len(load_store(path, "session", frozenset(), "repeat").interactions) == 1
+
+
+async def test_a_miss_on_another_run_names_the_same_route(aiohttp_server, aiohttp_client, tmp_path):
+    upstream = build_app(make_settings(tmp_path / "up", "step:2"))
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, lifecycle)
+    run_id = yaml.safe_load(path.read_text())["interactions"][-1]["request"]["uri"].rsplit("/", 1)[1]
+    api = await replayer(aiohttp_client, tmp_path, path)
+    missed = json.loads((await api.get("/runs/run-never-recorded")).raw_body)["error"]["message"]
+    assert missed.endswith(f"closest recorded request: GET {V1}/runs/{run_id} "
+                           f"(differs in path {V1}/runs/{run_id} (not {V1}/runs/run-never-recorded))")
+
+
+def many_repos_pages(path, count: int) -> None:
+    requests = [Request("GET", f"http://u.test{V1}/repos?page={page}", None, {}) for page in range(count)]
+    responses = [{"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "{}"}}
+                 for _ in range(count)]
+    path.write_text(vcr.serialize.serialize({"requests": requests, "responses": responses}, yamlserializer))
+
+
+async def test_a_miss_costs_about_what_a_hit_costs(aiohttp_client, tmp_path, cache_dir):
+    path = tmp_path / "pages.yaml"
+    many_repos_pages(path, 5_000)
+    api = await replayer(aiohttp_client, tmp_path, path)
+
+    async def seconds_for(query: str, status: int) -> float:
+        started = time.perf_counter()
+        for _ in range(40):
+            assert (await api.get(f"/repos?{query}", token=OAUTH)).status == status
+        return time.perf_counter() - started
+
+    hits, misses = await seconds_for("page=4999", 200), await seconds_for("page=none", 404)
+    assert misses < 3 * hits, (misses, hits)
+    missed = json.loads((await api.get("/repos?page=none", token=OAUTH)).raw_body)["error"]["message"]
+    assert missed.endswith("(differs in query key 'page' ('0' recorded, 'none' sent))")

@@ -30,12 +30,18 @@ class ReplaySettings:
     ignore_fields: frozenset[str] = field(default_factory=frozenset)
 
     def open(self) -> ReplayStore:
-        return load_store(self.cassette, self.name, self.ignore_fields, self.on_exhausted, _uses_idempotency_key)
+        return load_store(self.cassette, self.name, self.ignore_fields, self.on_exhausted, _uses_idempotency_key,
+                          _template_of)
 
 
 def _uses_idempotency_key(method: str, path: str) -> bool:
     spec = TABLE.spec_for(method, path)
     return bool(spec and spec.idempotency)
+
+
+def _template_of(path: str) -> str | None:
+    found = TABLE.match(path)
+    return found[0].template if found else None
 
 
 async def replay(request: web.Request, spec: RouteSpec,

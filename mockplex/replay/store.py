@@ -12,25 +12,20 @@ import base64
 import hashlib
 import json
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-import vcr.serialize
-import yaml
-from vcr.serializers import yamlserializer
-
+from mockplex.replay.reading import CassetteLoadError, Malformed, check_response, read_cassette
 from mockplex.world.state_files import write_atomically
 
 log = logging.getLogger("mockplex.replay")
 
 MCP_PATH = "/api/v1/mogplex/mcp"
-
-
-class CassetteLoadError(Exception):
-    pass
+NEAREST = 16  # recorded requests a miss compares itself with
 
 
 @dataclass
@@ -49,14 +44,28 @@ class ReplayStore:
     interactions: list[Recorded]
     ignore_fields: frozenset[str] = frozenset()
     on_exhausted: str = "repeat"  # or "fail"
+    template_of: Callable[[str], str | None] = lambda path: None  # the route template a path belongs to
     _index: dict[tuple, list[Recorded]] = field(default_factory=dict)
     _served: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
+    _nearby: dict[tuple, list[Recorded]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         index: dict[tuple, list[Recorded]] = defaultdict(list)
+        templates: dict[str, str | None] = {}
         for item in self.interactions:
             index[self.key(item.method, item.path, item.query, item.body, item.idempotency_key)].append(item)
+            if item.path not in templates:
+                templates[item.path] = self.template_of(item.path)
+            for group in self._groups(item.method, item.path, templates[item.path]):
+                nearby = self._nearby.setdefault(group, [])
+                if len(nearby) < NEAREST:
+                    nearby.append(item)
         self._index = dict(index)
+
+    @staticmethod
+    def _groups(method: str, path: str, template: str | None) -> list[tuple]:
+        """Where a miss looks for its closest recorded request, nearest first."""
+        return [("route", method, path), ("path", path)] + ([("template", template)] if template else [])
 
     def key(self, method: str, path: str, query, body: Any, idempotency_key: str | None) -> tuple:
         return (method, path, tuple(sorted(query)), _canonical(_without(body, self.ignore_fields, path)),
@@ -74,44 +83,51 @@ class ReplayStore:
         return candidates[-1] if self.on_exhausted == "repeat" else None
 
     def closest(self, method: str, path: str, query, body: Any) -> tuple[Recorded, str] | None:
-        """The recorded request most like this one, and how it differs."""
-        scored = sorted(self.interactions, key=lambda item: _distance(item, method, path, query, body))
-        if not scored:
+        """The recorded request most like this one, and how it differs: among the first few
+        recorded with the same method and path, else the same path, else the same route,
+        else the cassette's first few, so that a miss costs about what a hit does."""
+        groups = self._groups(method, path, self.template_of(path))
+        candidates = next((self._nearby[group] for group in groups if group in self._nearby),
+                          self.interactions[:NEAREST])
+        if not candidates:
             return None
-        best = scored[0]
+        best = min(candidates, key=lambda item: _distance(item, method, path, query, body))
         return best, _difference(best, method, path, dict(query), body)
 
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
+CACHE_DIR_VARIABLE = "MOCKPLEX_CACHE_DIR"
 
 
 def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhausted: str,
-               uses_idempotency_key=lambda method, path: False) -> ReplayStore:
+               uses_idempotency_key=lambda method, path: False,
+               template_of: Callable[[str], str | None] = lambda path: None) -> ReplayStore:
     """Load a cassette, through its parsed index when one matches the file's content."""
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CassetteLoadError(f"{path}: cannot read cassette: {error}") from None
+        raise CassetteLoadError(path, error.strerror or str(error)) from None
     digest = hashlib.sha256(raw).hexdigest()
-    interactions = _read_index(index_path(path), digest)
+    interactions = _read_index(index_path(digest), digest)
     if interactions is None:
         interactions = _parse(path, raw, uses_idempotency_key)
-        _write_index(index_path(path), digest, interactions)
-    return ReplayStore(name, interactions, ignore_fields, on_exhausted)
+        _write_index(index_path(digest), digest, interactions)
+    return ReplayStore(name, interactions, ignore_fields, on_exhausted, template_of)
 
 
-def index_path(path: Path) -> Path:
-    """The parsed index kept beside a cassette: JSON, never pickle, since cassettes travel."""
-    return path.with_name(f".{path.name}.mockplex-index.json")
+def index_path(digest: str) -> Path:
+    """A cassette's parsed index, in the user's own cache: never beside the cassette,
+    where whoever sends a cassette could send a forged index with it."""
+    configured = os.environ.get(CACHE_DIR_VARIABLE)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    folder = Path(configured) if configured else (Path(xdg) if xdg else Path.home() / ".cache") / "mockplex"
+    return folder / f"replay-index-{digest}.json"
 
 
 def _parse(path: Path, raw: bytes, uses_idempotency_key) -> list[Recorded]:
-    try:
-        requests, responses, *_ = vcr.serialize.deserialize(raw.decode("utf-8"), yamlserializer)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise CassetteLoadError(f"{path}: cannot load cassette: {error}") from None
+    cassette = read_cassette(path, raw)
     interactions = []
-    for request, response in zip(requests, responses, strict=True):
+    for request, response in zip(cassette.requests, cassette.responses, strict=True):
         parts = urlsplit(request.uri)
         key = request.headers.get("Idempotency-Key") if uses_idempotency_key(request.method, parts.path) else None
         interactions.append(Recorded(
@@ -121,18 +137,24 @@ def _parse(path: Path, raw: bytes, uses_idempotency_key) -> list[Recorded]:
 
 
 def _read_index(index: Path, digest: str) -> list[Recorded] | None:
+    """The index's interactions, or None when it is missing, stale or malformed."""
     try:
         data = json.loads(index.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or data.get("sha256") != digest:
-        return None  # stale or foreign: parse the cassette again
-    try:
-        return [Recorded(item["method"], item["path"], tuple(tuple(pair) for pair in item["query"]),
-                         _decode(item["body"]), item["key"], _decode(item["response"]))
-                for item in data["interactions"]]
-    except (KeyError, TypeError, ValueError):
-        return None
+        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or data.get("sha256") != digest:
+            return None
+        return [_recorded(item) for item in data["interactions"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # Malformed is a ValueError
+
+
+def _recorded(item: dict[str, Any]) -> Recorded:
+    recorded = Recorded(item["method"], item["path"], tuple((name, value) for name, value in item["query"]),
+                        _decode(item["body"]), item["key"], _decode(item["response"]))
+    texts = [recorded.method, recorded.path, *(part for pair in recorded.query for part in pair)]
+    if not all(isinstance(text, str) for text in texts) or not isinstance(recorded.idempotency_key, (str, type(None))):
+        raise Malformed("an index entry without the types a cassette gives")
+    check_response(recorded.response)
+    return recorded
 
 
 def _write_index(index: Path, digest: str, interactions: list[Recorded]) -> None:
@@ -140,8 +162,9 @@ def _write_index(index: Path, digest: str, interactions: list[Recorded]) -> None
         {"method": item.method, "path": item.path, "query": item.query, "body": _encode(item.body),
          "key": item.idempotency_key, "response": _encode(item.response)} for item in interactions]}
     try:
-        write_atomically(index, json.dumps(data, separators=(",", ":")), 0o644)
-    except OSError as error:  # a read-only cassette folder just means no cache
+        index.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomically(index, json.dumps(data, separators=(",", ":")), 0o600)
+    except OSError as error:  # an unwritable cache just means a slower start
         log.warning("could not write the replay index %s: %s", index, error)
 
 
@@ -177,7 +200,7 @@ def parse_body(raw: Any) -> Any:
         raw = raw.encode("utf-8")
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to compare as JSON
         return raw
 
 

@@ -1,0 +1,166 @@
+"""Cassettes are committed and shared, so each is hostile input: alias bombs, wrong types,
+links out of the folder. Every command refuses them in one line, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+import os
+import resource
+import subprocess
+
+import pytest
+import vcr.serialize
+import yaml
+from conftest import OAUTH, REPO_ROOT
+from test_cli import COMMAND, Served, run_cli
+from vcr.request import Request
+from vcr.serializers import yamlserializer
+
+MEMORY_LIMIT = 1024 ** 3
+BOMB = "YAML aliases would grow the cassette by more than 16 MiB when expanded (an alias bomb?); refused"
+REPOS = "/api/v1/mogplex/repos"
+REPO = ('{"id":"0b6c4d2e-7a1f-4e3b-9c5d-8f2a6b1e3c70","full_name":"harborlight/web","installation_id":48213,'
+        '"default_branch":"main","root_directory":"apps/web"}')
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOCKPLEX_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def run_bounded(*args: str) -> subprocess.CompletedProcess:
+    """The CLI with 1 GiB of address space: a regression fails instead of eating the machine."""
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    return subprocess.run(COMMAND + list(args), capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, preexec_fn=limit_memory)
+
+
+def laughs() -> str:
+    """Nine levels of nine aliases, 650 bytes that reference a billion strings, in an answer."""
+    levels = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"l{level}: &l{level} [{','.join([f'*l{level - 1}'] * 9)}]" for level in range(1, 10)]
+    return "\n".join(levels) + (f"\ninteractions:\n- request: {{method: GET, uri: 'http://u.test{REPOS}', body: null, "
+                                f"headers: {{}}}}\n  response: {{status: {{code: 200}}, laughs: *l9}}\n")
+
+
+def one_big_anchor() -> str:
+    """One 1 MB string, the body of 4,000 answers."""
+    answers = "".join(f"- request: {{method: GET, uri: 'http://u.test{REPOS}?n={n}', body: null, headers: {{}}}}\n"
+                      f"  response: {{status: {{code: 200}}, headers: {{}}, body: {{string: *big}}}}\n"
+                      for n in range(4000))
+    return f"metadata: {{padding: &big '{'x' * 1_000_000}'}}\ninteractions:\n{answers}"
+
+
+def repos_body(count: int) -> str:
+    return '{"ok":true,"data":{"repos":[' + ",".join([REPO] * count) + "]}}"
+
+
+def vcrpy_cassette(count: int = 2) -> dict:
+    requests = [Request("GET", f"http://u.test{REPOS}?limit={n}", None, {}) for n in range(count)]
+    responses = [{"status": {"code": 200, "message": "OK"}, "headers": {"Content-Type": ["application/json"]},
+                  "body": {"string": repos_body(n)}} for n in range(count)]
+    return {"requests": requests, "responses": responses}
+
+
+def write_vcrpy(path, cassette: dict) -> None:
+    path.write_text(vcr.serialize.serialize(cassette, yamlserializer))
+
+
+@pytest.mark.parametrize(("bomb", "alias_line"), [(laughs, 2), (one_big_anchor, 4)])
+def test_alias_bombs_are_refused_by_every_command_in_bounded_memory(tmp_path, bomb, alias_line):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb())
+    refusal = f"{path}: cannot load cassette: line {alias_line}: {BOMB}"
+    shown = run_bounded("cassettes", "show", "bomb", "--cassette-dir", str(tmp_path))
+    assert (shown.returncode, shown.stderr) == (1, f"Error: {refusal}\n")
+    linted = run_bounded("cassettes", "lint", "--cassette-dir", str(tmp_path))
+    assert (linted.returncode, linted.stdout) == (1, f"{refusal}\n")
+    listed = run_bounded("cassettes", "list", "--cassette-dir", str(tmp_path))
+    assert (listed.returncode, listed.stdout) == (0, f"bomb  (cannot load cassette: line {alias_line}: {BOMB})\n")
+    served = run_bounded("serve", "--mode", "replay", "--cassette", "bomb", "--cassette-dir", str(tmp_path),
+                         "--port", "0", "--quiet")
+    assert (served.returncode, served.stderr) == (2, f"Error: {refusal}\n")
+    extended = run_bounded("record", "--record-mode", "new_episodes", "--cassette", "bomb", "--cassette-dir",
+                           str(tmp_path), "--upstream", "http://127.0.0.1:9", "--port", "0", "--quiet")
+    assert (extended.returncode, extended.stderr) == (1, f"Error: {refusal}\n")
+
+
+def test_a_vcrpy_cassette_with_aliases_still_replays(tmp_path):
+    """vcrpy's dumper writes an anchor for any object a cassette holds twice."""
+    cassette = vcrpy_cassette()
+    shared = cassette["responses"][0]["headers"]["Content-Type"]
+    cassette["responses"][1]["headers"] = {"Content-Type": shared, "X-Also": shared}
+    write_vcrpy(tmp_path / "shared.yaml", cassette)
+    text = (tmp_path / "shared.yaml").read_text()
+    assert "Content-Type: &id001" in text and "X-Also: *id001" in text
+    shown = run_cli("cassettes", "show", "shared", "--cassette-dir", str(tmp_path))
+    assert shown.returncode == 0 and len(shown.stdout.splitlines()) == 3
+    served = Served("--mode", "replay", "--cassette", "shared", "--cassette-dir", str(tmp_path), "--quiet",
+                    cwd=tmp_path)
+    try:
+        assert served.get("/repos?limit=1", token=OAUTH) == (200, repos_body(1).encode())
+    finally:
+        assert served.stop()[0] == 0
+
+
+def set_field(data: dict, where: tuple, value) -> dict:
+    changed = copy.deepcopy(data)
+    target = changed
+    for step in where[:-1]:
+        target = target[step]
+    target[where[-1]] = value
+    return changed
+
+
+WRONG_TYPES = [
+    ((0, "request"), 1, "interaction 1: request is int 1, expected a mapping"),
+    ((1, "response", "status", "code"), "200", "interaction 2: response.status.code is str '200', expected a number"),
+    ((0, "response", "headers"), ["Content-Type"],
+     "interaction 1: response.headers is list ['Content-Type'], expected a mapping"),
+    ((1, "response", "body", "string"), 5, "interaction 2: response.body.string is int 5, "
+                                           "expected a string, bytes or empty"),
+    ((0, "request", "headers"), {"Accept": 7}, "interaction 1: request.headers.Accept is int 7, "
+                                               "expected a string or a list of strings"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "detail"), WRONG_TYPES)
+def test_fields_of_the_wrong_type_are_one_line_errors_naming_the_interaction(tmp_path, where, value, detail):
+    write_vcrpy(tmp_path / "good.yaml", vcrpy_cassette())
+    valid = yaml.safe_load((tmp_path / "good.yaml").read_text())
+    broken = set_field(valid, ("interactions", *where), value)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    refusal = f"{path}: cannot load cassette: {detail}"
+    shown = run_cli("cassettes", "show", "broken", "--cassette-dir", str(tmp_path))
+    assert (shown.returncode, shown.stderr) == (1, f"Error: {refusal}\n")
+    linted = run_cli("cassettes", "lint", "--cassette-dir", str(tmp_path))
+    assert (linted.returncode, linted.stdout, linted.stderr) == (1, f"{refusal}\n", "2 cassette(s), 1 problem(s)\n")
+    served = run_cli("serve", "--mode", "replay", "--cassette", "broken", "--cassette-dir", str(tmp_path),
+                     "--port", "0", "--quiet")
+    assert (served.returncode, served.stderr) == (2, f"Error: {refusal}\n")
+
+
+def test_list_and_lint_skip_links_that_lead_out_of_the_folder(tmp_path):
+    folder, elsewhere = tmp_path / "shared", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    write_vcrpy(folder / "kept.yaml", vcrpy_cassette())
+    (elsewhere / "private.yaml").write_text("interactions: [\n")  # followed, it would be a finding
+    (folder / "escape.yaml").symlink_to(elsewhere / "private.yaml")
+    (folder / "alias.yaml").symlink_to(folder / "kept.yaml")
+    note = f"{folder / 'escape.yaml'}: skipped: it links to {elsewhere / 'private.yaml'}, outside {folder}\n"
+    listed = run_cli("cassettes", "list", "--cassette-dir", str(folder))
+    assert (listed.returncode, listed.stderr) == (0, note)
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["alias", "kept"]
+    linted = run_cli("cassettes", "lint", "--cassette-dir", str(folder))
+    assert (linted.returncode, linted.stdout, linted.stderr) == (0, "", note + "2 cassette(s), 0 problem(s)\n")
+
+
+@pytest.mark.parametrize("command", ["list", "lint"])
+def test_a_missing_cassette_folder_is_an_error(tmp_path, command):
+    result = run_cli("cassettes", command, "--cassette-dir", str(tmp_path / "does-not-exist"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {tmp_path / 'does-not-exist'}: no such cassette folder\n"
