@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 import aiohttp
@@ -16,6 +17,7 @@ from vcr.serializers import yamlserializer
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.recording.cassette_file import CassetteExists
+from mockplex.recording.proxy import RECORDER
 
 
 def load(path):
@@ -121,24 +123,25 @@ async def test_secrets_never_reach_disk(upstream, recording, tmp_path):
     assert "<redacted:" in requests[0].uri
 
 
-async def test_a_surviving_token_blocks_the_write_and_keeps_the_previous_file(aiohttp_server, recording, caplog):
+async def test_a_surviving_secret_refuses_only_its_interaction(aiohttp_server, recording, caplog):
+    encoded = base64.b64encode(b'{"token": "mog_ABCDEFGHIJKLMNOPQRSTUVWX"}')  # redaction cannot see inside
+
     async def leaky(request):
-        return web.Response(body=b"\xff\xfe binary mog_ABCDEFGHIJKLMNOPQRSTUVWX", content_type="application/octet-stream")
+        return web.Response(body=encoded, content_type="text/plain")
 
     app = web.Application()
     app.router.add_get("/leak", leaky)
     app.router.add_get("/fine", fine)
     server = await aiohttp_server(app)
     client, path = await recording(url_of(server), "guarded")
+    assert await (await client.get("/leak")).read() == encoded
     await client.get("/fine")
-    record_app = client.server.app
-    from mockplex.recording.proxy import RECORDER
-    assert record_app[RECORDER].cassette.flush()
-    before = path.read_bytes()
-    await client.get("/leak")
-    assert record_app[RECORDER].cassette.flush() is False
-    assert path.read_bytes() == before
-    assert "interaction 2 still holds a token-shaped string at response.body.string" in caplog.text
+    cassette = client.server.app[RECORDER].cassette
+    assert cassette.flush()
+    assert [request.path for request in load(path)[0]] == ["/fine"]
+    assert cassette.failure == "1 refused, each logged with its reason"
+    assert ("not recording GET /leak: a secret survived redaction: a token-shaped string at response.body.string; "
+            "every other interaction is still written") in caplog.text
     await client.close()
 
 

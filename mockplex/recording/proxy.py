@@ -45,7 +45,7 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     sequence = recorder.next_sequence()
     body = await request.read()
     exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
-                        {str(k): v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}, body)
+                        _forwarded_headers(request), body)
     started = time.perf_counter()
     try:
         response = await _relay(request, exchange, added_headers or {})
@@ -63,6 +63,14 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     log.info("%-6s %s -> %d upstream %.1fms %s", request.method, request.rel_url.raw_path_qs, exchange.status,
              (time.perf_counter() - started) * 1000, "recorded" if kept else "not recorded")
     return response
+
+
+def _forwarded_headers(request: web.Request) -> dict[str, str]:
+    """The request's own headers; when aiohttp has already decompressed the body, it goes
+    on decompressed, so it must no longer claim a Content-Encoding."""
+    decompressed = getattr(request.content, "total_compressed_bytes", None) is not None  # no body: no attribute
+    return {str(name): value for name, value in request.headers.items()
+            if name.lower() not in HOP_BY_HOP and not (decompressed and name.lower() == "content-encoding")}
 
 
 async def _relay(request: web.Request, exchange: Exchange, added_headers: dict[str, str]) -> web.StreamResponse:

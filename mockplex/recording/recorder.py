@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import count
+from itertools import count, pairwise
 from typing import Any
 
 from vcr.request import Request
@@ -14,6 +14,7 @@ from vcr.request import Request
 from mockplex import __version__
 from mockplex.clock import format_timestamp
 from mockplex.recording.cassette_file import CassetteFile
+from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.redaction import Redactor
 from mockplex.routes import TABLE
 
@@ -39,8 +40,12 @@ class Exchange:
         return ",".join(values) if values else None
 
     @property
+    def event_stream(self) -> bool:
+        return "text/event-stream" in (self.header("content-type") or "")
+
+    @property
     def streamed(self) -> bool:
-        return "text/event-stream" in (self.header("content-type") or "") or self.header("content-length") is None
+        return self.event_stream or self.header("content-length") is None
 
 
 @dataclass
@@ -68,27 +73,45 @@ class Recorder:
         if self.mode == "none" or (exchange.status >= 500 and not self.record_errors):
             self.skipped += 1
             return False
-        self.cassette.add(sequence, self._request(exchange), self._response(exchange))
+        try:
+            request = self._request(exchange)
+            response = self._response(exchange)
+        except UndecodableBody as error:
+            return self.cassette.refuse(sequence, self._bare_request(exchange), str(error))
+        self.cassette.add(sequence, request, response)
         self.recorded += 1
         return True
 
     def _request(self, exchange: Exchange) -> Request:
-        headers = {name: self.redactor.header(name, value) for name, value in exchange.request_headers.items()}
-        return Request(exchange.method, self.redactor.url(exchange.url), self.redactor.body(exchange.request_body),
-                       headers)
+        """The request with a content-coded body stored decoded, so its secrets are found."""
+        headers, body = exchange.request_headers, exchange.request_body
+        encoding = next((value for name, value in headers.items() if name.lower() == "content-encoding"), None)
+        if body and content_coded(encoding):
+            body = b"".join(decoded_chunks([body], encoding))
+            headers = {name: value for name, value in headers.items() if name.lower() != "content-encoding"}
+        return Request(exchange.method, self.redactor.url(exchange.url), self.redactor.body(body),
+                       {name: self.redactor.header(name, value) for name, value in headers.items()})
+
+    def _bare_request(self, exchange: Exchange) -> Request:
+        """What a refusal names: the method and the redacted URL, no body."""
+        return Request(exchange.method, self.redactor.url(exchange.url), b"", {})
 
     def _response(self, exchange: Exchange) -> dict[str, Any]:
+        """The decoded answer, redacted whole (never chunk by chunk); a streamed answer
+        keeps each chunk's place and delay."""
+        encoding = exchange.header("content-encoding")
+        pieces = decoded_chunks([chunk for chunk, _ in exchange.chunks], encoding)
+        segments = self.redactor.segments(b"".join(pieces), exchange.event_stream)
+        body = b"".join(redacted for _, redacted in segments)
         if exchange.streamed:
-            pieces = [(self.redactor.chunk_text(chunk.decode("utf-8", "replace")).encode("utf-8"), delay)
-                      for chunk, delay in exchange.chunks]
-            body = b"".join(piece for piece, _ in pieces)
-            chunks = [[len(piece), round(delay, 1)] for piece, delay in pieces]
+            sizes = _chunk_sizes([len(piece) for piece in pieces], segments)
+            chunks = [[size, round(delay, 1)] for size, (_, delay) in zip(sizes, exchange.chunks, strict=True)]
         else:
-            body = self.redactor.body(b"".join(chunk for chunk, _ in exchange.chunks)) or b""
             chunks = [[len(body), 0]]
+        headers = _stored_headers(exchange.response_headers, len(body), decoded=content_coded(encoding))
         return {
             "status": {"code": exchange.status, "message": exchange.reason},
-            "headers": self.redactor.headers(exchange.response_headers),
+            "headers": self.redactor.headers(headers),
             "body": {"string": body},
             "url": self.redactor.url(exchange.url),
             "mockplex": {"chunks": chunks},
@@ -104,3 +127,27 @@ class Recorder:
         spec = TABLE.spec_for(exchange.method, exchange.path)
         if spec is not None and spec.scope and 200 <= exchange.status < 300:
             scopes[spec.scope] = True
+
+
+def _chunk_sizes(lengths: list[int], segments: list[tuple[int, bytes]]) -> list[int]:
+    """Each chunk's size in the redacted body: where a chunk ended in the upstream's body,
+    moved to the same place in the redacted one (one pass over chunks and segments)."""
+    ends, upstream_end, index, before, after = [], 0, 0, 0, 0
+    for length in lengths:
+        upstream_end += length
+        while index < len(segments) and upstream_end >= before + segments[index][0]:
+            before, after, index = before + segments[index][0], after + len(segments[index][1]), index + 1
+        inside = min(upstream_end - before, len(segments[index][1])) if index < len(segments) else 0
+        ends.append(after + inside)
+    return [end - start for start, end in pairwise([0, *ends])]
+
+
+def _stored_headers(headers: dict[str, list[str]], length: int, decoded: bool) -> dict[str, list[str]]:
+    """The headers that describe the stored body: decoded, so no Content-Encoding, and
+    its own Content-Length."""
+    stored = {}
+    for name, values in headers.items():
+        if name.lower() == "content-encoding" and decoded:
+            continue
+        stored[name] = [str(length)] if name.lower() == "content-length" else values
+    return stored

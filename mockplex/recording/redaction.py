@@ -1,24 +1,77 @@
 """Secrets never reach disk: every interaction is redacted before it is kept.
 
+A value is a secret by what it is (a known token shape, see secrets.py) or by where it
+sits (a credential-named header, JSON key, query, form or text parameter, a map of
+secrets). Redaction reads the decoded content: a whole body at once, JSON parsed (and
+JSON inside strings), percent-encoded and JSON-escaped runs decoded; what it cannot
+decode is left to the last guard, `leaked_tokens`, which reads every value every way
+(decoding.py) and is also what `cassettes lint` runs.
+
 The same secret always becomes the same placeholder within a cassette (so replay
-matching still works), and placeholders never look like a token.
+matching still works), and placeholders never look like a token. A body with nothing
+secret in it is kept byte for byte.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
 from typing import Any
+from urllib.parse import quote
 
-PAT_PATTERN = re.compile(r"mog_[A-Za-z0-9]{8,}")
-PLACEHOLDER_NUMBER = re.compile(r"<redacted:[a-z_-]+:(\d+)>")
-SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-mogplex-e2e-auth", "proxy-authorization",
-                            "x-hub-signature-256", "x-slack-signature", "x-mogplex-signature", "stripe-signature"})
-# JSON keys whose string values are secrets wherever they appear.
-SECRET_JSON_KEYS = frozenset({"value", "token", "key", "secret", "envSecrets", "headerSecrets", "credentials"})
-# JSON keys whose every member value is a secret (resolved MCP server env and headers).
-SECRET_JSON_MAPS = frozenset({"env", "http_headers", "envPlain", "headerPlain"})
+from mockplex.recording.decoding import (
+    JSON_ESCAPE_RUN,
+    PERCENT_RUN,
+    as_text,
+    base64_decoded,
+    json_unescaped,
+    percent_decoded,
+    readable_forms,
+)
+from mockplex.recording.secrets import (
+    AUTH_SCHEME,
+    LINE_PAIR,
+    MULTIPART_FIELD,
+    OAUTH_FIELDS,
+    PAIRS,
+    PARAM_PAIR,
+    QUOTED_PAIR,
+    TOKEN_PATTERN,
+    XML_ELEMENT,
+    credential_header,
+    credential_name,
+    is_placeholder,
+    looks_random,
+    numeric_secret_name,
+    secret_map_name,
+    weak_credential_name,
+)
+
+PLACEHOLDER_NUMBER = re.compile(r"<redacted:[a-z0-9_-]+:(\d+)>")
+# JSON keys whose string values are secrets wherever they appear (env-var keys and values).
+SECRET_JSON_KEYS = frozenset({"value", "key"})
+# An event-stream event: everything up to and including the blank line that ends it.
+EVENT = re.compile(rb".*?(?:\r\n\r\n|\n\n|\r\r)|.+", re.DOTALL)
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+DATA_LINE = re.compile(r"data:(?P<space> ?)(?P<value>[^\r\n]*)(?P<end>\r\n|\r|\n)?")
+
+
+class JsonObject(list):
+    """A JSON object as its (key, value) pairs: duplicate keys and key order survive."""
+
+
+def json_text(value: Any) -> str:
+    if isinstance(value, JsonObject):
+        return "{" + ",".join(f"{json.dumps(key, ensure_ascii=False)}:{json_text(item)}" for key, item in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(json_text(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -32,7 +85,7 @@ class Redactor:
     def placeholder(self, secret: str, kind: str) -> str:
         if secret not in self._placeholders:
             self._numbered += 1
-            self._placeholders[secret] = f"<redacted:{kind}:{self._numbered}>"
+            self._placeholders[secret] = f"<redacted:{re.sub(r'[^a-z0-9_-]+', '_', kind.lower())}:{self._numbered}>"
         return self._placeholders[secret]
 
     def continue_after(self, existing_text: str) -> None:
@@ -43,78 +96,206 @@ class Redactor:
 
     # -- pieces of an interaction -------------------------------------------------------
 
-    def text(self, value: str) -> str:
-        value = PAT_PATTERN.sub(lambda match: self.placeholder(match.group(0), "pat"), value)
-        for pattern in self.extra_patterns:
-            value = pattern.sub(lambda match: self.placeholder(match.group(0), "custom"), value)
-        return value
-
     def header(self, name: str, value: str) -> str:
-        lowered = name.lower()
-        if lowered in SECRET_HEADERS or lowered in self.extra_headers:
-            if lowered in ("authorization", "proxy-authorization") and " " in value:
-                scheme, _, credential = value.partition(" ")
-                return f"{scheme} {self.placeholder(credential, 'credential')}"
-            return self.placeholder(value, lowered.replace("-", "_"))
-        return self.text(value)
+        if not (value and (credential_header(name) or name.lower() in self.extra_headers)) or is_placeholder(value):
+            return self.text(value)
+        scheme, space, credential = value.partition(" ")
+        if space and AUTH_SCHEME.match(value):
+            return f"{scheme} {self.placeholder(credential, 'credential')}"
+        return self.placeholder(value, name.replace("-", "_"))
 
     def headers(self, headers: dict[str, list[str]]) -> dict[str, list[str]]:
         return {name: [self.header(name, value) for value in values] for name, values in headers.items()}
 
     def url(self, url: str) -> str:
-        """Tokens are URL-safe, so the raw URL is redacted as text and otherwise kept exactly."""
+        """Kept exactly but for the secrets in it (query, fragment, percent-encoded ones)."""
         return self.text(url)
 
-    def body(self, body: bytes | None) -> bytes | None:
-        if not body:
-            return body
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            try:
-                return self.text(body.decode("utf-8")).encode("utf-8")
-            except UnicodeDecodeError:
-                return body
-        redacted = self.json(parsed)
-        if redacted == parsed:
-            return body  # nothing secret: keep the upstream's exact bytes
-        return json.dumps(redacted, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    def body(self, body: bytes) -> bytes:
+        return _redacted_bytes(body, self.document)
 
-    def json(self, value: Any, key: str | None = None) -> Any:
-        secret_keys = SECRET_JSON_KEYS | self.extra_json_keys
-        if isinstance(value, dict):
-            if key in SECRET_JSON_MAPS:
-                return {name: self.placeholder(str(item), "value") if item not in (None, "") else item
-                        for name, item in value.items()}
-            return {name: self.json(item, name) for name, item in value.items()}
-        if isinstance(value, list):
-            return [self.json(item, key) for item in value]
-        if isinstance(value, str):
-            if key in secret_keys and value:
-                return self.placeholder(value, key)
-            return self.text(value)
+    def segments(self, body: bytes, event_stream: bool) -> list[tuple[int, bytes]]:
+        """The body in independently redacted pieces, as (length before, bytes after):
+        one per event of an event stream, else the whole body."""
+        if not event_stream:
+            return [(len(body), self.body(body))]
+        return [(len(event), _redacted_bytes(event, self.event)) for event in EVENT.findall(body)]
+
+    # -- shapes of text -----------------------------------------------------------------
+
+    def document(self, text: str) -> str:
+        """A whole body: JSON where it parses (line by line for NDJSON), else text."""
+        whole = self._json_document(text)
+        if whole is not None:
+            return whole
+        return self.text("".join(self._json_line(line) for line in LINE.findall(text)))
+
+    def _json_line(self, line: str) -> str:
+        content = line.rstrip("\r\n")
+        redacted = self._json_document(content)
+        return line if redacted is None else redacted + line[len(content):]
+
+    def event(self, text: str) -> str:
+        """One event-stream event: its `data:` lines joined (as the spec does) and redacted
+        as one document; its other lines as text."""
+        lines = LINE.findall(text)
+        data = [DATA_LINE.fullmatch(line) for line in lines]
+        payload = "\n".join(match["value"] for match in data if match)
+        redacted = self.document(payload)
+        first = next((match for match in data if match), None)
+        kept = []
+        for line, match in zip(lines, data, strict=True):
+            if match is None:
+                kept.append(self.text(line))
+            elif redacted == payload:
+                kept.append(line)
+            elif match is first:
+                ending = match["end"] or ""
+                kept.append((ending or "\n").join(f"data:{match['space']}{part}" for part in redacted.split("\n"))
+                            + ending)  # the redacted data, in place of all the event's data lines
+        return "".join(kept)
+
+    def text(self, value: str) -> str:
+        """Free text: embedded JSON, credential parameters, `Bearer …`, percent-encoded or
+        JSON-escaped tokens, known token shapes and the user's own patterns."""
+        embedded = self._json_document(value)
+        if embedded is not None:
+            return embedded
+        for pattern, secret in ((PARAM_PAIR, self._secret_parameter), (MULTIPART_FIELD, self._secret_parameter),
+                                (QUOTED_PAIR, self._json_secret), (XML_ELEMENT, self._json_secret),
+                                (LINE_PAIR, self._secret_line)):
+            value = pattern.sub(partial(self._pair, secret=secret), value)
+        value = AUTH_SCHEME.sub(self._scheme, value)
+        value = PERCENT_RUN.sub(lambda run: self._encoded_run(run.group(0), percent_decoded, _percent_encoded), value)
+        value = JSON_ESCAPE_RUN.sub(lambda run: self._encoded_run(run.group(0), json_unescaped, _json_escaped), value)
+        return self._tokens(value)
+
+    def _tokens(self, value: str) -> str:
+        value = TOKEN_PATTERN.sub(lambda match: self.placeholder(match.group(0), match.lastgroup or "token"), value)
+        for pattern in self.extra_patterns:
+            value = pattern.sub(lambda match: self.placeholder(match.group(0), "custom"), value)
         return value
 
-    def chunk_text(self, value: str) -> str:
-        """Event-stream text: each `data:` line may hold JSON; redact it line by line."""
-        lines = []
-        for line in value.split("\n"):
-            if line.startswith("data: ") and line[6:].strip() not in ("", "[DONE]"):
-                payload = self.body(line[6:].encode("utf-8"))
-                lines.append("data: " + payload.decode("utf-8"))
-            else:
-                lines.append(self.text(line))
-        return "\n".join(lines)
+    def _pair(self, match: re.Match[str], secret: Callable[[str, str], bool]) -> str:
+        name, value = percent_decoded(match["name"]), percent_decoded(match["value"])
+        if is_placeholder(value) or not secret(name, value):
+            return match.group(0)
+        whole, start, end = match.group(0), match.start("value") - match.start(), match.end("value") - match.start()
+        return whole[:start] + self.placeholder(value, name) + whole[end:]
+
+    def _secret_parameter(self, name: str, value: str) -> bool:
+        """In a query, form or fragment `code` is an OAuth authorization code, and a
+        random-looking value a credential whatever its name."""
+        return credential_name(name) or name in self.extra_json_keys or name == "code" or looks_random(value)
+
+    def _secret_line(self, name: str, value: str) -> bool:
+        return (credential_name(name) or name in self.extra_json_keys
+                or (weak_credential_name(name) and looks_random(value)))
+
+    def _scheme(self, match: re.Match[str]) -> str:
+        credential = match["credential"]
+        if not (any(c.isdigit() for c in credential) or len(credential) >= 20
+                or ":" in (base64_decoded(credential) or "")):
+            return match.group(0)
+        return f"{match['scheme']} {self.placeholder(credential, 'credential')}"
+
+    def _encoded_run(self, run: str, decode: Callable[[str], str], encode: Callable[[str], str]) -> str:
+        decoded = decode(run)
+        redacted = self.text(decoded)
+        return run if redacted == decoded else encode(redacted)
+
+    # -- JSON ---------------------------------------------------------------------------
+
+    def _json_document(self, text: str) -> str | None:
+        """The text redacted as JSON (exactly as it was when nothing is secret); None
+        when it is not JSON."""
+        if text.strip()[:1] not in ("{", "["):
+            return None
+        try:
+            parsed = json.loads(text, object_pairs_hook=JsonObject, parse_float=Decimal)
+            redacted = self.json(parsed)
+            return text if redacted == parsed else json_text(redacted)
+        except (ValueError, RecursionError):  # too deep to walk: redacted as text instead
+            return None
+
+    def json(self, value: Any, key: str | None = None, oauth: bool = False) -> Any:
+        if isinstance(value, JsonObject):
+            beside_code = not OAUTH_FIELDS.isdisjoint(name for name, _ in value)
+            return JsonObject((name, self._member(name, item, beside_code)) for name, item in value)
+        if isinstance(value, list):
+            return [self.json(item, key, oauth) for item in value]
+        if isinstance(value, str):
+            if value and key is not None and not is_placeholder(value) and self._json_secret(key, value, oauth):
+                return self.placeholder(value, key)
+            return self.text(value)
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and numeric_secret_name(key or ""):
+            return self.placeholder(str(value), key or "")
+        return value
+
+    def _member(self, name: str, item: Any, oauth: bool) -> Any:
+        if isinstance(item, JsonObject) and secret_map_name(name):
+            return JsonObject((member, self._secret_member(member, inner)) for member, inner in item)
+        return self.json(item, name, oauth)
+
+    def _secret_member(self, name: str, item: Any) -> Any:
+        if isinstance(item, str) and item and not is_placeholder(item):
+            return self.placeholder(item, "value")
+        return self.json(item, name)
+
+    def _json_secret(self, key: str, value: str, oauth: bool = False) -> bool:
+        if key in SECRET_JSON_KEYS or key in self.extra_json_keys or credential_name(key):
+            return True
+        return (weak_credential_name(key) and looks_random(value)) or (oauth and key == "code")
+
+
+def _redacted_bytes(data: bytes, redact: Callable[[str], str]) -> bytes:
+    """Redact bytes as text; invalid UTF-8 passes through byte for byte."""
+    if not data:
+        return data
+    text = as_text(data)
+    redacted = redact(text)
+    return data if redacted == text else redacted.encode("utf-8", "surrogateescape")
+
+
+def _percent_encoded(text: str) -> str:
+    return quote(text, safe="<>:/")
+
+
+def _json_escaped(text: str) -> str:
+    return json.dumps(text)[1:-1]
+
+
+def holds_secret(value: bytes | str) -> str | None:
+    """What in this value (read every way it can be read) is still a secret, if anything."""
+    for form in readable_forms(value):
+        if TOKEN_PATTERN.search(form):
+            return "a token-shaped string"
+        for pair in (found for pattern in PAIRS for found in pattern.finditer(form)):
+            value_read = percent_decoded(json_unescaped(pair["value"]))
+            if credential_name(percent_decoded(pair["name"])) and not is_placeholder(value_read):
+                return f"an unredacted {pair['name']!r}"
+    return None
 
 
 def leaked_tokens(value: Any, where: str = "") -> list[str]:
-    """Every place a token-shaped string survives: the last guard before a write."""
+    """Every secret that survives, as 'what at where': the last guard before a write, and lint's."""
     if isinstance(value, dict):
-        return [found for key, item in value.items() for found in leaked_tokens(item, f"{where}.{key}")]
+        return [found for key, item in value.items()
+                for found in (_leaked_headers(item, f"{where}.{key}") if key == "headers" and isinstance(item, dict)
+                              else leaked_tokens(item, f"{where}.{key}"))]
     if isinstance(value, list):
         return [found for index, item in enumerate(value) for found in leaked_tokens(item, f"{where}[{index}]")]
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str) and PAT_PATTERN.search(value):
-        return [where.lstrip(".")]
+    if isinstance(value, (str, bytes)) and (what := holds_secret(value)):
+        return [f"{what} at {where.lstrip('.')}"]
     return []
+
+
+def _leaked_headers(headers: dict[str, Any], where: str) -> list[str]:
+    found = []
+    for name, values in headers.items():
+        for value in values if isinstance(values, list) else [values]:
+            if credential_header(name) and value and not is_placeholder(str(value)):
+                found.append(f"{where.lstrip('.').removesuffix('.headers')} header {name} holds an unredacted "
+                             "credential")
+            found += leaked_tokens(value, f"{where}.{name}")
+    return found
