@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import vcr.serialize
-import yaml
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 

@@ -14,7 +14,7 @@ from mockplex.world.tokens import Identity
 from mockplex.world.world import World
 
 if TYPE_CHECKING:  # the route table imports the rules, which import these keys
-    from mockplex.routes import RouteSpec
+    from mockplex.routes import RouteSpec  # noqa: F401 (named in ROUTE's type below)
 
 WORLD = web.AppKey("world", World)
 LIMITS = web.AppKey("limits", Limits)

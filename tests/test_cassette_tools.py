@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import EXAMPLES, REPO_ROOT, RW, Api, make_settings
+from conftest import EXAMPLES, RW, Api, make_settings
 from test_cli import run_cli
 
 from mockplex.app import build_app
