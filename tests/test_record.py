@@ -136,6 +136,7 @@ async def test_a_surviving_secret_refuses_only_its_interaction(aiohttp_server, r
     client, path = await recording(url_of(server), "guarded")
     assert await (await client.get("/leak")).read() == encoded
     await client.get("/fine")
+    await client.server.app[RECORDER].settle()  # each exchange is kept beside the loop
     cassette = client.server.app[RECORDER].cassette
     assert cassette.flush()
     assert [request.path for request in load(path)[0]] == ["/fine"]
@@ -278,3 +279,26 @@ async def test_extending_a_cassette_never_reuses_a_placeholder_for_a_new_secret(
     requests, _, _ = load(path)
     first_placeholder, second_placeholder = (request.headers["Authorization"] for request in requests)
     assert first_placeholder != second_placeholder  # two different tokens stay two placeholders
+
+
+async def test_redacting_a_large_answer_never_holds_up_other_clients(aiohttp_server, recording):
+    """Redaction costs time in proportion to an answer's size; it runs beside the event
+    loop, so the next client is answered while a large answer is still being redacted."""
+    large = json.dumps({"items": [{"name": f"item {n}", "note": "plain words " * 8, "api_key": f"opaque-{n}"}
+                                  for n in range(30_000)]}).encode()
+
+    async def answer(request):
+        return web.Response(body=large if request.path == "/large" else b'{"ok":true}',
+                            content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/{name}", answer)
+    client, path = await recording(str((await aiohttp_server(app)).make_url("")).rstrip("/"))
+    recorder = client.server.app[RECORDER]
+    assert await (await client.get("/large")).read() == large
+    async with aiohttp.ClientSession() as other:  # another client, on a connection of its own
+        async with other.get(client.make_url("/small")) as small:
+            assert await small.json() == {"ok": True}
+    assert recorder.recorded == 0  # answered while /large was still being redacted
+    await client.close()
+    assert [request.path for request in load(path)[0]] == ["/large", "/small"]

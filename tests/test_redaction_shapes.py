@@ -9,11 +9,13 @@ import base64
 import gzip
 import json
 import re
+import time
 import zlib
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import aiohttp
+import pytest
 import requests as requests_library
 import test_record
 import vcr
@@ -23,6 +25,7 @@ from test_cli import Served, run_cli
 from test_record import load, url_of
 
 from mockplex.recording.proxy import RECORDER
+from mockplex.recording.redaction import Redactor, holds_secret
 
 recording = test_record.recording  # the record proxy fixture: an app in front of an upstream URL
 PLACEHOLDER = re.compile(r"<redacted:[a-z0-9_-]+:\d+>")
@@ -32,9 +35,11 @@ CREATED = "2026-03-01T12:00:00.000Z"
 
 def encodings_of(secret: str) -> set[bytes]:
     raw = secret.encode()
+    wide = {secret.encode(codec) for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")}
     forms = {raw, quote(secret, safe="").encode(), quote_plus(secret).encode(), json.dumps(secret).encode()[1:-1],
-             "".join(f"\\u{ord(character):04x}" for character in secret).encode()}
-    cores = {base64.b64encode(b"\0" * shift + raw)[4:-4] for shift in range(3)}  # alike wherever it sits
+             "".join(f"\\u{ord(character):04x}" for character in secret).encode(), *wide}
+    # alike wherever it sits
+    cores = {base64.b64encode(b"\0" * shift + form)[4:-4] for shift in range(3) for form in (raw, *wide)}
     return forms | {core for core in cores if core}
 
 
@@ -302,25 +307,31 @@ async def test_mockplex_record_exits_1_when_an_interaction_was_refused(aiohttp_s
     assert_never_on_disk(tmp_path / "c", "mog_HiddenInBase64Body01")
 
 
+def stored_interaction(kind: str, body: bytes | str, authorization: str = "Bearer <redacted:credential:1>") -> dict:
+    return {"request": {"method": "GET", "uri": f"http://upstream/{kind}", "body": None,
+                        "headers": {"Authorization": [authorization]}},
+            "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": body}}}
+
+
+def refused_by_lint(folder: Path, interactions: list[dict]) -> str:
+    """What `cassettes lint` says of a cassette of these interactions, which it must refuse."""
+    folder.mkdir()
+    (folder / "hidden.yaml").write_text(yaml.safe_dump({"version": 1, "interactions": interactions}))
+    result = run_cli("cassettes", "lint", "--cassette-dir", str(folder))
+    assert result.returncode == 1
+    return result.stdout
+
+
 def test_lint_reads_secrets_in_every_encoding(tmp_path):
     hidden = {"percent": "q=mog%5FPercentHidden0001", "escaped": '{"t":"mog\\u005fEscapedHidden0001"}',
               "base64": base64.b64encode(b"mog_Base64Hidden000001").decode(),
               "gzip": gzip.compress(b"token: mog_GzipHidden00000001"),
               "binary": b"\xff\xfe mog_BinaryHidden000001", "header": "Bearer Zq8pX2vLw9Rt4Ys7"}
-    cassette = {"version": 1, "interactions": [
-        {"request": {"method": "GET", "uri": f"http://upstream/{kind}", "body": None,
-                     "headers": {"Authorization": [value if kind == "header" else "Bearer <redacted:credential:1>"]}},
-         "response": {"status": {"code": 200, "message": "OK"}, "headers": {},
-                      "body": {"string": b"" if kind == "header" else value}}}
-        for kind, value in hidden.items()]}
-    folder = tmp_path / "c"
-    folder.mkdir()
-    (folder / "hidden.yaml").write_text(yaml.safe_dump(cassette))
-    result = run_cli("cassettes", "lint", "--cassette-dir", str(folder))
-    assert result.returncode == 1
+    said = refused_by_lint(tmp_path / "c", [stored_interaction(kind, b"", value) if kind == "header"
+                                            else stored_interaction(kind, value) for kind, value in hidden.items()])
     for index in range(1, 6):
-        assert f"interaction {index}: a token-shaped string at response.body.string" in result.stdout
-    assert "interaction 6: request header Authorization holds an unredacted credential" in result.stdout
+        assert f"interaction {index}: a token-shaped string at response.body.string" in said
+    assert "interaction 6: request header Authorization holds an unredacted credential" in said
 
 
 async def test_credentials_in_text_shapes_are_redacted_where_they_sit(aiohttp_server, recording, tmp_path):
@@ -419,3 +430,203 @@ async def test_a_compression_bomb_from_the_upstream_is_refused_not_inflated(aioh
     await client.close()
     assert f"not recording GET /bomb: the gzip body decodes to more than {MAX_DECODED_BYTES} bytes" in caplog.text
     assert [request.path for request in load(path)[0]] == ["/fine"]
+
+
+async def test_secret_maps_are_found_after_a_byte_order_mark_and_inside_text(aiohttp_server, recording, tmp_path):
+    server = {"id": SERVER_ID, "name": "linear", "env": {"LINEAR_WORKSPACE": "EnvInText-0001"},
+              "headerSecrets": {"X-Team": "HeaderInText-0002"}}
+    answers = {"/bom": ("application/json", "\ufeff" + json.dumps({"server": server})),
+               "/rsc": ("text/x-component", "0:[\"$\",\"div\"]\n1:" + json.dumps({"server": server}) + "\n"),
+               "/next": ("text/html", '<html><script id="__NEXT_DATA__" type="application/json">'
+                                      + json.dumps({"props": server}) + "</script></html>"),
+               "/js": ("application/javascript", "window.__CFG=" + json.dumps(server) + ";")}
+
+    async def answer(request):
+        content_type, text = answers[request.path]
+        return web.Response(body=text.encode(), content_type=content_type)
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "embedded")
+    for route, (_, text) in answers.items():
+        assert await (await client.get(route)).read() == text.encode()
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "EnvInText-0001", "HeaderInText-0002")
+    _, responses, _ = load(path)
+    bodies = [response["body"]["string"].decode() for response in responses]
+    assert bodies[0].startswith("\ufeff{") and json.loads(bodies[0][1:])["server"]["name"] == "linear"
+    for body in bodies:
+        assert SERVER_ID in body and re.search(r'"name": ?"linear"', body)
+        assert re.search(r'"env": ?\{"LINEAR_WORKSPACE": ?"<redacted:value:\d+>"\}', body)
+
+
+async def test_utf16_and_utf32_answers_are_redacted_in_their_own_encoding(aiohttp_server, recording, tmp_path):
+    document = json.dumps({"id": SERVER_ID, "name": "Dana Scully", "token": "mog_WideEncodedSecret01"})
+    answers = {"/utf-16": (document.encode("utf-16"), "utf-16"),  # with a byte-order mark
+               "/utf-16be": (document.encode("utf-16-be"), "utf-16"),  # no mark: the charset says it
+               "/utf-32": (document.encode("utf-32"), "utf-32")}
+
+    async def answer(request):
+        body, charset = answers[request.path]
+        return web.Response(body=body, headers={"Content-Type": f"application/json; charset={charset}"})
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "wide")
+    for route, (body, _) in answers.items():
+        assert await (await client.get(route)).read() == body
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "mog_WideEncodedSecret01")
+    _, responses, _ = load(path)
+    stored = [response["body"]["string"] for response in responses]
+    for body, codec in zip(stored, ("utf-16", "utf-16-be", "utf-32"), strict=True):
+        kept = json.loads(body.decode(codec))
+        assert (kept["id"], kept["name"]) == (SERVER_ID, "Dana Scully") and redacted(kept["token"])
+    assert stored[0].startswith(b"\xff\xfe") and stored[2].startswith(b"\xff\xfe\0\0")
+
+
+async def test_random_looking_request_headers_of_unknown_services_are_redacted(aiohttp_server, recording, tmp_path):
+    trace = "Tr4ce9Kq2Lm7Np3Rs8Vw"
+
+    async def answer(request):
+        return web.json_response({"ok": True}, headers={"X-Trace": trace})
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "headers")
+    response = await client.get("/api/v1/mogplex/repos", headers={
+        "x-vercel-protection-bypass": "VercelBypassSecret0123456789abcd", "X-Acme-Preview": "Qm9vdGhBY2Nlc3MxMjM0NTY3",
+        "X-Request-Id": SERVER_ID, "X-Team": "platform-team"})
+    assert response.headers["X-Trace"] == trace
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "VercelBypassSecret0123456789abcd", "Qm9vdGhBY2Nlc3MxMjM0NTY3")
+    requests, responses, _ = load(path)
+    assert (requests[0].headers["X-Request-Id"], requests[0].headers["X-Team"]) == (SERVER_ID, "platform-team")
+    assert responses[0]["headers"]["X-Trace"] == [trace]
+
+
+async def test_webhook_urls_are_secrets_by_shape(aiohttp_server, recording, tmp_path):
+    hooks = {"slack": "https://hooks.slack.com/services/T0123ABC/B0456XYZ/abcdefghijklmnopqrstuvwx",
+             "discord": "https://discord.com/api/webhooks/123456789012345678/DiscordHookToken-abcdefghijkl",
+             "discordapp": "https://discordapp.com/api/webhooks/223456789012345678/DiscordAppHookToken-abcdef",
+             "ptb": "https://ptb.discord.com/api/v10/webhooks/323456789012345678/PtbHookToken-abcdefghijklm",
+             "canary": "https://canary.discord.com/api/webhooks/423456789012345678/CanaryHookToken-abcdefghij"}
+    answer_body = json.dumps({"id": SERVER_ID, "hooks": hooks, "docs": "https://api.slack.com/messaging/webhooks"})
+
+    async def answer(request):
+        return web.Response(text=answer_body, content_type="application/json")
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "hooks")
+    assert await (await client.get("/api/settings/notifications")).text() == answer_body
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "abcdefghijklmnopqrstuvwx", "DiscordHookToken-abcdefghijkl",
+                         "DiscordAppHookToken-abcdef", "PtbHookToken-abcdefghijklm", "CanaryHookToken-abcdefghij")
+    kept = json.loads(load(path)[1][0]["body"]["string"])
+    assert kept["id"] == SERVER_ID and kept["docs"] == "https://api.slack.com/messaging/webhooks"
+
+
+async def test_env_var_maps_and_password_like_names_are_secrets(aiohttp_server, recording, tmp_path):
+    answer_body = json.dumps({
+        "envVars": {"DATABASE_HOST": "EnvVarsMember-01"}, "env_vars": {"REGION": "EnvVarsMember-02"},
+        "variables": {"STAGE": "VariablesMember-03"}, "PGPASSWORD": "PgPassword-04", "DB_PASS": "DbPass-05",
+        "pass": "Pass-06", "passcode": 731904, "id": SERVER_ID, "compass": "north-west", "passenger": "Dana Scully",
+        "bypass": True, "pass_count": 3})
+
+    async def answer(request):
+        return web.Response(text=answer_body, content_type="application/json")
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "names")
+    assert await (await client.get("/api/v1/mogplex/repos/r/env-vars")).text() == answer_body
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "EnvVarsMember-01", "EnvVarsMember-02", "VariablesMember-03",
+                         "PgPassword-04", "DbPass-05", "Pass-06", "731904")
+    kept = json.loads(load(path)[1][0]["body"]["string"])
+    assert (kept["id"], kept["compass"], kept["passenger"], kept["bypass"], kept["pass_count"]) == (
+        SERVER_ID, "north-west", "Dana Scully", True, 3)
+
+
+async def test_an_event_named_for_a_credential_and_an_unquoted_multipart_name_are_redacted(aiohttp_server, recording,
+                                                                                          tmp_path):
+    events = [b"event: token\ndata: Zq8pX2vLw9Rt4Ys7\n\n", b"event: progress\ndata: halfway there\n\n"]
+    form = (b"--b\r\nContent-Disposition: form-data; name=password\r\n\r\nUnquotedField-07\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=title\r\n\r\nquarterly report\r\n--b--\r\n")
+
+    async def answer(request):
+        assert await request.read() == form
+        return await streamed(request, events, "text/event-stream")
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "named")
+    response = await client.post("/api/v1/mogplex/runs", data=form,
+                                 headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert await response.read() == b"".join(events)
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "Zq8pX2vLw9Rt4Ys7", "UnquotedField-07")
+    requests, responses, _ = load(path)
+    assert b"name=title\r\n\r\nquarterly report" in requests[0].body
+    assert re.fullmatch(rb"event: token\ndata: <redacted:token:\d+>\n\nevent: progress\ndata: halfway there\n\n",
+                        responses[0]["body"]["string"])
+
+
+async def test_every_member_of_a_multi_member_gzip_answer_is_stored(aiohttp_server, recording, tmp_path):
+    members = [b'{"id":"' + SERVER_ID.encode() + b'",', b'"token":"mog_SecondGzipMember01","name":"ci"}']
+    packed = b"".join(gzip.compress(member) for member in members)
+
+    async def answer(request):
+        return web.Response(body=packed, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "members")
+    assert await wire_bytes(client, "/members") == packed
+    await client.close()
+    assert_never_on_disk(tmp_path / "cassettes", "mog_SecondGzipMember01")
+    kept = json.loads(load(path)[1][0]["body"]["string"])
+    assert (kept["id"], kept["name"]) == (SERVER_ID, "ci") and redacted(kept["token"])
+
+
+async def test_raw_and_nested_deflate_bodies_are_read_by_the_guard_and_refused(aiohttp_server, recording, tmp_path):
+    secret = b'{"token":"mog_RawDeflateHidden01"}'
+    answers = {"/raw": (compressed(secret, "raw-deflate"), {}),
+               "/nested": (gzip.compress(gzip.compress(secret)), {}),
+               "/gzip-claimed": (compressed(secret, "raw-deflate"), {"Content-Encoding": "gzip"})}
+
+    async def answer(request):
+        if request.path == "/fine":
+            return web.json_response({"ok": True})
+        body, headers = answers[request.path]
+        return web.Response(body=body, content_type="application/octet-stream", headers=headers)
+
+    client, path = await recording(await upstream_with(aiohttp_server, answer), "deflated")
+    for route, (body, _) in answers.items():
+        assert await wire_bytes(client, route) == body
+    await client.get("/fine")
+    await client.close()
+    assert [request.path for request in load(path)[0]] == ["/fine"]
+    assert_never_on_disk(tmp_path / "cassettes", "mog_RawDeflateHidden01")
+
+
+def test_lint_reads_secrets_the_redactor_could_not_see(tmp_path):
+    token = b'{"token":"mog_GuardOnlyHidden0001"}'
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    hidden = {"after-a-path": b"https://ex.com/setup/" + base64.b64encode(token),
+              "utf-16-no-mark": token.decode().encode("utf-16-be"),
+              "utf-16-mark": ("\u6f22\u5b57" * 40 + token.decode()).encode("utf-16"),
+              "raw-deflate": raw.compress(token) + raw.flush(),
+              "gzip-in-gzip": gzip.compress(gzip.compress(token)),
+              "secret-map": b'<script>window.cfg={"envSecrets": {"A": "plain-member-value"}}</script>'}
+    said = refused_by_lint(tmp_path / "c", [stored_interaction(kind, value) for kind, value in hidden.items()])
+    for index in range(1, 6):
+        assert f"interaction {index}: a token-shaped string at response.body.string" in said
+    assert "interaction 6: an unredacted member of 'envSecrets' at response.body.string" in said
+
+
+PATHOLOGICAL = {
+    "named-objects": '"env":{' * 17_000,
+    "unclosed-maps": '"envSecrets":{"a":' * 7_000,
+    "multipart-names": "name=" * 24_000,
+    "quoted-multipart-names": 'name="a' * 17_000,
+    "webhook-hosts": "hooks.slack.com/services/" * 4_800,
+    "discord-hosts": "discord.com/api/webhooks/1/" * 4_400,
+    "event-names": "event: token\n" * 9_000,
+    "base64-paths": "/AAAAAAAAAAAAAAAA" * 7_000,
+}
+
+
+@pytest.mark.parametrize("body", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_a_pathological_body_is_redacted_in_linear_time(body):
+    started = time.perf_counter()
+    Redactor().body(body.encode())
+    holds_secret(body.encode())
+    assert time.perf_counter() - started < 2

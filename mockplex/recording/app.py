@@ -62,6 +62,7 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
         flusher["task"].cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await flusher["task"]
+        await app[RECORDER].settle()
         cassette.flush()
         await app[SESSION].close()
         recorder = app[RECORDER]

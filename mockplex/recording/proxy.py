@@ -59,7 +59,7 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
         if exchange.status:
             return _broken(request, exchange, f"reset mid-answer ({error})")
         return _fault(request, exchange, 502, "upstream-reset", f"connection reset ({error})")
-    kept = recorder.keep(sequence, exchange)
+    kept = await recorder.keep_beside_the_loop(sequence, exchange)
     log.info("%-6s %s -> %d upstream %.1fms %s", request.method, request.rel_url.raw_path_qs, exchange.status,
              (time.perf_counter() - started) * 1000, "recorded" if kept else "not recorded")
     return response

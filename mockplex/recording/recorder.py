@@ -3,7 +3,9 @@ chunk boundaries and delays of streamed answers and the scopes the token showed.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import count, pairwise
@@ -57,6 +59,9 @@ class Recorder:
     recorded: int = 0
     skipped: int = 0
     _sequence: count = field(default_factory=lambda: count(10**6))
+    # keep() runs in worker threads; one at a time, so placeholders are numbered in one sequence.
+    _keeping: threading.Lock = field(default_factory=threading.Lock)
+    _pending: set[asyncio.Future] = field(default_factory=set)
 
     @classmethod
     def provenance(cls, upstream: str) -> dict[str, Any]:
@@ -67,8 +72,25 @@ class Recorder:
     def next_sequence(self) -> int:
         return next(self._sequence)
 
+    async def keep_beside_the_loop(self, sequence: int, exchange: Exchange) -> bool:
+        """keep() in a worker thread: redacting a large answer takes a while, and other
+        clients are answered meanwhile. Shielded, so a stop that cancels the handler
+        still finds the work in `settle`."""
+        future = asyncio.get_running_loop().run_in_executor(None, self.keep, sequence, exchange)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+        return await asyncio.shield(future)
+
+    async def settle(self) -> None:
+        """Every keep still running, finished: the last flush must not miss one."""
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
     def keep(self, sequence: int, exchange: Exchange) -> bool:
         """Record one completed exchange if the mode and status allow; True when kept."""
+        with self._keeping:
+            return self._keep(sequence, exchange)
+
+    def _keep(self, sequence: int, exchange: Exchange) -> bool:
         self._observe_scopes(exchange)
         if self.mode == "none" or (exchange.status >= 500 and not self.record_errors):
             self.skipped += 1
@@ -86,11 +108,12 @@ class Recorder:
         """The request with a content-coded body stored decoded, so its secrets are found."""
         headers, body = exchange.request_headers, exchange.request_body
         encoding = next((value for name, value in headers.items() if name.lower() == "content-encoding"), None)
+        content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), None)
         if body and content_coded(encoding):
             body = b"".join(decoded_chunks([body], encoding))
             headers = {name: value for name, value in headers.items() if name.lower() != "content-encoding"}
-        return Request(exchange.method, self.redactor.url(exchange.url), self.redactor.body(body),
-                       {name: self.redactor.header(name, value) for name, value in headers.items()})
+        return Request(exchange.method, self.redactor.url(exchange.url), self.redactor.body(body, content_type),
+                       {name: self.redactor.request_header(name, value) for name, value in headers.items()})
 
     def _bare_request(self, exchange: Exchange) -> Request:
         """What a refusal names: the method and the redacted URL, no body."""
@@ -101,7 +124,7 @@ class Recorder:
         keeps each chunk's place and delay."""
         encoding = exchange.header("content-encoding")
         pieces = decoded_chunks([chunk for chunk, _ in exchange.chunks], encoding)
-        segments = self.redactor.segments(b"".join(pieces), exchange.event_stream)
+        segments = self.redactor.segments(b"".join(pieces), exchange.event_stream, exchange.header("content-type"))
         body = b"".join(redacted for _, redacted in segments)
         if exchange.streamed:
             sizes = _chunk_sizes([len(piece) for piece in pieces], segments)

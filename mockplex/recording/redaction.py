@@ -31,11 +31,14 @@ from mockplex.recording.decoding import (
     json_unescaped,
     percent_decoded,
     readable_forms,
+    wide_encoding,
 )
 from mockplex.recording.secrets import (
     AUTH_SCHEME,
+    FLAT_NAMED_OBJECT,
     LINE_PAIR,
     MULTIPART_FIELD,
+    NAMED_OBJECT,
     OAUTH_FIELDS,
     PAIRS,
     PARAM_PAIR,
@@ -58,10 +61,17 @@ SECRET_JSON_KEYS = frozenset({"value", "key"})
 EVENT = re.compile(rb".*?(?:\r\n\r\n|\n\n|\r\r)|.+", re.DOTALL)
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 DATA_LINE = re.compile(r"data:(?P<space> ?)(?P<value>[^\r\n]*)(?P<end>\r\n|\r|\n)?")
+EVENT_NAME = re.compile(r"event: ?(?P<name>[^\r\n]*)(?:\r\n|\r|\n)?")
+# Secret maps inside text are parsed for at most this many times the text's length in all:
+# a hostile text cannot make it quadratic, and what is left the guard refuses.
+EMBEDDED_JSON_BUDGET = 2
 
 
 class JsonObject(list):
     """A JSON object as its (key, value) pairs: duplicate keys and key order survive."""
+
+
+JSON_DECODER = json.JSONDecoder(object_pairs_hook=JsonObject, parse_float=Decimal)
 
 
 def json_text(value: Any) -> str:
@@ -96,6 +106,13 @@ class Redactor:
 
     # -- pieces of an interaction -------------------------------------------------------
 
+    def request_header(self, name: str, value: str) -> str:
+        """Also any random-looking `X-…` header the client sent: an unknown service's
+        credential. An answer's are kept: replay serves them, and ids there are harmless."""
+        if name.lower().startswith("x-") and looks_random(value):
+            return self.placeholder(value, name.replace("-", "_"))
+        return self.header(name, value)
+
     def header(self, name: str, value: str) -> str:
         if not (value and (credential_header(name) or name.lower() in self.extra_headers)) or is_placeholder(value):
             return self.text(value)
@@ -111,14 +128,14 @@ class Redactor:
         """Kept exactly but for the secrets in it (query, fragment, percent-encoded ones)."""
         return self.text(url)
 
-    def body(self, body: bytes) -> bytes:
-        return _redacted_bytes(body, self.document)
+    def body(self, body: bytes, content_type: str | None = None) -> bytes:
+        return _redacted_bytes(body, self.document, content_type)
 
-    def segments(self, body: bytes, event_stream: bool) -> list[tuple[int, bytes]]:
+    def segments(self, body: bytes, event_stream: bool, content_type: str | None = None) -> list[tuple[int, bytes]]:
         """The body in independently redacted pieces, as (length before, bytes after):
         one per event of an event stream, else the whole body."""
         if not event_stream:
-            return [(len(body), self.body(body))]
+            return [(len(body), self.body(body, content_type))]
         return [(len(event), _redacted_bytes(event, self.event)) for event in EVENT.findall(body)]
 
     # -- shapes of text -----------------------------------------------------------------
@@ -137,11 +154,16 @@ class Redactor:
 
     def event(self, text: str) -> str:
         """One event-stream event: its `data:` lines joined (as the spec does) and redacted
-        as one document; its other lines as text."""
+        as one document, or whole when the event's name is a credential's (`event: token`);
+        its other lines as text."""
         lines = LINE.findall(text)
         data = [DATA_LINE.fullmatch(line) for line in lines]
         payload = "\n".join(match["value"] for match in data if match)
-        redacted = self.document(payload)
+        name = next((match["name"] for line in lines if (match := EVENT_NAME.fullmatch(line))), "")
+        if payload and credential_name(name) and not is_placeholder(payload):
+            redacted = self.placeholder(payload, name)
+        else:
+            redacted = self.document(payload)
         first = next((match for match in data if match), None)
         kept = []
         for line, match in zip(lines, data, strict=True):
@@ -161,6 +183,7 @@ class Redactor:
         embedded = self._json_document(value)
         if embedded is not None:
             return embedded
+        value = self._embedded_secret_maps(value)
         for pattern, secret in ((PARAM_PAIR, self._secret_parameter), (MULTIPART_FIELD, self._secret_parameter),
                                 (QUOTED_PAIR, self._json_secret), (XML_ELEMENT, self._json_secret),
                                 (LINE_PAIR, self._secret_line)):
@@ -204,17 +227,40 @@ class Redactor:
         redacted = self.text(decoded)
         return run if redacted == decoded else encode(redacted)
 
+    def _embedded_secret_maps(self, text: str) -> str:
+        """Each secret map in text that is not JSON as a whole (a React Server Components
+        line, `__NEXT_DATA__` in HTML, `window.config = {…}`), parsed where it starts."""
+        pieces, kept_to, parsed_to, budget = [], 0, 0, EMBEDDED_JSON_BUDGET * len(text)
+        for opening in NAMED_OBJECT.finditer(text):
+            start, name = opening.end(), opening["name"]
+            if start < parsed_to or not secret_map_name(name):
+                continue
+            if budget <= 0:
+                break
+            try:
+                members, parsed_to = JSON_DECODER.raw_decode(text, start)
+            except (ValueError, RecursionError) as error:  # a JSONDecodeError reads the text up to pos for its line
+                budget -= error.pos if isinstance(error, json.JSONDecodeError) else len(text) - start
+                continue
+            budget -= parsed_to - start
+            redacted = self._member(name, members, False)
+            if redacted != members:
+                pieces += [text[kept_to:start], json_text(redacted)]
+                kept_to = parsed_to
+        return "".join(pieces) + text[kept_to:]
+
     # -- JSON ---------------------------------------------------------------------------
 
     def _json_document(self, text: str) -> str | None:
         """The text redacted as JSON (exactly as it was when nothing is secret); None
         when it is not JSON."""
-        if text.strip()[:1] not in ("{", "["):
+        content = text.removeprefix("\ufeff")  # a byte-order mark, which json.loads refuses
+        if content.strip()[:1] not in ("{", "["):
             return None
         try:
-            parsed = json.loads(text, object_pairs_hook=JsonObject, parse_float=Decimal)
+            parsed = JSON_DECODER.decode(content)
             redacted = self.json(parsed)
-            return text if redacted == parsed else json_text(redacted)
+            return text if redacted == parsed else text[:len(text) - len(content)] + json_text(redacted)
         except (ValueError, RecursionError):  # too deep to walk: redacted as text instead
             return None
 
@@ -248,13 +294,26 @@ class Redactor:
         return (weak_credential_name(key) and looks_random(value)) or (oauth and key == "code")
 
 
-def _redacted_bytes(data: bytes, redact: Callable[[str], str]) -> bytes:
-    """Redact bytes as text; invalid UTF-8 passes through byte for byte."""
+def _redacted_bytes(data: bytes, redact: Callable[[str], str], content_type: str | None = None) -> bytes:
+    """Redact bytes as text: as the UTF-16 or UTF-32 they declare or start with, then as
+    UTF-8 (a mark may also begin bytes that are no text), where invalid bytes pass through
+    byte for byte."""
     if not data:
         return data
+    if (wide := wide_encoding(data, content_type)) is not None:
+        data = _redacted_wide(data, *wide, redact)
     text = as_text(data)
     redacted = redact(text)
     return data if redacted == text else redacted.encode("utf-8", "surrogateescape")
+
+
+def _redacted_wide(data: bytes, mark: bytes, codec: str, redact: Callable[[str], str]) -> bytes:
+    try:
+        text = data[len(mark):].decode(codec)
+    except UnicodeDecodeError:  # not the encoding it claims: the guard still reads it without its NULs
+        return data
+    redacted = redact(text)
+    return data if redacted == text else mark + redacted.encode(codec)
 
 
 def _percent_encoded(text: str) -> str:
@@ -271,10 +330,17 @@ def holds_secret(value: bytes | str) -> str | None:
         if TOKEN_PATTERN.search(form):
             return "a token-shaped string"
         for pair in (found for pattern in PAIRS for found in pattern.finditer(form)):
-            value_read = percent_decoded(json_unescaped(pair["value"]))
-            if credential_name(percent_decoded(pair["name"])) and not is_placeholder(value_read):
+            if credential_name(percent_decoded(pair["name"])) and not _placeholder_read(pair["value"]):
                 return f"an unredacted {pair['name']!r}"
+        for secret_map in FLAT_NAMED_OBJECT.finditer(form):
+            if secret_map_name(secret_map["name"]) and not all(
+                    _placeholder_read(member["value"]) for member in QUOTED_PAIR.finditer(secret_map["members"])):
+                return f"an unredacted member of {secret_map['name']!r}"
     return None
+
+
+def _placeholder_read(value: str) -> bool:
+    return is_placeholder(percent_decoded(json_unescaped(value)))
 
 
 def leaked_tokens(value: Any, where: str = "") -> list[str]:

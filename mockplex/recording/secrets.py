@@ -26,6 +26,9 @@ TOKEN_SHAPES = {
     "private_key": r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[A-Za-z0-9+/=:,.\\\s]|-(?!----))*"
                    r"-----END [A-Z ]*PRIVATE KEY-----",
     "userinfo": r"(?<=://)[^:/@\s<>\"']+:[^@/\s<>\"']+(?=@)",  # https://user:password@host
+    # Whoever holds a webhook URL can post through it: the URL is the credential.
+    "webhook": r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{16,}"
+               r"|(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/\d+/[A-Za-z0-9_\-]{16,}",
 }
 TOKEN_PATTERN = re.compile("|".join(f"(?P<{kind}>{shape})" for kind, shape in TOKEN_SHAPES.items()))
 # `Bearer …` in free text (a copied curl line, an error message).
@@ -40,17 +43,25 @@ QUOTED_PAIR = re.compile(r"(?P<open>\\?[\"']|(?<![A-Za-z0-9_.\-]))(?P<name>[A-Za
 XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)>(?P<value>[^<]+)</(?P=name)>")
 # `name: value` on a line of its own (a YAML or .env-like file, a header block in a log).
 LINE_PAIR = re.compile(r"(?m)^[ \t]*(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*:[ \t]+(?P<value>[^\s\"'#][^\r\n]*?)[ \t]*$")
-# A multipart/form-data field and its value.
-MULTIPART_FIELD = re.compile(r"name=\"(?P<name>[^\"\r\n]+)\"\r?\n(?:[^\r\n]+\r?\n){0,8}\r?\n(?P<value>[^\r\n]+)")
+# A multipart/form-data field and its value; the name quoted or not (`name=password`).
+MULTIPART_FIELD = re.compile(r"name=\"?(?P<name>(?<=\")[^\"\r\n]+|(?<!\")[^\"\s;=]+)\"?\r?\n"
+                             r"(?:[^\r\n]+\r?\n){0,8}\r?\n(?P<value>[^\r\n]+)")
+# "name": { in text, where a JSON object under that name begins; and that object when it is flat.
+_NAME_BEFORE_OBJECT = r"\"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,63})\"\s*:\s*"
+NAMED_OBJECT = re.compile(_NAME_BEFORE_OBJECT + r"(?=\{)")
+FLAT_NAMED_OBJECT = re.compile(_NAME_BEFORE_OBJECT + r"\{(?P<members>[^{}]*)\}")
 PAIRS = (PARAM_PAIR, MULTIPART_FIELD, QUOTED_PAIR, XML_ELEMENT, LINE_PAIR)
 PLACEHOLDER = re.compile(r"^(?:\S+ )?<redacted:[a-z0-9_-]+:\d+>$")
 
 # The last word of a name that makes its value a secret.
 SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "token", "credential", "cookie",
                           "signature", "sig", "authorization", "auth", "session", "apikey", "accesskey",
-                          "privatekey", "otp", "pin", "jwt"})
+                          "privatekey", "otp", "pin", "jwt", "pass", "passcode"})
 # Numbers are secrets under these (a numeric PIN), not under the rest (`total_tokens`: a count).
-NUMERIC_SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "otp", "pin"})
+NUMERIC_SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "otp", "pin", "passcode"})
+# An all-caps name run together (`PGPASSWORD`, `GITHUBTOKEN`) ending in one of these is a secret;
+# only long words, so `COMPASS` stays a name.
+RUN_TOGETHER_SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey")
 # A secret word anywhere in a name makes it a secret unless a descriptor word ends it
 # (`secretValue` is a secret, `tokenType` and `secretName` are not).
 SECRET_ANYWHERE = frozenset({"password", "passwd", "passphrase", "secret", "token", "apikey", "credential",
@@ -66,15 +77,15 @@ WEAK_WORDS = frozenset({"key", "code", "session", "auth", "token", "secret", "cr
 KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "signing", "client", "master", "encryption",
                             "license", "auth", "app", "subscription", "signature", "webhook"})
 # A map under a name ending in one of these words holds a secret in every member (MCP server
-# env and headers: envSecrets, headerPlain, http_headers); words() makes "secrets" singular.
-SECRET_MAP_WORDS = frozenset({"env", "environment", "header", "headers", "secret", "credential", "plain"})
+# env and headers: envSecrets, headerPlain, http_headers, envVars); words() makes "secrets" singular.
+SECRET_MAP_WORDS = frozenset({"env", "environment", "header", "secret", "credential", "plain", "var", "variable"})
 # Fields beside an OAuth `code` that say it is an authorization code, not an error code.
 OAUTH_FIELDS = frozenset({"grant_type", "redirect_uri", "code_verifier", "client_id", "state"})
 SECRET_HEADER_PARTS = ("auth", "token", "secret", "api-key", "apikey", "access-key", "private-key", "cookie",
-                       "session", "signature", "credential", "password")
+                       "session", "signature", "credential", "password", "bypass", "passcode")
 NOT_SECRET_HEADERS = frozenset({"www-authenticate", "authentication-info"})
 
-_SINGULARS = SECRET_WORDS | {"key"}
+_SINGULARS = SECRET_WORDS | SECRET_MAP_WORDS | {"key"}
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -96,7 +107,7 @@ def credential_name(name: str) -> bool:
         return False
     if parts[-1] == "key":
         return len(parts) > 1 and parts[-2] in KEY_QUALIFIERS
-    if parts[-1] in SECRET_WORDS:
+    if parts[-1] in SECRET_WORDS or (name.isupper() and parts[-1].endswith(RUN_TOGETHER_SECRET_WORDS)):
         return True
     return parts[-1] not in DESCRIPTOR_WORDS and any(part in SECRET_ANYWHERE for part in parts)
 
