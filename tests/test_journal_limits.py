@@ -44,6 +44,24 @@ async def test_the_journal_masks_credentials_in_paths_queries_and_bodies(api):
         assert secret.encode() not in response.raw_body
 
 
+async def test_the_journal_masks_secrets_hidden_in_strings_text_and_nested_urls(api):
+    """The cassette redactor's rules apply: JSON inside a string, `name=value` and `Bearer`
+    in free text, a query parameter inside a percent-encoded URL, an OAuth code."""
+    hidden = {"config": json.dumps({"token": "JsonInString4", "password": "pw5-hidden"}),
+              "notes": "password=Inline6 Authorization: Bearer abcdefgh12", "prompt": "keep me"}
+    await api.call("POST", f"{V1}/repos?redirect=https%3A%2F%2Fx%2Fcb%3Faccess_token%3DOpaqueNested2", RW,
+                   json_body=hidden)
+    await api.call("POST", f"{V1}/nope", RW, json_body={"grant_type": "authorization_code", "code": "AuthzCode15",
+                                                         "code_verifier": "Verifier16-abcdefghijk"})
+    response = await api.call("GET", "/__mockplex/journal", None)
+    for secret in ("JsonInString4", "pw5-hidden", "Inline6", "abcdefgh12", "OpaqueNested2", "AuthzCode15",
+                   "Verifier16"):
+        assert secret.encode() not in response.raw_body, secret
+    first = json.loads(response.raw_body)["requests"][0]
+    assert first["body"]["prompt"] == "keep me" and first["query"].startswith("redirect=")
+    assert "<redacted>" in first["query"]
+
+
 async def test_verify_still_compares_bodies_and_paths(api):
     await api.start_run({"repoId": "r", "prompt": "first"}, key="a")
     await api.start_run({"repoId": "r", "prompt": "second"}, key="b")

@@ -12,16 +12,13 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Iterator
-from urllib.parse import unquote_plus
 
 import re2
 from aiohttp import web
 
 from mockplex import jsonio, state
-from mockplex.recording.redaction import SECRET_JSON_KEYS
-from mockplex.recording.secrets import TOKEN_PATTERN, credential_name, secret_map_name
+from mockplex.recording.redaction import Redactor
 
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
@@ -30,52 +27,32 @@ ENTRY_OVERHEAD = 256  # an entry's own object and its small fields, beside its t
 REDACTED = "<redacted>"
 
 
-def _credential(name: str) -> bool:
-    """The names the cassette redactor treats as secret, whatever the value looks like."""
-    return name in SECRET_JSON_KEYS or credential_name(name)
+class _Masker(Redactor):
+    """The cassette redactor's rules (what a secret is, wherever it sits, in every
+    encoding), with one marker for every secret: the journal is read, never replayed."""
+
+    def placeholder(self, secret: str, kind: str) -> str:
+        return REDACTED
 
 
-def _mask_members(masked: list[str], members: dict[str, Any]) -> dict[str, Any]:
-    """json.loads' object_hook: credential-named members masked, noted in `masked`."""
-    kept = {}
-    for name, value in members.items():
-        if _credential(name):
-            value = REDACTED
-        elif secret_map_name(name) and isinstance(value, dict):
-            value = dict.fromkeys(value, REDACTED)
-        if value is not members[name]:
-            masked.append(name)
-        kept[name] = value
-    return kept
-
-
-def mask_query(query: str) -> str:
-    pairs = (pair.partition("=") for pair in query.split("&"))
-    masked = "&".join(f"{name}={REDACTED}" if _credential(unquote_plus(name)) else name + equals + value
-                      for name, equals, value in pairs)
-    return TOKEN_PATTERN.sub(REDACTED, masked)
+def masked_text(text: str) -> str:
+    """A path or query string with its secrets masked."""
+    return _Masker().text(text)
 
 
 def kept_body(raw: bytes) -> Any:
-    """The body as JSON text with credentials masked; None when empty or too large to
-    keep, NOT_JSON when it is not JSON (as the server reads it: see jsonio.parse_body).
-
-    Token-shaped text is masked in the raw text, which stays valid JSON (token characters
-    need no escaping). Only when a member was masked, or an escape could hide a token,
-    is the parsed body written out again and masked once more."""
+    """The body as JSON text with its secrets masked; None when empty or too large to
+    keep, NOT_JSON when it is not JSON (as the server reads it: see jsonio.parse_body)."""
     if not 0 < len(raw) <= MAX_BODY:
         return None
-    text = TOKEN_PATTERN.sub(REDACTED, raw.decode("utf-8", "replace").removeprefix("\ufeff"))
-    masked: list[str] = []
+    text = _Masker().body(raw).decode("utf-8", "replace").removeprefix("\ufeff")
     try:
-        parsed = json.loads(text, object_hook=partial(_mask_members, masked), parse_constant=_not_json)
-        if not masked and "\\" not in text:
-            return text
-        return TOKEN_PATTERN.sub(REDACTED, jsonio.dumps(parsed).decode())
+        json.loads(text, parse_constant=_not_json)
     except ValueError:
         return jsonio.NOT_JSON
-    except RecursionError:  # nested deeper than can be parsed or written out again
+    except RecursionError:  # nested deeper than can be parsed
         return None
+    return text
 
 
 def _not_json(constant: str) -> Any:
@@ -157,8 +134,8 @@ def journal_middleware():
             raw = b""
         route = request.get(state.ROUTE)
         request.app[JOURNAL].add(JournalEntry(
-            method=request.method, path=TOKEN_PATTERN.sub(REDACTED, request.path),
-            query=mask_query(request.query_string), family=route.family if route else None,
+            method=request.method, path=masked_text(request.path),
+            query=masked_text(request.query_string), family=route.family if route else None,
             route=f"{route.method} {route.template}" if route else None,
             mode=request.get(state.SOURCE, "rules"), match=request.get(state.MATCH), status=response.status,
             latency_ms=round((time.perf_counter() - started) * 1000, 3), body=kept_body(raw)))
