@@ -14,8 +14,10 @@ import time
 import aiohttp
 from aiohttp import web
 
+from mockplex.origins import OriginRewrite, carries_json, origin_of
+from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.recorder import Exchange, Recorder
-from mockplex.responses import json_response
+from mockplex.responses import json_response, request_origin
 
 log = logging.getLogger("mockplex.record")
 
@@ -44,11 +46,12 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     recorder, upstream = recorder or request.app[RECORDER], request.app[UPSTREAM]
     sequence = recorder.next_sequence()
     body = await request.read()
+    upstream_origin, own_origin = origin_of(upstream), request_origin(request)
     exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
-                        _forwarded_headers(request), body)
+                        _forwarded_headers(request, OriginRewrite(own_origin, upstream_origin)), body)
     started = time.perf_counter()
     try:
-        response = await _relay(request, exchange, added_headers or {})
+        response = await _relay(request, exchange, OriginRewrite(upstream_origin, own_origin), added_headers or {})
     except asyncio.TimeoutError:
         if exchange.status:
             return _broken(request, exchange, "timed out mid-answer")
@@ -65,15 +68,20 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     return response
 
 
-def _forwarded_headers(request: web.Request) -> dict[str, str]:
-    """The request's own headers; when aiohttp has already decompressed the body, it goes
-    on decompressed, so it must no longer claim a Content-Encoding."""
+def _forwarded_headers(request: web.Request, to_upstream: OriginRewrite) -> dict[str, str]:
+    """The request's own headers, as addressed to the upstream: Host is its own (the
+    session sets it) and an Origin or Referer naming the proxy names the upstream, so a
+    same-origin call stays same-origin there. When aiohttp has already decompressed the
+    body, it goes on decompressed, so it must no longer claim a Content-Encoding."""
     decompressed = getattr(request.content, "total_compressed_bytes", None) is not None  # no body: no attribute
-    return {str(name): value for name, value in request.headers.items()
+    return {str(name): to_upstream.header(name, value) for name, value in request.headers.items()
             if name.lower() not in HOP_BY_HOP and not (decompressed and name.lower() == "content-encoding")}
 
 
-async def _relay(request: web.Request, exchange: Exchange, added_headers: dict[str, str]) -> web.StreamResponse:
+async def _relay(request: web.Request, exchange: Exchange, to_client: OriginRewrite,
+                 added_headers: dict[str, str]) -> web.StreamResponse:
+    """Stream the answer back as it comes, naming the proxy where the upstream named
+    itself; the cassette keeps the upstream's own words."""
     session = request.app[SESSION]
     async with session.request(exchange.method, exchange.url, headers=exchange.request_headers,
                                data=exchange.request_body or None, allow_redirects=False,
@@ -84,19 +92,52 @@ async def _relay(request: web.Request, exchange: Exchange, added_headers: dict[s
         response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
         for name, value in upstream.headers.items():
             if name.lower() not in HOP_BY_HOP:
-                response.headers.add(name, value)
+                response.headers.add(name, to_client.header(name, value))
         response.headers.update(added_headers)
+        json_body = carries_json(exchange.header("content-type")) and request.method != "HEAD"
+        encoding = exchange.header("content-encoding")
+        body = to_client.stream(json_body and not content_coded(encoding))  # a coded stream passes as it came
         if upstream.content_length is not None and "text/event-stream" not in upstream.content_type:
+            if json_body:  # its length is known only once rewritten
+                whole = _moved_whole(to_client, response, encoding,
+                                     b"".join([chunk async for chunk in _received(upstream, exchange)]))
+                response.content_length = len(whole)
+                await response.prepare(request)
+                await response.write(whole)
+                await response.write_eof()
+                return response
             response.content_length = upstream.content_length
         await response.prepare(request)
-        last = time.perf_counter()
-        async for chunk in upstream.content.iter_any():
-            now = time.perf_counter()
-            exchange.chunks.append((chunk, (now - last) * 1000))
-            last = now
-            await response.write(chunk)
+        async for chunk in _received(upstream, exchange):
+            await response.write(body.feed(chunk))
+        await response.write(body.finish())
         await response.write_eof()
         return response
+
+
+def _moved_whole(to_client: OriginRewrite, response: web.StreamResponse, encoding: str | None,
+                 sent: bytes) -> bytes:
+    """A whole JSON body with the upstream's origin moved. A coded one that names it goes
+    on decoded; any other (or one that does not decode) as it came."""
+    try:
+        decoded = b"".join(decoded_chunks([sent], encoding))
+    except UndecodableBody:
+        return sent
+    moved = to_client.body(decoded)
+    if moved == decoded:
+        return sent
+    response.headers.popall("Content-Encoding", None)
+    return moved
+
+
+async def _received(upstream: aiohttp.ClientResponse, exchange: Exchange):
+    """The upstream's chunks as they arrive, each kept in the exchange with its delay."""
+    last = time.perf_counter()
+    async for chunk in upstream.content.iter_any():
+        now = time.perf_counter()
+        exchange.chunks.append((chunk, (now - last) * 1000))
+        last = now
+        yield chunk
 
 
 def _broken(request: web.Request, exchange: Exchange, cause: str) -> web.StreamResponse:

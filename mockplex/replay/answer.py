@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from mockplex import jsonio
+from mockplex.origins import OriginRewrite, carries_json, origin_of
 from mockplex.replay.store import MCP_PATH, Recorded
+from mockplex.responses import request_origin
 
 SKIPPED_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server",
                              "proxy-authenticate", "te", "trailer", "upgrade"})
@@ -48,11 +50,15 @@ async def replay_response(request: web.Request, recorded: Recorded, caller_body:
     if recorded.path == MCP_PATH and caller_body is not None:
         body = with_caller_ids(body, recorded.body, caller_body)
     status = response["status"]
-    headers = [(name, value) for name, values in response.get("headers", {}).items()
+    to_caller = _to_caller(request, response)
+    headers = [(name, to_caller.header(name, value)) for name, values in response.get("headers", {}).items()
                if name.lower() not in SKIPPED_HEADERS for value in values]
+    rewritten = to_caller.stream(carries_json(next((value for name, value in headers
+                                                    if name.lower() == "content-type"), None)))
     chunks = response.get("mockplex", {}).get("chunks") or [[len(body), 0]]
     if len(chunks) <= 1 or sum(size for size, _ in chunks) != len(body):
-        answer = web.Response(status=status["code"], reason=status.get("message") or None, body=body)
+        answer = web.Response(status=status["code"], reason=status.get("message") or None,
+                              body=rewritten.feed(body) + rewritten.finish())
         for name, value in headers:
             answer.headers.add(name, value)
         return answer
@@ -65,10 +71,19 @@ async def replay_response(request: web.Request, recorded: Recorded, caller_body:
     for size, delay_ms in chunks:
         pause = _pause(delay_ms, timing)
         await asyncio.sleep(pause)
-        await stream.write(body[offset: offset + size])
+        await stream.write(rewritten.feed(body[offset: offset + size]))
         offset += size
+    await stream.write(rewritten.finish())
     await stream.write_eof()
     return stream
+
+
+def _to_caller(request: web.Request, response: dict[str, Any]) -> OriginRewrite:
+    """The recorded upstream's origin (the answer's URL) moved to the one the caller
+    called; an answer recorded without its URL is left as it is."""
+    caller = request_origin(request)
+    recorded = response.get("url")
+    return OriginRewrite((origin_of(recorded) if isinstance(recorded, str) else None) or caller, caller)
 
 
 def _pause(delay_ms: float, timing: str) -> float:
