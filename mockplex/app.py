@@ -20,6 +20,7 @@ from mockplex.mcp.rest_hop import RestHop
 from mockplex.recording.app import attach_forwarding
 from mockplex.recording.proxy import RECORDER, forward
 from mockplex.recording.recorder import Recorder
+from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, replay
 from mockplex.routes import TABLE
 from mockplex.rules.auth import authenticate, require_idempotency_key
@@ -103,6 +104,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
     if settings.replay is not None:
         app[REPLAY_STORE] = settings.replay.open()
+        app[REPLAY_CALLERS] = app[REPLAY_STORE].callers
     if forwarding:
         attach_forwarding(app, settings.forwarding)
         recorder = app[RECORDER]

@@ -137,13 +137,16 @@ def main() -> None:
 @click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
               help="vcrpy record mode for record routes (default once).")
 @click.option("--ignore-field", multiple=True, help="A JSON body field matching ignores (repeatable).")
+@click.option("--credential", "credentials", multiple=True, metavar="[CASSETTE:]N=TOKEN",
+              help="Replay answers TOKEN as the caller whose credential became <redacted:credential:N> "
+                   "(see `mockplex cassettes credentials`). Repeatable.")
 @click.option("--header-timeout", type=click.FloatRange(min=0.1), default=HEADER_TIMEOUT, show_default=True,
               help="Seconds a client may take to send its request headers before an empty 408 (as Node does).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-request log lines.")
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
           fault_rules, admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
-          upstream, record_mode, ignore_field, header_timeout, quiet):
+          upstream, record_mode, ignore_field, credentials, header_timeout, quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -165,7 +168,7 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
         default=mode or config.mode or "fixture", families={**config.families, **_family_modes(family_modes)},
         routes=config.routes, cassette=cassette_name or config.cassette,
         cassette_dir=cassette_dir or Path(config.cassette_dir or "cassettes"))
-    replay_settings = _replay_settings(modes, config, on_exhausted, replay_timing, fallback, ignore_field)
+    replay_settings = _replay_settings(modes, config, on_exhausted, replay_timing, fallback, ignore_field, credentials)
     forwarding = _forwarding_settings(modes, config, upstream, record_mode)
     settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
                         source_header=not no_source_header, rate_limits=not no_rate_limits,
@@ -338,7 +341,10 @@ class ServeModes:
             raise click.BadParameter(str(error), param_hint="--cassette") from None
 
 
-def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing, fallback, ignore_field):
+def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing, fallback, ignore_field,
+                     credentials):
+    from mockplex.contract.commands import credential_pairs
+    from mockplex.replay.callers import CALLER_PLACEHOLDER
     from mockplex.replay.route import ReplaySettings
 
     if "replay" not in modes.in_use():
@@ -354,7 +360,10 @@ def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing
         raise click.BadParameter(f"no cassette at {path}", param_hint="--cassette")
     return ReplaySettings(path, modes.cassette, on_exhausted or config.replay.get("on_exhausted") or "repeat",
                           timing, fallback or config.replay.get("fallback") or "error",
-                          frozenset(ignore_field or config.replay.get("ignore_fields") or ()))
+                          frozenset(ignore_field or config.replay.get("ignore_fields") or ()),
+                          {token: CALLER_PLACEHOLDER.fullmatch(placeholder).group(1)
+                           for (cassette, placeholder), token in credential_pairs(credentials).items()
+                           if cassette in ("", modes.cassette)})
 
 
 def _forwarding_settings(modes: ServeModes, config: FileConfig, upstream, record_mode):
@@ -438,10 +447,41 @@ def show_cassette(name, cassette_dir):
         raise click.BadParameter(str(error), param_hint="NAME") from None
     except CassetteLoadError as error:
         raise click.ClickException(str(error)) from None
-    table = [("#", "method", "request", "status", "body")] + rows(cassette)
-    widths = [max(len(row[column]) for row in table) for column in range(5)]
+    _echo_table([("#", "method", "request", "status", "body")] + rows(cassette))
+
+
+def _echo_table(table: list[tuple[str, ...]]) -> None:
+    widths = [max(len(cell) for cell in column) for column in zip(*table, strict=True)]
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@cassettes.command("credentials")
+@click.argument("name")
+@cassette_dir_option
+def cassette_credentials(name, cassette_dir):
+    """Who recorded a cassette: each caller's placeholder, the stand-in token replay
+    accepts as that caller (for a CI without the real tokens), the scopes its answers
+    showed (yes, no or ? when never tested) and how many requests it made."""
+    from collections import Counter
+
+    from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.replay.callers import SCOPES, stand_in_token
+    from mockplex.replay.reading import CassetteLoadError
+    from mockplex.replay.route import ReplaySettings
+
+    try:
+        store = ReplaySettings(cassette_path(cassette_dir, name), name).open()  # read as replay reads it
+    except CassetteNameError as error:
+        raise click.BadParameter(str(error), param_hint="NAME") from None
+    except CassetteLoadError as error:
+        raise BadCassetteInput(str(error)) from None
+    uses = Counter(item.caller for item in store.interactions)
+    shown = {None: "?", True: "yes", False: "no"}
+    _echo_table([("placeholder", "stand-in token", "scopes", "requests")] + [
+        (f"<redacted:{caller.name}>", stand_in_token(store.callers.cassette_sha256, caller.name),
+         " ".join(f"{scope}={shown[caller.scopes.get(scope)]}" for scope in SCOPES), str(uses[caller.name]))
+        for caller in store.callers.callers.values()])
 
 
 @cassettes.command("lint")

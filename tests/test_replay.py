@@ -88,6 +88,21 @@ async def test_local_rules_override_recorded_successes(aiohttp_server, aiohttp_c
     assert replayed.status == 202 and replayed.headers["X-Mockplex-Source"] == "replay"
 
 
+async def test_an_index_built_without_the_route_table_still_matches_idempotency_keys(aiohttp_server,
+                                                                                    aiohttp_client, tmp_path):
+    """The cached index is keyed by the cassette alone, so what it holds must not depend on
+    who built it first (a tool that loads the cassette without knowing the routes)."""
+    from mockplex.replay.store import load_store
+
+    upstream = build_app(make_settings(tmp_path / "up", "frozen"))
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, lifecycle)
+    load_store(path, "session", frozenset(), "repeat")  # builds and caches the index first
+    api = await replayer(aiohttp_client, tmp_path, path)
+    assert (await api.post("/runs", START, headers={"Idempotency-Key": "life-1"})).status == 202
+    other_key = await api.post("/runs", START, headers={"Idempotency-Key": "life-2"})
+    assert other_key.status == 404 and "Idempotency-Key" in json.loads(other_key.raw_body)["error"]["message"]
+
+
 async def repos_script(client):
     await client.get(f"{V1}/repos?limit=2", headers=bearer(OAUTH))
     return []

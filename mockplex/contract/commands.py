@@ -130,7 +130,7 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
     except VerifyInputError as error:
         raise click.BadParameter(str(error), param_hint="--cassettes") from None
     options = VerifyOptions(target, token, allow_writes, frozenset(ignored), not shape_only, timeout,
-                            _credential_pairs(credentials))
+                            credential_pairs(credentials))
     with click.progressbar(length=len(interactions), label="verifying", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
         outcomes = asyncio.run(run_verify(interactions, options, lambda: bar.update(1)))
@@ -147,7 +147,7 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
     sys.exit(EXIT_UNREACHABLE if states["error"] else 0)
 
 
-def _credential_pairs(pairs: tuple[str, ...]) -> dict[tuple[str, str], str]:
+def credential_pairs(pairs: tuple[str, ...]) -> dict[tuple[str, str], str]:
     """(cassette or "", placeholder) -> token."""
     chosen = {}
     for pair in pairs:

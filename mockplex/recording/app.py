@@ -49,6 +49,7 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
     redactor = settings.redactor or Redactor()
     if settings.mode == "new_episodes" and settings.cassette.is_file():
         redactor.continue_after(settings.cassette.read_text(encoding="utf-8"))
+        redactor.recognise(cassette.metadata["mockplex"]["callers"])
     app[RECORDER] = Recorder(cassette, redactor, settings.mode, settings.record_errors)
     flusher: dict[str, asyncio.Task] = {}
 

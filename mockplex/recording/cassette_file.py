@@ -13,13 +13,14 @@ never holds the interpreter for long.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import vcr.serialize
 import yaml
@@ -116,11 +117,18 @@ class CassetteFile:
             pairs = zip(existing.requests, existing.responses, strict=True)
             cassette.interactions = [Interaction(index, request, response, on_disk=True)
                                      for index, (request, response) in enumerate(pairs)]
+            cassette.metadata["mockplex"]["callers"] = existing.metadata.get("mockplex", {}).get("callers", {})
         return cassette
 
     def add(self, sequence: int, request: Request, response: dict[str, Any]) -> None:
         with self._lock:
             self.interactions.append(Interaction(sequence, request, response))
+            self.dirty = True
+
+    def update_metadata(self, change: Callable[[dict[str, Any]], None]) -> None:
+        """Change the metadata while no write is copying it."""
+        with self._lock:
+            change(self.metadata)
             self.dirty = True
 
     def refuse(self, sequence: int, request: Request, reason: str) -> bool:
@@ -136,10 +144,11 @@ class CassetteFile:
                     return True
                 ordered = sorted((item for item in self.interactions if item.refusal is None),
                                  key=lambda interaction: interaction.sequence)
+                metadata = copy.deepcopy(self.metadata)
                 self.dirty = False
             entries = _entries(ordered)
             try:
-                write_atomically(self.path, self._text(entries), 0o644)
+                write_atomically(self.path, self._text(entries, metadata), 0o644)
             except OSError as error:
                 self._failed(error, len(entries))
                 return False
@@ -148,10 +157,11 @@ class CassetteFile:
             self.write_failure, self.written = None, len(entries)
             return True
 
-    def _text(self, entries: list[str]) -> str:
+    @staticmethod
+    def _text(entries: list[str], metadata: dict[str, Any]) -> str:
         """The file as vcrpy writes it (keys sorted)."""
         listed = "interactions:\n" + "".join(entries) if entries else "interactions: []\n"
-        return listed + yaml.dump({"metadata": self.metadata, "version": vcr.serialize.CASSETTE_FORMAT_VERSION},
+        return listed + yaml.dump({"metadata": metadata, "version": vcr.serialize.CASSETTE_FORMAT_VERSION},
                                   Dumper=_InteractionDumper)
 
     def _failed(self, error: OSError, held: int) -> None:

@@ -1,10 +1,10 @@
 """What the record proxy keeps of each exchange: redacted, in vcrpy's shapes, with the
-chunk boundaries and delays of streamed answers and the scopes the token showed."""
+chunk boundaries and delays of streamed answers, and per caller the SHA-256 of its
+credential and the scopes its answers showed (see replay/callers.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,9 +18,9 @@ from mockplex.clock import format_timestamp
 from mockplex.recording.cassette_file import CassetteFile
 from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.redaction import Redactor
+from mockplex.replay.callers import NO_CREDENTIAL, caller_of, credential_of, learn_scopes, unknown_scopes
 from mockplex.routes import TABLE
-
-_MISSING_SCOPE = re.compile(rb"Missing required scope: (read|write)\.")
+from mockplex.world.tokens import sha256_hex
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Recorder:
     def provenance(cls, upstream: str) -> dict[str, Any]:
         return {"mockplex": {"version": __version__, "upstream": upstream,
                              "recorded_at": format_timestamp(datetime.now(timezone.utc)),
-                             "token_scopes": {"read": None, "write": None}}}
+                             "callers": {}}}
 
     def next_sequence(self) -> int:
         return next(self._sequence)
@@ -91,7 +91,6 @@ class Recorder:
             return self._keep(sequence, exchange)
 
     def _keep(self, sequence: int, exchange: Exchange) -> bool:
-        self._observe_scopes(exchange)
         if self.mode == "none" or (exchange.status >= 500 and not self.record_errors):
             self.skipped += 1
             return False
@@ -100,6 +99,7 @@ class Recorder:
             response = self._response(exchange)
         except UndecodableBody as error:
             return self.cassette.refuse(sequence, self._bare_request(exchange), str(error))
+        self._observe_caller(request, exchange)
         self.cassette.add(sequence, request, response)
         self.recorded += 1
         return True
@@ -140,16 +140,19 @@ class Recorder:
             "mockplex": {"chunks": chunks},
         }
 
-    def _observe_scopes(self, exchange: Exchange) -> None:
-        scopes = self.cassette.metadata["mockplex"]["token_scopes"]
-        body = b"".join(chunk for chunk, _ in exchange.chunks)
-        missing = _MISSING_SCOPE.search(body) if exchange.status == 403 else None
-        if missing:
-            scopes[missing.group(1).decode()] = False
+    def _observe_caller(self, request: Request, exchange: Exchange) -> None:
+        caller = caller_of(request.headers)
+        if caller == NO_CREDENTIAL:
             return
+        digest = sha256_hex(credential_of(exchange.request_headers) or "")
         spec = TABLE.spec_for(exchange.method, exchange.path)
-        if spec is not None and spec.scope and 200 <= exchange.status < 300:
-            scopes[spec.scope] = True
+        body = b"".join(chunk for chunk, _ in exchange.chunks)
+
+        def note(metadata: dict[str, Any]) -> None:
+            seen = metadata["mockplex"]["callers"].setdefault(caller, {"sha256": digest, "scopes": unknown_scopes()})
+            learn_scopes(seen["scopes"], spec.scope if spec else None, exchange.status, body)
+
+        self.cassette.update_metadata(note)
 
 
 def _chunk_sizes(lengths: list[int], segments: list[tuple[int, bytes]]) -> list[int]:

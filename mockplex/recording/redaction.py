@@ -53,6 +53,7 @@ from mockplex.recording.secrets import (
     secret_map_name,
     weak_credential_name,
 )
+from mockplex.world.tokens import sha256_hex
 
 PLACEHOLDER_NUMBER = re.compile(r"<redacted:[a-z0-9_-]+:(\d+)>")
 # JSON keys whose string values are secrets wherever they appear (env-var keys and values).
@@ -91,8 +92,13 @@ class Redactor:
     extra_patterns: tuple[re.Pattern[str], ...] = ()
     _placeholders: dict[str, str] = field(default_factory=dict)
     _numbered: int = 0
+    _recorded_callers: dict[str, str] = field(default_factory=dict)  # SHA-256 of a credential -> its placeholder
 
     def placeholder(self, secret: str, kind: str) -> str:
+        if secret not in self._placeholders and self._recorded_callers:
+            known = self._recorded_callers.get(sha256_hex(secret))
+            if known is not None:
+                self._placeholders[secret] = known
         if secret not in self._placeholders:
             self._numbered += 1
             self._placeholders[secret] = f"<redacted:{re.sub(r'[^a-z0-9_-]+', '_', kind.lower())}:{self._numbered}>"
@@ -103,6 +109,12 @@ class Redactor:
         a new secret never shares a placeholder with an old, different one."""
         numbers = [int(found) for found in PLACEHOLDER_NUMBER.findall(existing_text)]
         self._numbered = max([self._numbered, *numbers])
+
+    def recognise(self, callers: dict[str, Any]) -> None:
+        """Give a credential the cassette already holds its recorded placeholder again, so
+        an extended cassette still knows one caller as one (`callers`: metadata.mockplex.callers)."""
+        self._recorded_callers.update({seen["sha256"]: f"<redacted:{name}>" for name, seen in callers.items()
+                                       if isinstance(seen, dict) and isinstance(seen.get("sha256"), str)})
 
     # -- pieces of an interaction -------------------------------------------------------
 

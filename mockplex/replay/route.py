@@ -28,10 +28,11 @@ class ReplaySettings:
     timing: str = "recorded"
     fallback: str = "error"  # or "fixture": answer a miss from the world
     ignore_fields: frozenset[str] = field(default_factory=frozenset)
+    credentials: dict[str, str] = field(default_factory=dict)  # token -> the caller it stands for (`credential:N`)
 
     def open(self) -> ReplayStore:
         return load_store(self.cassette, self.name, self.ignore_fields, self.on_exhausted, _uses_idempotency_key,
-                          _template_of)
+                          _template_of, self.credentials)
 
 
 def _uses_idempotency_key(method: str, path: str) -> bool:
@@ -52,20 +53,21 @@ async def replay(request: web.Request, spec: RouteSpec,
     query = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True)
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
     path = request.rel_url.raw_path
-    recorded = store.match(request.method, path, query, caller_body, key)
+    caller = store.callers.recordings_of(request.headers)
+    recorded = store.match(request.method, path, query, caller_body, key, caller)
     if recorded is None and settings.fallback == "fixture":
         request[state.MATCH] = "fallback"
         return await fixture(request)
     request[state.SOURCE] = "replay"
     request[state.MATCH] = "hit" if recorded is not None else "miss"
     if recorded is None:
-        return not_recorded(store, request.method, path, query, caller_body)
+        return not_recorded(store, request.method, path, query, caller_body, caller)
     return await replay_response(request, recorded, caller_body, settings.timing)
 
 
-def not_recorded(store: ReplayStore, method: str, path: str, query, body) -> web.Response:
+def not_recorded(store: ReplayStore, method: str, path: str, query, body, caller: str | None) -> web.Response:
     """The family's not-found shape, saying what was missed and what came closest."""
-    closest = store.closest(method, path, query, body)
+    closest = store.closest(method, path, query, body, caller)
     hint = (f"; closest recorded request: {closest[0].method} {closest[0].path} (differs in {closest[1]})"
             if closest else "; the cassette is empty")
     message = f"mockplex: {method} {path} was not recorded in cassette '{store.name}'{hint}"

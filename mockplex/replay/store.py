@@ -2,8 +2,9 @@
 
 A request's key is its method, path, query (order-insensitive), body (JSON compared
 canonically, with configured volatile fields ignored; JSON-RPC ids ignored on the MCP
-endpoint) and, on routes that need one, its Idempotency-Key. Identical requests replay
-in recorded order; after the last, the last repeats or the request fails, as configured.
+endpoint), on routes that need one its Idempotency-Key, and its caller (callers.py): a
+recorded caller is answered only from its own recordings. Identical requests replay in
+recorded order; after the last, the last repeats or the request fails, as configured.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import json
 import logging
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from mockplex.replay.callers import ANY_CALLER, NO_CREDENTIAL, CallerBook, RecordedCaller, caller_of, unknown_scopes
 from mockplex.replay.reading import CassetteLoadError, Malformed, check_response, read_cassette
 from mockplex.world.state_files import write_atomically
 
@@ -36,16 +38,18 @@ class Recorded:
     body: Any
     idempotency_key: str | None
     response: dict[str, Any]
+    caller: str
 
 
 @dataclass
 class ReplayStore:
     name: str
     interactions: list[Recorded]
+    callers: CallerBook
     ignore_fields: frozenset[str] = frozenset()
     on_exhausted: str = "repeat"  # or "fail"
     template_of: Callable[[str], str | None] = lambda path: None  # the route template a path belongs to
-    _index: dict[tuple, list[Recorded]] = field(default_factory=dict)
+    _index: dict[tuple, list[Recorded]] = field(default_factory=dict)  # keys with the caller, and keys without
     _served: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
     _nearby: dict[tuple, list[Recorded]] = field(default_factory=dict)
 
@@ -53,7 +57,8 @@ class ReplayStore:
         index: dict[tuple, list[Recorded]] = defaultdict(list)
         templates: dict[str, str | None] = {}
         for item in self.interactions:
-            index[self.key(item.method, item.path, item.query, item.body, item.idempotency_key)].append(item)
+            for caller in (item.caller, ANY_CALLER):
+                index[self.key(item.method, item.path, item.query, item.body, item.idempotency_key, caller)].append(item)
             if item.path not in templates:
                 templates[item.path] = self.template_of(item.path)
             for group in self._groups(item.method, item.path, templates[item.path]):
@@ -67,12 +72,14 @@ class ReplayStore:
         """Where a miss looks for its closest recorded request, nearest first."""
         return [("route", method, path), ("path", path)] + ([("template", template)] if template else [])
 
-    def key(self, method: str, path: str, query, body: Any, idempotency_key: str | None) -> tuple:
+    def key(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
+            caller: str | None) -> tuple:
         return (method, path, tuple(sorted(query)), _canonical(_without(body, self.ignore_fields, path)),
-                idempotency_key)
+                idempotency_key, caller)
 
-    def match(self, method: str, path: str, query, body: Any, idempotency_key: str | None) -> Recorded | None:
-        key = self.key(method, path, query, body, idempotency_key)
+    def match(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
+              caller: str | None) -> Recorded | None:
+        key = self.key(method, path, query, body, idempotency_key, caller)
         candidates = self._index.get(key)
         if not candidates:
             return None
@@ -82,7 +89,7 @@ class ReplayStore:
             return candidates[served]
         return candidates[-1] if self.on_exhausted == "repeat" else None
 
-    def closest(self, method: str, path: str, query, body: Any) -> tuple[Recorded, str] | None:
+    def closest(self, method: str, path: str, query, body: Any, caller: str | None) -> tuple[Recorded, str] | None:
         """The recorded request most like this one, and how it differs: among the first few
         recorded with the same method and path, else the same path, else the same route,
         else the cassette's first few, so that a miss costs about what a hit does."""
@@ -92,27 +99,33 @@ class ReplayStore:
         if not candidates:
             return None
         best = min(candidates, key=lambda item: _distance(item, method, path, query, body))
-        return best, _difference(best, method, path, dict(query), body)
+        return best, _difference(best, method, path, dict(query), body, caller)
 
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 CACHE_DIR_VARIABLE = "MOCKPLEX_CACHE_DIR"
 
 
 def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhausted: str,
                uses_idempotency_key=lambda method, path: False,
-               template_of: Callable[[str], str | None] = lambda path: None) -> ReplayStore:
+               template_of: Callable[[str], str | None] = lambda path: None,
+               mapped_tokens: dict[str, str] | None = None) -> ReplayStore:
     """Load a cassette, through its parsed index when one matches the file's content."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise CassetteLoadError(path, error.strerror or str(error)) from None
     digest = hashlib.sha256(raw).hexdigest()
-    interactions = _read_index(index_path(digest), digest)
-    if interactions is None:
-        interactions = _parse(path, raw, uses_idempotency_key)
-        _write_index(index_path(digest), digest, interactions)
-    return ReplayStore(name, interactions, ignore_fields, on_exhausted, template_of)
+    indexed = _read_index(index_path(digest), digest)
+    if indexed is None:
+        indexed = _parse(path, raw)
+        _write_index(index_path(digest), digest, *indexed)
+    recorded, callers = indexed
+    # The index keeps every recorded Idempotency-Key; only routes that use one match on it.
+    interactions = [item if item.idempotency_key is None or uses_idempotency_key(item.method, item.path)
+                    else replace(item, idempotency_key=None) for item in recorded]
+    return ReplayStore(name, interactions, CallerBook(callers, digest, mapped_tokens or {}), ignore_fields, on_exhausted,
+                       template_of)
 
 
 def index_path(digest: str) -> Path:
@@ -124,43 +137,65 @@ def index_path(digest: str) -> Path:
     return folder / f"replay-index-{digest}.json"
 
 
-def _parse(path: Path, raw: bytes, uses_idempotency_key) -> list[Recorded]:
+def _parse(path: Path, raw: bytes) -> tuple[list[Recorded], dict[str, RecordedCaller]]:
     cassette = read_cassette(path, raw)
     interactions = []
     for request, response in zip(cassette.requests, cassette.responses, strict=True):
         parts = urlsplit(request.uri)
-        key = request.headers.get("Idempotency-Key") if uses_idempotency_key(request.method, parts.path) else None
+        key = request.headers.get("Idempotency-Key")
         interactions.append(Recorded(
             request.method, parts.path, tuple(parse_qsl(parts.query, keep_blank_values=True)),
-            parse_body(request.body), key.strip() if key else None, response))
-    return interactions
+            parse_body(request.body), key.strip() if key else None, response, caller_of(request.headers)))
+    return interactions, _callers(cassette.metadata.get("mockplex", {}), interactions)
 
 
-def _read_index(index: Path, digest: str) -> list[Recorded] | None:
-    """The index's interactions, or None when it is missing, stale or malformed."""
+def _callers(provenance: dict[str, Any], interactions: list[Recorded]) -> dict[str, RecordedCaller]:
+    """Every caller with a credential; one the metadata does not describe (recorded before
+    callers were kept) has no hash and the cassette-wide scopes older cassettes kept."""
+    described = provenance.get("callers") or {}
+    legacy_scopes = provenance.get("token_scopes") or unknown_scopes()
+    callers = {}
+    for name in dict.fromkeys(item.caller for item in interactions if item.caller != NO_CREDENTIAL):
+        seen = described.get(name) or {}
+        callers[name] = _checked_caller(name, seen.get("sha256"), seen.get("scopes") or legacy_scopes)
+    return callers
+
+
+def _checked_caller(name: str, sha256: Any, scopes: Any) -> RecordedCaller:
+    if not (sha256 is None or isinstance(sha256, str)) or not isinstance(scopes, dict) or not all(
+            isinstance(scope, str) and seen in (True, False, None) for scope, seen in scopes.items()):
+        raise Malformed(f"metadata.mockplex.callers.{name} is not a sha256 and a map of scopes")
+    return RecordedCaller(name, sha256, dict(scopes))
+
+
+def _read_index(index: Path, digest: str) -> tuple[list[Recorded], dict[str, RecordedCaller]] | None:
+    """The index's interactions and callers, or None when it is missing, stale or malformed."""
     try:
         data = json.loads(index.read_bytes())
         if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or data.get("sha256") != digest:
             return None
-        return [_recorded(item) for item in data["interactions"]]
+        return ([_recorded(item) for item in data["interactions"]],
+                {name: _checked_caller(name, seen["sha256"], seen["scopes"]) for name, seen in data["callers"].items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # Malformed is a ValueError
 
 
 def _recorded(item: dict[str, Any]) -> Recorded:
     recorded = Recorded(item["method"], item["path"], tuple((name, value) for name, value in item["query"]),
-                        _decode(item["body"]), item["key"], _decode(item["response"]))
-    texts = [recorded.method, recorded.path, *(part for pair in recorded.query for part in pair)]
+                        _decode(item["body"]), item["key"], _decode(item["response"]), item["caller"])
+    texts = [recorded.method, recorded.path, recorded.caller, *(part for pair in recorded.query for part in pair)]
     if not all(isinstance(text, str) for text in texts) or not isinstance(recorded.idempotency_key, (str, type(None))):
         raise Malformed("an index entry without the types a cassette gives")
     check_response(recorded.response)
     return recorded
 
 
-def _write_index(index: Path, digest: str, interactions: list[Recorded]) -> None:
+def _write_index(index: Path, digest: str, interactions: list[Recorded], callers: dict[str, RecordedCaller]) -> None:
     data = {"format": INDEX_FORMAT, "sha256": digest, "interactions": [
         {"method": item.method, "path": item.path, "query": item.query, "body": _encode(item.body),
-         "key": item.idempotency_key, "response": _encode(item.response)} for item in interactions]}
+         "key": item.idempotency_key, "response": _encode(item.response), "caller": item.caller}
+        for item in interactions],
+        "callers": {name: {"sha256": caller.sha256, "scopes": caller.scopes} for name, caller in callers.items()}}
     try:
         index.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(index, json.dumps(data, separators=(",", ":")), 0o600)
@@ -229,7 +264,7 @@ def _distance(item: Recorded, method: str, path: str, query, body: Any) -> tuple
             _canonical(item.body) != _canonical(body))
 
 
-def _difference(item: Recorded, method: str, path: str, query: dict, body: Any) -> str:
+def _difference(item: Recorded, method: str, path: str, query: dict, body: Any, caller: str | None) -> str:
     if item.path != path:
         return f"path {item.path} (not {path})"
     if item.method != method:
@@ -242,4 +277,8 @@ def _difference(item: Recorded, method: str, path: str, query: dict, body: Any) 
         for key in sorted(set(item.body) | set(body)):
             if item.body.get(key) != body.get(key):
                 return f"body field '{key}'"
-    return "body" if _canonical(item.body) != _canonical(body) else "Idempotency-Key, or all recorded answers were used"
+    if _canonical(item.body) != _canonical(body):
+        return "body"
+    if caller not in (ANY_CALLER, item.caller):
+        return f"caller ({item.caller} recorded, {caller} calling)"
+    return "Idempotency-Key, or all recorded answers were used"

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.ids import is_strict_uuid
+from mockplex.replay.callers import recorded_caller
 from mockplex.responses import ApiError, flat_error, request_origin
 from mockplex.rules.internal_auth import resolve_internal
 from mockplex.state import ROUTE
@@ -22,10 +23,14 @@ def unauthorized(request: web.Request) -> ApiError:
 
 
 def resolve_bearer(request: web.Request) -> Identity:
-    """PAT or OAuth bearer → identity; 401 or the PAT-window 429 otherwise."""
+    """A recorded caller's credential, PAT or OAuth bearer → identity; 401 or the
+    PAT-window 429 otherwise."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise unauthorized(request)
+    recorded = recorded_caller(request, request.get(ROUTE), request.headers)
+    if recorded is not None:  # the window, like every other answer it got, is in the recording
+        return recorded.identity()
     token = header[7:]
     world = request.app[state.WORLD]
     now = request[state.NOW]

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 
 from mockplex import state
+from mockplex.replay.callers import recorded_caller
 from mockplex.responses import empty, json_response, request_origin
 
 V1_PREFIX = "/api/v1/mogplex"
@@ -90,9 +91,17 @@ def gate_decision(request: web.Request) -> web.Response | None:
     elif token is not None and token.startswith("mog_") and (path in PAT_EXACT or in_subtree(path, SANDBOX_SUBTREE)):
         return None
     world = request.app[state.WORLD]
-    if world.sessions.resolve(request.cookies, request[state.NOW]) is not None:
+    if world.sessions.resolve(request.cookies, request[state.NOW]) is not None or _recorded_session(request):
         return None
     return login_redirect(request)
+
+
+def _recorded_session(request: web.Request) -> bool:
+    """A session cookie a recorded caller carried, on a route the cassette answers."""
+    from mockplex.routes import TABLE  # the table's handlers import this module
+
+    cookie = {"Cookie": request.headers.get("Cookie", "")}
+    return recorded_caller(request, TABLE.spec_for(request.method, request.path), cookie) is not None
 
 
 def login_redirect(request: web.Request) -> web.Response:

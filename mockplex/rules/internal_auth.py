@@ -1,7 +1,7 @@
 """Who is calling an internal (unversioned) route: the shared resolver (internal spec §1.2).
 
-Order: a valid, unthrottled PAT → the end-to-end test headers (test mode only) → the
-browser session. Invalid, expired, revoked and throttled PATs fall through silently:
+Order: a recorded caller's credential (replay) → a valid, unthrottled PAT → the end-to-end
+test headers (test mode only) → the browser session. Invalid, expired, revoked and throttled PATs fall through silently:
 the internal surface never answers 429 for the PAT window. Sandbox routes honour a
 delegated internal call first.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockplex import state
+from mockplex.replay.callers import recorded_caller
 from mockplex.rules.edge import SANDBOX_SUBTREE, bearer_token, delegated_user, e2e_authorized, in_subtree
 from mockplex.world.tokens import Identity
 
@@ -24,6 +25,9 @@ def resolve_internal(request: web.Request) -> Identity | None:
         user_id = delegated_user(request)
         if user_id in world.users:
             return Identity(user_id, "delegated", ALL_SCOPES, "delegated")
+    recorded = recorded_caller(request, request[state.ROUTE], request.headers)
+    if recorded is not None:
+        return recorded.identity()
     token = bearer_token(request)
     if token is not None and token.startswith("mog_"):
         pat = world.tokens.lookup_pat(token, now)

@@ -1,0 +1,138 @@
+"""Who made each recorded request, so that replay answers every caller as it was answered.
+
+A caller is named by the placeholder its credential became: `credential:1` for a bearer,
+`cookie:2` for a session cookie. The cassette keeps, per caller, the SHA-256 of the
+credential (as the server keeps only a PAT's SHA-256: enough to recognise it, never to
+present it) and the scopes its answers showed. Replay knows a caller by that hash, by
+the caller's stand-in token (derived from the cassette, for a CI that holds no real
+token), or by a token mapped to it with `--credential N=TOKEN`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from mockplex import state
+from mockplex.world.sessions import session_token
+from mockplex.world.tokens import Identity, sha256_hex
+
+if TYPE_CHECKING:  # the route table's handlers import the rules, which import this module
+    from mockplex.routes import RouteSpec
+
+CALLER_PLACEHOLDER = re.compile(r"<redacted:([a-z0-9_-]+:\d+)>")
+SCOPES = ("read", "write")
+NO_CREDENTIAL = "none"  # the caller of a request that carried no credential
+ANY_CALLER = None  # a credential no recorded caller had: matched against every caller's recordings
+STAND_IN_PREFIX = "mog_replay"
+_MISSING_SCOPE = re.compile(rb"Missing required scope: (read|write)\.")
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
+
+
+def credential_of(headers: Mapping[str, str]) -> str | None:
+    """The secret that says who is calling: the bearer, else a better-auth session token,
+    else the whole Cookie header. Recording and replay read a request the same way."""
+    authorization = header_value(headers, "authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        return token if scheme == "Bearer" and token else authorization
+    cookie = header_value(headers, "cookie")
+    if not cookie:
+        return None
+    jar = dict(pair.strip().partition("=")[::2] for pair in cookie.split(";"))
+    return session_token(jar, "better-auth") or cookie
+
+
+def caller_of(recorded_headers: Mapping[str, Any]) -> str:
+    """The caller of a recorded (redacted) request, by the same precedence as credential_of."""
+    for name in ("authorization", "cookie"):
+        value = header_value(recorded_headers, name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            found = CALLER_PLACEHOLDER.search(value)
+            return found.group(1) if found else NO_CREDENTIAL
+    return NO_CREDENTIAL
+
+
+def stand_in_token(cassette_sha256: str, caller: str) -> str:
+    """A PAT-shaped token (`mog_` and 24 letters and digits) that replay accepts as this
+    caller of this cassette; anyone holding the cassette can derive it, so it is no secret."""
+    return STAND_IN_PREFIX + hashlib.sha256(f"{cassette_sha256}:{caller}".encode()).hexdigest()[:18]
+
+
+def learn_scopes(scopes: dict[str, bool | None], scope: str | None, status: int, body: bytes) -> None:
+    """A 403 naming a missing scope says the credential lacks it; a 2xx on a scoped route
+    says it has it."""
+    missing = _MISSING_SCOPE.search(body) if status == 403 else None
+    if missing:
+        scopes[missing.group(1).decode()] = False
+    elif scope is not None and 200 <= status < 300:
+        scopes[scope] = True
+
+
+def unknown_scopes() -> dict[str, bool | None]:
+    return dict.fromkeys(SCOPES)
+
+
+@dataclass(frozen=True)
+class RecordedCaller:
+    name: str
+    sha256: str | None  # None in a cassette recorded before callers were kept
+    scopes: dict[str, bool | None]
+
+    def identity(self) -> Identity:
+        """Whatever scope its answers never denied it is granted, so the recording decides."""
+        granted = tuple(scope for scope in SCOPES if self.scopes.get(scope) is not False)
+        return Identity(f"replay:{self.name}", self.name, granted, "replay")
+
+
+@dataclass
+class CallerBook:
+    """The cassette's callers, and every token that stands for one of them."""
+
+    callers: dict[str, RecordedCaller]
+    cassette_sha256: str
+    mapped_tokens: dict[str, str] = field(default_factory=dict)  # token -> caller, from --credential
+    _by_sha256: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, caller in self.callers.items():
+            self._by_sha256[sha256_hex(stand_in_token(self.cassette_sha256, name))] = name
+            if caller.sha256:
+                self._by_sha256[caller.sha256] = name
+        self._by_sha256.update({sha256_hex(token): name for token, name in self.mapped_tokens.items()})
+
+    def caller(self, headers: Mapping[str, str]) -> RecordedCaller | None:
+        """The recorded caller whose credential these headers carry, if any."""
+        credential = credential_of(headers)
+        name = self._by_sha256.get(sha256_hex(credential)) if credential else None
+        return self.callers.get(name) if name else None
+
+    def recordings_of(self, headers: Mapping[str, str]) -> str | None:
+        """Whose recordings a request may be answered from: its recorded caller's, those
+        made without a credential, or (a credential the cassette never saw) anyone's."""
+        caller = self.caller(headers)
+        if caller is not None:
+            return caller.name
+        return ANY_CALLER if credential_of(headers) else NO_CREDENTIAL
+
+
+REPLAY_CALLERS = web.AppKey("replay_callers", CallerBook)
+
+
+def recorded_caller(request: web.Request, spec: RouteSpec | None,
+                    headers: Mapping[str, str]) -> RecordedCaller | None:
+    """The recorded caller whose credential `headers` carry, on a route the cassette answers."""
+    callers = request.app.get(REPLAY_CALLERS)
+    if callers is None or spec is None or request.app[state.SETTINGS].mode_for(spec) != "replay":
+        return None
+    return callers.caller(headers)
