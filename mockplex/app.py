@@ -21,8 +21,8 @@ from mockplex.recording.app import attach_forwarding
 from mockplex.recording.proxy import RECORDER, forward
 from mockplex.recording.recorder import Recorder
 from mockplex.replay.callers import REPLAY_CALLERS
-from mockplex.replay.route import REPLAY_STORE, replay
-from mockplex.routes import TABLE
+from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
+from mockplex.routes import TABLE, unlisted_route
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import edge_gate
 from mockplex.rules.framework import route_resolver, trailing_slash
@@ -61,12 +61,13 @@ PASSTHROUGH = web.AppKey("passthrough_recorder", Recorder)
 
 def forwarder(settings: Settings):
     """Routes in record or passthrough mode go upstream before any local rule: the real
-    server applies its own."""
+    server applies its own, and knows routes the table lacks."""
     @web.middleware
     async def forward_upstream(request: web.Request, handler) -> web.StreamResponse:
-        found = TABLE.match(request.rel_url.raw_path)
-        spec = found[0].methods.get(request.method) or found[0].methods.get("GET") if found else None
-        mode = settings.mode_for(spec) if spec else None
+        path = request.rel_url.raw_path
+        found = TABLE.match(path)
+        listed = found[0].methods.get(request.method) or found[0].methods.get("GET") if found else None
+        mode = settings.mode_for(listed or unlisted_route(request.method, path))
         if mode in ("record", "passthrough"):
             request[state.SOURCE] = mode
             added = {SOURCE_HEADER: mode} if settings.source_header else {}
@@ -89,7 +90,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
             crash_guard,
             trailing_slash,
             edge_gate,
-            route_resolver(TABLE),
+            route_resolver(TABLE, lambda request: recorded_unlisted_route(request, request.headers)),
             authenticate,
             require_idempotency_key,
         ],

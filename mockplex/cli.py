@@ -15,7 +15,9 @@ import click
 from mockplex import __version__
 from mockplex.admin.faults import FaultError, check_fault
 from mockplex.clock import CLOCK_HELP, ClockSpecError, format_timestamp, parse_clock
-from mockplex.config import MODES, FileConfig, load_config, redact_pattern, upstream_url
+from mockplex.config import (
+    MODES, FileConfig, ignorable_header, load_config, query_key, redact_pattern, route_key, upstream_url,
+)
 from mockplex.contract.commands import lint as lint_command
 from mockplex.contract.commands import openapi as openapi_command
 from mockplex.contract.commands import verify as verify_command
@@ -137,6 +139,13 @@ def main() -> None:
 @click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
               help="vcrpy record mode for record routes (default once).")
 @click.option("--ignore-field", multiple=True, help="A JSON body field matching ignores (repeatable).")
+@click.option("--ignore-header", multiple=True, callback=_checked_by(ignorable_header),
+              help="A request header matching ignores: Idempotency-Key, whose rule still applies (repeatable).")
+@click.option("--ignore-query", multiple=True, callback=_checked_by(query_key),
+              help="A query key matching ignores (repeatable).")
+@click.option("--ordered", multiple=True, metavar="'METHOD /template'", callback=_checked_by(route_key),
+              help="Match this route on its template and caller alone: the n-th call gets the n-th recorded "
+                   "answer, whatever its ids, query, body and key (repeatable).")
 @click.option("--credential", "credentials", multiple=True, metavar="[CASSETTE:]N=TOKEN",
               help="Replay answers TOKEN as the caller whose credential became <redacted:credential:N> "
                    "(see `mockplex cassettes credentials`). Repeatable.")
@@ -146,7 +155,8 @@ def main() -> None:
 def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no_rate_limits,
           mcp_allowed_origins, test_mode, e2e_secret, cron_secret, internal_secret, github_webhook_secret,
           fault_rules, admin_token, config_path, mode, family_modes, cassette_name, cassette_dir, on_exhausted, replay_timing, fallback,
-          upstream, record_mode, ignore_field, credentials, header_timeout, quiet):
+          upstream, record_mode, ignore_field, ignore_header, ignore_query, ordered, credentials, header_timeout,
+          quiet):
     """Serve the v1 API from the fixture world.
 
     \b
@@ -168,7 +178,10 @@ def serve(host, port, seed, clock, fixtures_dir, state_dir, no_source_header, no
         default=mode or config.mode or "fixture", families={**config.families, **_family_modes(family_modes)},
         routes=config.routes, cassette=cassette_name or config.cassette,
         cassette_dir=cassette_dir or Path(config.cassette_dir or "cassettes"))
-    replay_settings = _replay_settings(modes, config, on_exhausted, replay_timing, fallback, ignore_field, credentials)
+    matching_flags = {"ignore_fields": ignore_field, "ignore_headers": ignore_header, "ignore_query": ignore_query,
+                      "ordered": ordered}
+    replay_settings = _replay_settings(modes, config, on_exhausted, replay_timing, fallback, matching_flags,
+                                       credentials)
     forwarding = _forwarding_settings(modes, config, upstream, record_mode)
     settings = Settings(fixtures_dir=fixtures_dir, state_dir=state_dir, seed=seed, clock=clock,
                         source_header=not no_source_header, rate_limits=not no_rate_limits,
@@ -341,11 +354,13 @@ class ServeModes:
             raise click.BadParameter(str(error), param_hint="--cassette") from None
 
 
-def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing, fallback, ignore_field,
-                     credentials):
+def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing, fallback,
+                     matching_flags: dict[str, tuple[str, ...]], credentials):
+    """`matching_flags` are the knobs of replay.store.Matching; each flag overrides the file's key."""
     from mockplex.contract.commands import credential_pairs
     from mockplex.replay.callers import CALLER_PLACEHOLDER
     from mockplex.replay.route import ReplaySettings
+    from mockplex.replay.store import Matching
 
     if "replay" not in modes.in_use():
         return None
@@ -360,7 +375,8 @@ def _replay_settings(modes: ServeModes, config: FileConfig, on_exhausted, timing
         raise click.BadParameter(f"no cassette at {path}", param_hint="--cassette")
     return ReplaySettings(path, modes.cassette, on_exhausted or config.replay.get("on_exhausted") or "repeat",
                           timing, fallback or config.replay.get("fallback") or "error",
-                          frozenset(ignore_field or config.replay.get("ignore_fields") or ()),
+                          Matching(**{knob: frozenset(flags or config.replay.get(knob) or ())
+                                      for knob, flags in matching_flags.items()}),
                           {token: CALLER_PLACEHOLDER.fullmatch(placeholder).group(1)
                            for (cassette, placeholder), token in credential_pairs(credentials).items()
                            if cassette in ("", modes.cassette)})

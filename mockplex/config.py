@@ -13,6 +13,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from mockplex.admin.faults import FaultError, check_fault
+from mockplex.replay.store import IDEMPOTENCY_HEADER
 from mockplex.routes import FAMILIES, ROUTES
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 
@@ -59,6 +60,9 @@ def load_config(path: Path) -> FileConfig:
         "timing": replay.get("timing", (str, int, float), None),
         "fallback": replay.choice("fallback", ("error", "fixture"), None),
         "ignore_fields": replay.get("ignore_fields", list, None),
+        "ignore_headers": _listed(replay, "ignore_headers", ignorable_header),
+        "ignore_query": _listed(replay, "ignore_query", query_key),
+        "ordered": _listed(replay, "ordered", route_key),
     }
     record = Entry(path, top.get("record", dict, {}), "record")
     config.record = {
@@ -66,8 +70,7 @@ def load_config(path: Path) -> FileConfig:
         "errors": record.get("errors", bool, None),
         "redact_headers": record.get("redact_headers", list, None),
         "redact_json_keys": record.get("redact_json_keys", list, None),
-        "redact_regexes": [_checked(record, "redact_regexes", redact_pattern, pattern).pattern
-                           for pattern in record.get("redact_regexes", list, None) or ()],
+        "redact_regexes": [pattern.pattern for pattern in _listed(record, "redact_regexes", redact_pattern)],
     }
     for rule in top.entries("faults", "faults"):
         try:
@@ -84,6 +87,32 @@ def _checked(entry: Entry, key: str, check: Callable[[Any], Any], value: Any) ->
         return check(value)
     except ValueError as error:
         raise entry.fail(key, f"'{key}' {error}") from None
+
+
+def _listed(entry: Entry, key: str, check: Callable[[Any], Any]) -> list[Any]:
+    """A list whose every item `check` passes (and returns as kept)."""
+    return [_checked(entry, key, check, item) for item in entry.get(key, list, None) or ()]
+
+
+def ignorable_header(name: Any) -> str:
+    """A request header replay's match can leave out, spelled as the match spells it."""
+    if not isinstance(name, str) or name.lower() != IDEMPOTENCY_HEADER.lower():
+        raise ValueError(f"must be {IDEMPOTENCY_HEADER}, the one request header replay matches on "
+                         f"(the caller is matched by its credential), got {name!r}")
+    return IDEMPOTENCY_HEADER
+
+
+def query_key(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"must be a query key, got {name!r}")
+    return name
+
+
+def route_key(text: Any) -> str:
+    if not isinstance(text, str) or text not in ROUTE_KEYS:
+        raise ValueError(f"must be a route as `mockplex routes` prints it, e.g. 'POST /api/v1/mogplex/runs', "
+                         f"got {text!r}")
+    return text
 
 
 def upstream_url(text: str) -> str:

@@ -30,7 +30,7 @@ AUTH_KINDS = ("bearer", "internal", "public")
 
 @dataclass(frozen=True)
 class RouteSpec:
-    family: str
+    family: str | None  # None only for a route the table lacks, under no family's prefix (unlisted_route)
     name: str
     method: str
     template: str
@@ -304,3 +304,23 @@ def _param_pattern(part: str) -> str:
 
 TABLE = RouteTable(ROUTES)
 FAMILIES = tuple(dict.fromkeys(spec.family for spec in ROUTES))
+
+
+def _family_prefix(path: str) -> str:
+    """The part of a path that says whose it is: the v1 prefix, else its first two segments
+    (`/api/repos/x/y` is under `/api/repos`). No two families share one."""
+    return V1 if path == V1 or path.startswith(V1 + "/") else "/".join(path.split("/", 3)[:3])
+
+
+FAMILY_BY_PREFIX = {_family_prefix(spec.template): spec.family for spec in ROUTES}
+
+
+def unlisted_route(method: str, path: str) -> RouteSpec:
+    """A route the real server has and the table lacks, guarded as the server guards its
+    neighbours: under the v1 prefix by v1's bearer rules, elsewhere by the web app's resolver
+    (the edge gate has already applied the session and PAT allowlist, as it does on every
+    path). It belongs to the family whose routes share its prefix, so that family's mode
+    answers it; under no family's prefix (`/api/teams`), the default mode does."""
+    prefix = _family_prefix(path)
+    return RouteSpec(FAMILY_BY_PREFIX.get(prefix), f"unlisted {method} {path}", method, path,
+                     unmodeled.not_in_the_table, "bearer" if prefix == V1 else "internal")

@@ -59,6 +59,11 @@ def test_passthrough_forwards_without_recording(tmp_path):
     ("families:\n  v1: later\n", "config.yaml:2: families: 'v1' must be one of fixture, replay, record, passthrough"),
     ("routes:\n  'GET /api/v1/mogplex/nope': fixture\n", "config.yaml:2: routes: unknown route 'GET /api/v1/mogplex/nope'"),
     ("replay:\n  on_exhausted: loop\n", "config.yaml:2: replay: 'on_exhausted' must be one of repeat, fail"),
+    ("replay:\n  ignore_headers: [X-Request-Id]\n",
+     "config.yaml:2: replay: 'ignore_headers' must be Idempotency-Key, the one request header replay matches on"),
+    ("replay:\n  ignore_query: [7]\n", "config.yaml:2: replay: 'ignore_query' must be a query key, got 7"),
+    ("mode: replay\nreplay:\n  ordered: ['GET /api/teams']\n",
+     "config.yaml:3: replay: 'ordered' must be a route as `mockplex routes` prints it"),
     ("colour: blue\n", "config.yaml:1: config.yaml: unknown field 'colour'"),
 ])
 def test_a_wrong_key_or_value_fails_fast_with_file_and_line(tmp_path, text, message):
@@ -73,6 +78,8 @@ def test_a_wrong_key_or_value_fails_fast_with_file_and_line(tmp_path, text, mess
     (["--mode", "replay", "--cassette", "missing"], "no cassette at"),
     (["--family", "v2=replay"], "expected FAMILY=MODE"),
     (["--mode", "replay", "--cassette", "../x"], "invalid cassette name"),
+    (["--ignore-header", "X-Request-Id"], "must be Idempotency-Key"),
+    (["--ordered", "POST /api/v1/mogplex/run"], "must be a route as `mockplex routes` prints it"),
 ])
 def test_bad_mode_flags_are_explained(tmp_path, args, message):
     result = run_cli("serve", *args, cwd=tmp_path)

@@ -20,7 +20,7 @@ from vcr.serializers import yamlserializer
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.replay.route import ReplaySettings
-from mockplex.replay.store import INDEX_FORMAT, index_path, load_store
+from mockplex.replay.store import INDEX_FORMAT, Matching, index_path, load_store
 
 START = {"repoId": WEB_REPO, "prompt": "Fix the flaky test", "createBranch": True}
 
@@ -92,11 +92,11 @@ async def test_an_index_built_without_the_route_table_still_matches_idempotency_
                                                                                     aiohttp_client, tmp_path):
     """The cached index is keyed by the cassette alone, so what it holds must not depend on
     who built it first (a tool that loads the cassette without knowing the routes)."""
-    from mockplex.replay.store import load_store
+
 
     upstream = build_app(make_settings(tmp_path / "up", "frozen"))
     path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, lifecycle)
-    load_store(path, "session", frozenset(), "repeat")  # builds and caches the index first
+    load_store(path, "session", Matching(), "repeat")  # builds and caches the index first
     api = await replayer(aiohttp_client, tmp_path, path)
     assert (await api.post("/runs", START, headers={"Idempotency-Key": "life-1"})).status == 202
     other_key = await api.post("/runs", START, headers={"Idempotency-Key": "life-2"})
@@ -118,7 +118,8 @@ async def test_a_miss_says_what_came_closest(aiohttp_server, aiohttp_client, tmp
     assert error["code"] == "NOT_FOUND"
     assert error["message"] == (
         "mockplex: GET /api/v1/mogplex/repos was not recorded in cassette 'session'; closest recorded request: "
-        "GET /api/v1/mogplex/repos (differs in query key 'limit' ('2' recorded, '5' sent))")
+        "GET /api/v1/mogplex/repos (differs in query key 'limit' ('2' recorded, '5' sent)); "
+        "would match with --ignore-query limit")
     assert missed.headers["X-Mockplex-Error"].startswith("not-recorded: cassette session")
     internal = await api.internal("GET", "/api/settings")
     assert list(json.loads(internal.raw_body)) == ["error"] and internal.status == 404
@@ -238,24 +239,24 @@ async def test_the_cached_index_is_used_while_it_matches_and_rebuilt_when_malfor
         aiohttp_server, aiohttp_client, tmp_path, cache_dir):
     path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
                            repos_script)
-    load_store(path, "session", frozenset(), "repeat")
+    load_store(path, "session", Matching(), "repeat")
     index = index_path(hashlib.sha256(path.read_bytes()).hexdigest())
     assert index.parent == cache_dir and stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
     cached = json.loads(index.read_text())
     cached["interactions"][0]["path"] = "/from-the-cache"
     index.write_text(json.dumps(cached))
-    assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == "/from-the-cache"
+    assert load_store(path, "session", Matching(), "repeat").interactions[0].path == "/from-the-cache"
     wrong_type = {**cached, "interactions": [{**cached["interactions"][0], "method": 7}]}
     for malformed in ("not json", "[" * 100_000 + "]" * 100_000, json.dumps(wrong_type),
                       json.dumps({**cached, "interactions": [{"method": "GET"}]})):
         index.write_text(malformed)
-        assert load_store(path, "session", frozenset(), "repeat").interactions[0].path == f"{V1}/repos"
+        assert load_store(path, "session", Matching(), "repeat").interactions[0].path == f"{V1}/repos"
         assert json.loads(index.read_text())["interactions"][0]["path"] == f"{V1}/repos"  # rebuilt
     path.write_text(path.read_text().replace("limit=2", "limit=3"))  # the cassette changed: a new digest
-    assert load_store(path, "session", frozenset(), "repeat").interactions[0].query == (("limit", "3"),)
+    assert load_store(path, "session", Matching(), "repeat").interactions[0].query == (("limit", "3"),)
     shutil.rmtree(cache_dir)
     cache_dir.write_text("")  # the cache cannot be written: no index, still loads
-    assert len(load_store(path, "session", frozenset(), "repeat").interactions) == 1
+    assert len(load_store(path, "session", Matching(), "repeat").interactions) == 1
 
 
 async def test_a_miss_on_another_run_names_the_same_route(aiohttp_server, aiohttp_client, tmp_path):
@@ -265,7 +266,8 @@ async def test_a_miss_on_another_run_names_the_same_route(aiohttp_server, aiohtt
     api = await replayer(aiohttp_client, tmp_path, path)
     missed = json.loads((await api.get("/runs/run-never-recorded")).raw_body)["error"]["message"]
     assert missed.endswith(f"closest recorded request: GET {V1}/runs/{run_id} "
-                           f"(differs in path {V1}/runs/{run_id} (not {V1}/runs/run-never-recorded))")
+                           f"(differs in path {V1}/runs/{run_id} (not {V1}/runs/run-never-recorded)); "
+                           f"would match with --ordered 'GET {V1}/runs/{{runId}}'")
 
 
 def many_repos_pages(path, count: int) -> None:
@@ -289,4 +291,5 @@ async def test_a_miss_costs_about_what_a_hit_costs(aiohttp_client, tmp_path, cac
     hits, misses = await seconds_for("page=4999", 200), await seconds_for("page=none", 404)
     assert misses < 3 * hits, (misses, hits)
     missed = json.loads((await api.get("/repos?page=none", token=OAUTH)).raw_body)["error"]["message"]
-    assert missed.endswith("(differs in query key 'page' ('0' recorded, 'none' sent))")
+    assert missed.endswith("(differs in query key 'page' ('0' recorded, 'none' sent)); "
+                           "would match with --ignore-query page")

@@ -26,8 +26,6 @@ SESSION_REQUESTS = [("GET", "/api/github/installations", None), ("GET", "/api/se
 # Headers that say when and by what an answer was made, not what it was; and Set-Cookie, a
 # credential the cassette keeps only redacted.
 UNCOMPARED_HEADERS = frozenset({"date", "server", "x-mockplex-source", "content-length", "set-cookie"})
-# Where an answer names a server (a challenge, a redirect): rewriting origins is another change's.
-LOOPBACK_ORIGIN = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -56,7 +54,8 @@ async def run(origin: str, credentials: dict[str, dict[str, str]], calls) -> dic
             headers = {**credentials[caller], **({"Idempotency-Key": "same-key"} if body else {})}
             async with client.request(method, origin + path, json=body, headers=headers,
                                       allow_redirects=False) as answer:
-                described = sorted((name, LOOPBACK_ORIGIN.sub("<origin>", value))
+                # An answer that names a server (a challenge, a redirect) names the one called.
+                described = sorted((name, value.replace(origin, "<origin>"))
                                    for name, value in answer.headers.items() if name.lower() not in UNCOMPARED_HEADERS)
                 seen[(caller, method, path)] = (answer.status, await answer.read(), described)
     return seen

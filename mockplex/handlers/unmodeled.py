@@ -6,10 +6,16 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.call import Call
-from mockplex.responses import json_response
+from mockplex.responses import json_response, not_found_page
 
 
 async def not_modeled(call: Call) -> web.Response:
     """The internal surface's not-found, flagged so users know to record the real answer."""
     call.request[state.SOURCE] = "unmodeled"
     return json_response({"error": "Not found"}, 404)
+
+
+async def not_in_the_table(call: Call) -> web.Response:
+    """A route the table lacks has nothing in the world to answer it: the framework's 404 page."""
+    call.request[state.SOURCE] = "rules"
+    return not_found_page()

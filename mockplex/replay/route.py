@@ -12,9 +12,9 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.replay.answer import replay_response
-from mockplex.replay.store import MCP_PATH, ReplayStore, load_store, parse_body
+from mockplex.replay.store import MCP_PATH, Matching, ReplayStore, load_store, parse_body
 from mockplex.responses import json_response
-from mockplex.routes import TABLE, RouteSpec
+from mockplex.routes import TABLE, RouteSpec, unlisted_route
 
 REPLAY_STORE = web.AppKey("replay_store", ReplayStore)
 TIMINGS_HELP = "recorded (as recorded), none (as fast as possible) or a speed factor such as 4"
@@ -27,11 +27,11 @@ class ReplaySettings:
     on_exhausted: str = "repeat"
     timing: str = "recorded"
     fallback: str = "error"  # or "fixture": answer a miss from the world
-    ignore_fields: frozenset[str] = field(default_factory=frozenset)
+    matching: Matching = Matching()
     credentials: dict[str, str] = field(default_factory=dict)  # token -> the caller it stands for (`credential:N`)
 
     def open(self) -> ReplayStore:
-        return load_store(self.cassette, self.name, self.ignore_fields, self.on_exhausted, _uses_idempotency_key,
+        return load_store(self.cassette, self.name, self.matching, self.on_exhausted, _uses_idempotency_key,
                           _template_of, self.credentials)
 
 
@@ -45,6 +45,18 @@ def _template_of(path: str) -> str | None:
     return found[0].template if found else None
 
 
+def recorded_unlisted_route(request: web.Request, headers) -> RouteSpec | None:
+    """A route the table lacks that the cassette recorded (this method and path, for the
+    caller `headers` name), when its mode is replay: a recording is the authority for what
+    it holds. Asked only of requests the table has no route for."""
+    store = request.app.get(REPLAY_STORE)
+    method, path = request.method, request.rel_url.raw_path
+    if store is None or not store.holds(method, path, store.callers.recordings_of(headers)):
+        return None
+    spec = unlisted_route(method, path)
+    return spec if request.app[state.SETTINGS].mode_for(spec) == "replay" else None
+
+
 async def replay(request: web.Request, spec: RouteSpec,
                  fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     settings: ReplaySettings = request.app[state.SETTINGS].replay
@@ -54,22 +66,28 @@ async def replay(request: web.Request, spec: RouteSpec,
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
     path = request.rel_url.raw_path
     caller = store.callers.recordings_of(request.headers)
-    recorded = store.match(request.method, path, query, caller_body, key, caller)
+    recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
     if recorded is None and settings.fallback == "fixture":
         request[state.MATCH] = "fallback"
         return await fixture(request)
     request[state.SOURCE] = "replay"
     request[state.MATCH] = "hit" if recorded is not None else "miss"
     if recorded is None:
-        return not_recorded(store, request.method, path, query, caller_body, caller)
+        return not_recorded(store, request.method, path, query, caller_body, key, caller)
     return await replay_response(request, recorded, caller_body, settings.timing)
 
 
-def not_recorded(store: ReplayStore, method: str, path: str, query, body, caller: str | None) -> web.Response:
-    """The family's not-found shape, saying what was missed and what came closest."""
-    closest = store.closest(method, path, query, body, caller)
-    hint = (f"; closest recorded request: {closest[0].method} {closest[0].path} (differs in {closest[1]})"
-            if closest else "; the cassette is empty")
+def not_recorded(store: ReplayStore, method: str, path: str, query, body, key: str | None,
+                 caller: str | None) -> web.Response:
+    """The family's not-found shape, saying what was missed, what came closest, and the
+    knob with which it would have matched."""
+    closest = store.closest(method, path, query, body, key, caller)
+    if closest:
+        recorded, difference, flags = closest
+        hint = (f"; closest recorded request: {recorded.method} {recorded.path} (differs in {difference})"
+                + (f"; would match with {flags}" if flags else ""))
+    else:
+        hint = "; the cassette is empty"
     message = f"mockplex: {method} {path} was not recorded in cassette '{store.name}'{hint}"
     headers = {"X-Mockplex-Error": f"not-recorded: cassette {store.name}{hint}"}
     if path == MCP_PATH:

@@ -5,6 +5,7 @@ canonically, with configured volatile fields ignored; JSON-RPC ids ignored on th
 endpoint), on routes that need one its Idempotency-Key, and its caller (callers.py): a
 recorded caller is answered only from its own recordings. Identical requests replay in
 recorded order; after the last, the last repeats or the request fails, as configured.
+Test code that sends random ids and keys replays through the knobs of `Matching`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ log = logging.getLogger("mockplex.replay")
 
 MCP_PATH = "/api/v1/mogplex/mcp"
 NEAREST = 16  # recorded requests a miss compares itself with
+IDEMPOTENCY_HEADER = "Idempotency-Key"  # the one request header matched on (the caller is read from its credential)
+
+
+@dataclass(frozen=True)
+class Matching:
+    """What a match leaves out: body fields at any depth, the Idempotency-Key header, query
+    keys; and the routes ("METHOD /template") matched only on their template and caller, the
+    n-th call getting the n-th recorded answer, as Polly's and WireMock's ordered scenarios."""
+
+    ignore_fields: frozenset[str] = frozenset()
+    ignore_headers: frozenset[str] = frozenset()
+    ignore_query: frozenset[str] = frozenset()
+    ordered: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -46,26 +60,35 @@ class ReplayStore:
     name: str
     interactions: list[Recorded]
     callers: CallerBook
-    ignore_fields: frozenset[str] = frozenset()
+    matching: Matching = Matching()
     on_exhausted: str = "repeat"  # or "fail"
     template_of: Callable[[str], str | None] = lambda path: None  # the route template a path belongs to
     _index: dict[tuple, list[Recorded]] = field(default_factory=dict)  # keys with the caller, and keys without
+    _ordered: dict[tuple, list[Recorded]] = field(default_factory=dict)  # (route, caller) -> its answers in order
     _served: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
     _nearby: dict[tuple, list[Recorded]] = field(default_factory=dict)
+    _routes: set[tuple] = field(default_factory=set)  # (method, path, caller), and without the caller
 
     def __post_init__(self) -> None:
         index: dict[tuple, list[Recorded]] = defaultdict(list)
+        ordered: dict[tuple, list[Recorded]] = defaultdict(list)
         templates: dict[str, str | None] = {}
         for item in self.interactions:
-            for caller in (item.caller, ANY_CALLER):
-                index[self.key(item.method, item.path, item.query, item.body, item.idempotency_key, caller)].append(item)
             if item.path not in templates:
                 templates[item.path] = self.template_of(item.path)
+            route = f"{item.method} {templates[item.path]}"
+            for caller in (item.caller, ANY_CALLER):
+                self._routes.add((item.method, item.path, caller))
+                if route in self.matching.ordered:
+                    ordered[(route, caller)].append(item)
+                else:
+                    index[self.key(item.method, item.path, item.query, item.body, item.idempotency_key,
+                                   caller)].append(item)
             for group in self._groups(item.method, item.path, templates[item.path]):
                 nearby = self._nearby.setdefault(group, [])
                 if len(nearby) < NEAREST:
                     nearby.append(item)
-        self._index = dict(index)
+        self._index, self._ordered = dict(index), dict(ordered)
 
     @staticmethod
     def _groups(method: str, path: str, template: str | None) -> list[tuple]:
@@ -74,13 +97,25 @@ class ReplayStore:
 
     def key(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
             caller: str | None) -> tuple:
-        return (method, path, tuple(sorted(query)), _canonical(_without(body, self.ignore_fields, path)),
-                idempotency_key, caller)
+        matching = self.matching
+        return (method, path, tuple(sorted(pair for pair in query if pair[0] not in matching.ignore_query)),
+                _canonical(_without(body, matching.ignore_fields, path)),
+                None if IDEMPOTENCY_HEADER in matching.ignore_headers else idempotency_key, caller)
+
+    def holds(self, method: str, path: str, caller: str | None) -> bool:
+        """Whether this caller may be answered from a recording of this method and path."""
+        return (method, path, caller) in self._routes
 
     def match(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
-              caller: str | None) -> Recorded | None:
-        key = self.key(method, path, query, body, idempotency_key, caller)
-        candidates = self._index.get(key)
+              caller: str | None, template: str) -> Recorded | None:
+        """The next recorded answer to this request on the route `template` answers."""
+        route = f"{method} {template}"
+        if route in self.matching.ordered:
+            key = (route, caller)
+            candidates = self._ordered.get(key)
+        else:
+            key = self.key(method, path, query, body, idempotency_key, caller)
+            candidates = self._index.get(key)
         if not candidates:
             return None
         served = self._served[key]
@@ -89,24 +124,64 @@ class ReplayStore:
             return candidates[served]
         return candidates[-1] if self.on_exhausted == "repeat" else None
 
-    def closest(self, method: str, path: str, query, body: Any, caller: str | None) -> tuple[Recorded, str] | None:
-        """The recorded request most like this one, and how it differs: among the first few
-        recorded with the same method and path, else the same path, else the same route,
-        else the cassette's first few, so that a miss costs about what a hit does."""
-        groups = self._groups(method, path, self.template_of(path))
+    def closest(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
+                caller: str | None) -> tuple[Recorded, str, str | None] | None:
+        """The recorded request most like this one, how it differs, and the flags with which
+        it would have matched (None when no knob would do): among the first few recorded with
+        the same method and path, else the same path, else the same route, else the
+        cassette's first few, so that a miss costs about what a hit does."""
+        template = self.template_of(path)
+        groups = self._groups(method, path, template)
         candidates = next((self._nearby[group] for group in groups if group in self._nearby),
                           self.interactions[:NEAREST])
         if not candidates:
             return None
-        best = min(candidates, key=lambda item: _distance(item, method, path, query, body))
-        return best, _difference(best, method, path, dict(query), body, caller)
+        best = min(candidates, key=lambda item: _distance(item, method, path, query, body, idempotency_key))
+        differences = list(self._differences(best, method, path, dict(query), body, idempotency_key, caller))
+        if not differences:
+            return best, "nothing: all its recorded answers were used", None
+        flags = [flag for _, flag in differences]
+        route = f"{method} {template}"
+        if None in flags:
+            orderable = (template is not None and route not in self.matching.ordered and best.method == method
+                         and self.template_of(best.path) == template and caller in (ANY_CALLER, best.caller))
+            return best, differences[0][0], f"--ordered '{route}'" if orderable else None
+        return best, differences[0][0], " ".join(dict.fromkeys(flags))
+
+    def _differences(self, item: Recorded, method: str, path: str, query: dict, body: Any,
+                     idempotency_key: str | None, caller: str | None):
+        """Each way a recorded request differs from this one beyond what the match leaves
+        out, with the flag that would leave it out too (None: no flag would)."""
+        if item.path != path:
+            yield f"path {item.path} (not {path})", None
+        if item.method != method:
+            yield f"method {item.method} (not {method})", None
+        recorded = dict(item.query)
+        for key in sorted((set(recorded) | set(query)) - self.matching.ignore_query):
+            if recorded.get(key) != query.get(key):
+                yield (f"query key '{key}' ({recorded.get(key)!r} recorded, {query.get(key)!r} sent)",
+                       f"--ignore-query {key}")
+        ignored = self.matching.ignore_fields
+        fields = sorted(key for key in set(item.body) | set(body) if key not in ignored
+                        and item.body.get(key) != body.get(key)) \
+            if isinstance(item.body, dict) and isinstance(body, dict) else []
+        for key in fields:
+            yield f"body field '{key}'", f"--ignore-field {key}"
+        ignored = ignored | set(fields)
+        if _canonical(_without(item.body, ignored, path)) != _canonical(_without(body, ignored, path)):
+            yield "body", None
+        if caller not in (ANY_CALLER, item.caller):
+            yield f"caller ({item.caller} recorded, {caller} calling)", None
+        if item.idempotency_key != idempotency_key and IDEMPOTENCY_HEADER not in self.matching.ignore_headers:
+            yield (f"{IDEMPOTENCY_HEADER} ({item.idempotency_key!r} recorded, {idempotency_key!r} sent)",
+                   f"--ignore-header {IDEMPOTENCY_HEADER}")
 
 
 INDEX_FORMAT = 5
 CACHE_DIR_VARIABLE = "MOCKPLEX_CACHE_DIR"
 
 
-def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhausted: str,
+def load_store(path: Path, name: str, matching: Matching, on_exhausted: str,
                uses_idempotency_key=lambda method, path: False,
                template_of: Callable[[str], str | None] = lambda path: None,
                mapped_tokens: dict[str, str] | None = None) -> ReplayStore:
@@ -124,7 +199,7 @@ def load_store(path: Path, name: str, ignore_fields: frozenset[str], on_exhauste
     # The index keeps every recorded Idempotency-Key; only routes that use one match on it.
     interactions = [item if item.idempotency_key is None or uses_idempotency_key(item.method, item.path)
                     else replace(item, idempotency_key=None) for item in recorded]
-    return ReplayStore(name, interactions, CallerBook(callers, digest, mapped_tokens or {}), ignore_fields, on_exhausted,
+    return ReplayStore(name, interactions, CallerBook(callers, digest, mapped_tokens or {}), matching, on_exhausted,
                        template_of)
 
 
@@ -259,26 +334,6 @@ def _canonical(body: Any) -> str | bytes | None:
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
-def _distance(item: Recorded, method: str, path: str, query, body: Any) -> tuple:
+def _distance(item: Recorded, method: str, path: str, query, body: Any, idempotency_key: str | None) -> tuple:
     return (item.path != path, item.method != method, len(set(item.query) ^ set(query)),
-            _canonical(item.body) != _canonical(body))
-
-
-def _difference(item: Recorded, method: str, path: str, query: dict, body: Any, caller: str | None) -> str:
-    if item.path != path:
-        return f"path {item.path} (not {path})"
-    if item.method != method:
-        return f"method {item.method} (not {method})"
-    recorded = dict(item.query)
-    for key in sorted(set(recorded) | set(query)):
-        if recorded.get(key) != query.get(key):
-            return f"query key '{key}' ({recorded.get(key)!r} recorded, {query.get(key)!r} sent)"
-    if isinstance(item.body, dict) and isinstance(body, dict):
-        for key in sorted(set(item.body) | set(body)):
-            if item.body.get(key) != body.get(key):
-                return f"body field '{key}'"
-    if _canonical(item.body) != _canonical(body):
-        return "body"
-    if caller not in (ANY_CALLER, item.caller):
-        return f"caller ({item.caller} recorded, {caller} calling)"
-    return "Idempotency-Key, or all recorded answers were used"
+            _canonical(item.body) != _canonical(body), item.idempotency_key != idempotency_key)

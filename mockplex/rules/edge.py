@@ -98,10 +98,12 @@ def gate_decision(request: web.Request) -> web.Response | None:
 
 def _recorded_session(request: web.Request) -> bool:
     """A session cookie a recorded caller carried, on a route the cassette answers."""
-    from mockplex.routes import TABLE  # the table's handlers import this module
+    from mockplex.replay.route import recorded_unlisted_route  # the table's handlers import this module
+    from mockplex.routes import TABLE
 
     cookie = {"Cookie": request.headers.get("Cookie", "")}
-    return recorded_caller(request, TABLE.spec_for(request.method, request.path), cookie) is not None
+    spec = TABLE.spec_for(request.method, request.path) or recorded_unlisted_route(request, cookie)
+    return recorded_caller(request, spec, cookie) is not None
 
 
 def login_redirect(request: web.Request) -> web.Response:

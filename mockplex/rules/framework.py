@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from aiohttp import web
 
 from mockplex.responses import empty, not_found_page
-from mockplex.routes import RouteTable
+from mockplex.routes import RouteSpec, RouteTable
 from mockplex.state import PARAMS, ROUTE
 
 
@@ -22,21 +24,22 @@ async def trailing_slash(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
-def route_resolver(table: RouteTable):
+def route_resolver(table: RouteTable, unlisted: Callable[[web.Request], RouteSpec | None]):
+    """Next.js's routing over the table; `unlisted` may name a route the table lacks that
+    something else answers (a recording), else a path the table lacks is the 404 page."""
     @web.middleware
     async def resolve_route(request: web.Request, handler) -> web.StreamResponse:
         found = table.match(request.rel_url.raw_path)
-        if found is None:
-            return not_found_page()
-        path_route, params = found
+        path_route, params = found if found else (None, {})
         method = request.method
-        spec = path_route.methods.get(method)
-        if spec is None and method == "HEAD":
+        spec = path_route.methods.get(method) if path_route else None
+        if spec is None and method == "HEAD" and path_route:
             spec = path_route.methods.get("GET")
+        if spec is None and method == "OPTIONS" and path_route:
+            return empty(204, {"Allow": path_route.allow_header})
+        spec = spec or unlisted(request)
         if spec is None:
-            if method == "OPTIONS":
-                return empty(204, {"Allow": path_route.allow_header})
-            return empty(405)
+            return empty(405) if path_route else not_found_page()
         request[ROUTE] = spec
         request[PARAMS] = params
         return await handler(request)
