@@ -59,7 +59,7 @@ def load_config(path: Path) -> FileConfig:
         "on_exhausted": replay.choice("on_exhausted", ("repeat", "fail"), None),
         "timing": replay.get("timing", (str, int, float), None),
         "fallback": replay.choice("fallback", ("error", "fixture"), None),
-        "ignore_fields": replay.get("ignore_fields", list, None),
+        "ignore_fields": _listed(replay, "ignore_fields", field_name),
         "ignore_headers": _listed(replay, "ignore_headers", ignorable_header),
         "ignore_query": _listed(replay, "ignore_query", query_key),
         "ordered": _listed(replay, "ordered", route_key),
@@ -103,8 +103,16 @@ def ignorable_header(name: Any) -> str:
 
 
 def query_key(name: Any) -> str:
+    return _name(name, "a query key")
+
+
+def field_name(name: Any) -> str:
+    return _name(name, "a body field name")
+
+
+def _name(name: Any, what: str) -> str:
     if not isinstance(name, str) or not name:
-        raise ValueError(f"must be a query key, got {name!r}")
+        raise ValueError(f"must be {what}, got {name!r}")
     return name
 
 

@@ -10,6 +10,7 @@ Only the exact origin is moved: `http://host:8000` never touches `http://host:80
 
 from __future__ import annotations
 
+import json
 import re
 
 from yarl import URL
@@ -39,6 +40,7 @@ class OriginRewrite:
 
     def __init__(self, source: str, target: str) -> None:
         self.target = target
+        self._target_in_json = json.dumps(target)[1:-1].encode()  # a Host header can hold a quote
         escaped = re.escape(source)
         self._in_header = re.compile(rf"(?<![\w.+-]){escaped}(?=[/?#\"'>;,\s]|$)", re.IGNORECASE)
         self._in_json = re.compile(rf'(?<="){escaped}(?=[/?#"])'.encode(), re.IGNORECASE)
@@ -50,7 +52,7 @@ class OriginRewrite:
         return self._in_header.sub(lambda _: self.target, value)
 
     def body(self, data: bytes) -> bytes:
-        return self._in_json.sub(lambda _: self.target.encode(), data)
+        return self._in_json.sub(lambda _: self._target_in_json, data)
 
     def stream(self, rewriting: bool) -> BodyStream:
         """A body passed on chunk by chunk; rewritten only when `rewriting` (a JSON one)."""

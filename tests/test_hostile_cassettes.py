@@ -164,3 +164,21 @@ def test_a_missing_cassette_folder_is_an_error(tmp_path, command):
     result = run_cli("cassettes", command, "--cassette-dir", str(tmp_path / "does-not-exist"))
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"Error: {tmp_path / 'does-not-exist'}: no such cassette folder\n"
+
+
+@pytest.mark.parametrize(("callers", "complaint"), [
+    ([1], "metadata.mockplex.callers is list [1], expected a mapping"),
+    ({"credential:1": "oops"}, "metadata.mockplex.callers.credential:1 is str 'oops', expected a mapping"),
+    ({"credential:1": {"sha256": 5}}, "metadata.mockplex.callers.credential:1.sha256 is int 5, expected a hex SHA-256"),
+])
+def test_callers_of_the_wrong_type_are_refused_by_every_command(tmp_path, callers, complaint):
+    cassette = yaml.safe_load(vcr.serialize.serialize(vcrpy_cassette(), yamlserializer))
+    cassette["metadata"] = {"mockplex": {"callers": callers}}
+    path = tmp_path / "callers.yaml"
+    path.write_text(yaml.safe_dump(cassette))
+    refusal = f"{path}: cannot load cassette: {complaint}"
+    served = run_bounded("serve", "--mode", "replay", "--cassette", "callers", "--cassette-dir", str(tmp_path),
+                         "--port", "0", "--quiet")
+    assert (served.returncode, served.stderr) == (2, f"Error: {refusal}\n")
+    linted = run_bounded("cassettes", "lint", "--cassette-dir", str(tmp_path))
+    assert (linted.returncode, linted.stdout) == (1, f"{refusal}\n")

@@ -148,6 +148,26 @@ async def test_a_compressed_json_answer_naming_the_upstream_goes_on_decoded(aioh
         assert json.loads(await response.read()) == {"issuer": origin_of(proxy), "other": "http://elsewhere.example"}
 
 
+async def test_a_foreign_host_never_makes_its_origin_the_upstreams(aiohttp_server, tmp_path):
+    """A page reaching the proxy by DNS rebinding calls it by its own name: its Origin
+    goes upstream as sent (so the upstream's origin check still refuses it), and a Host
+    holding a quote cannot break the JSON it is written into."""
+    async def echo(request):
+        return web.json_response({"origin": request.headers.get("Origin"), "self": f"http://{request.host}/x"})
+
+    app = web.Application()
+    app.router.add_get("/echo", echo)
+    upstream = await aiohttp_server(app)
+    proxy = await aiohttp_server(build_record_app(RecordSettings(origin_of(upstream), tmp_path / "h.yaml", "all")))
+    rebound = f"rebound.example:{proxy.port}"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{origin_of(proxy)}/echo", headers={
+                "Host": rebound, "Origin": f"http://{rebound}"}) as response:
+            assert (await response.json())["origin"] == f"http://{rebound}"
+        async with session.get(f"{origin_of(proxy)}/echo", headers={"Host": f'a",":"{proxy.port}'}) as response:
+            assert set(json.loads(await response.read())) == {"origin", "self"}  # still the two members
+
+
 @pytest.mark.parametrize("text", [
     '"http://127.0.0.1:8000"', '"http://127.0.0.1:8000/x?y"', '"<a href=\\"http://127.0.0.1:8000/x\\">"'])
 def test_json_strings_that_are_or_begin_with_the_origin_are_moved(text):

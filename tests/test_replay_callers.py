@@ -149,3 +149,33 @@ async def test_stand_in_tokens_and_mapped_tokens_replay_as_the_recorded_callers(
         assert await run(origin, credentials, in_another_order()) == recorded
     finally:
         served.stop()
+
+
+async def test_a_credential_no_one_recorded_gets_no_one_s_answers(aiohttp_server, tmp_path):
+    """A made-up token passes the edge gate of a PAT-allowlisted route, and a stray cookie
+    that of a public one; neither may be answered from a recorded caller's answers."""
+    cassettes, recorded = await record_callers(aiohttp_server, tmp_path)
+    origin = await replay_server(aiohttp_server, tmp_path, cassettes)
+    strangers = {"made up": bearer("mog_madeUpNeverIssued0000000"), "stray cookie": {"Cookie": "theme=dark"}}
+    seen = await run(origin, strangers, [("made up", "GET", "/api/settings", None),
+                                         ("stray cookie", "GET", "/api/settings", None)])
+    for caller in strangers:
+        status, body, _ = seen[(caller, "GET", "/api/settings")]
+        assert status in (307, 401, 404) and body != recorded[("read-write", "GET", "/api/settings")][1], caller
+
+
+async def test_a_stand_in_counts_only_as_the_kind_of_credential_it_stands_for(aiohttp_server, tmp_path):
+    cassettes, _ = await record_callers(aiohttp_server, tmp_path)
+    printed = run_cli("cassettes", "credentials", "callers", "--cassette-dir", str(cassettes))
+    stand_ins = dict(re.findall(r"<redacted:(\S+)>\s+(mog_replay[0-9a-f]{18})\s", printed.stdout))
+    bearer_stand_in = next(token for name, token in stand_ins.items() if name.startswith("credential:"))
+    cookie_stand_in = next(token for name, token in stand_ins.items() if name.startswith("cookie:"))
+    origin = await replay_server(aiohttp_server, tmp_path, cassettes)
+    seen = await run(origin, {"bearer as cookie": session(bearer_stand_in), "cookie as bearer": bearer(cookie_stand_in),
+                              "cookie, HEAD": session(cookie_stand_in)},
+                     [("bearer as cookie", "GET", "/api/github/installations", None),
+                      ("cookie as bearer", "GET", f"{V1}/repos", None),
+                      ("cookie, HEAD", "HEAD", "/api/github/installations", None)])
+    assert seen[("bearer as cookie", "GET", "/api/github/installations")][0] == 307  # the gate's login redirect
+    assert seen[("cookie as bearer", "GET", f"{V1}/repos")][0] == 401
+    assert seen[("cookie, HEAD", "HEAD", "/api/github/installations")][0] != 307  # HEAD passes the gate as GET

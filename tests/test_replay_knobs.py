@@ -14,6 +14,7 @@ from test_cli import Served
 
 from mockplex.app import build_app
 from mockplex.config import load_config
+from mockplex.world.fixtures import FixtureError
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.replay.route import ReplaySettings
 from mockplex.replay.store import Matching
@@ -88,6 +89,15 @@ async def test_ignore_query_leaves_a_cache_buster_out_of_the_match(aiohttp_serve
     assert miss_message(await ignoring.get("/repos?t=2222&limit=3")).endswith("would match with --ignore-query limit")
 
 
+async def test_a_miss_on_a_name_holding_a_newline_is_still_answered(aiohttp_server, aiohttp_client, tmp_path):
+    """The diagnostic names what differed; a name no header may carry is escaped there."""
+    cassette = await record(aiohttp_server, tmp_path, [("GET", f"{V1}/repos?limit=2", RW, None, None)])
+    strict = await replaying(aiohttp_client, tmp_path, cassette, Matching())
+    missed = await strict.get("/repos?limit=2&a%0Ab=1")
+    assert "query key 'a\\nb'" in miss_message(missed)
+    assert "query key 'a\\nb'" in missed.headers["X-Mockplex-Error"]
+
+
 async def test_ignore_field_leaves_a_random_name_out_of_the_match(aiohttp_server, aiohttp_client, tmp_path):
     recorded_body = {"name": "nightly-4f1c", "trigger": {"type": "manual"}}
     cassette = await record(aiohttp_server, tmp_path, [("POST", f"{V1}/automations", RW, recorded_body, None)])
@@ -130,3 +140,10 @@ def test_the_knobs_in_mockplex_yaml(tmp_path):
     replay = load_config(tmp_path / "mockplex.yaml").replay
     assert (replay["ignore_headers"], replay["ignore_query"], replay["ordered"]) == (
         ["Idempotency-Key"], ["t"], [f"POST {V1}/runs"])
+    (tmp_path / "mockplex.yaml").write_text("replay:\n  ignore_fields: [[name]]\n")
+    try:
+        load_config(tmp_path / "mockplex.yaml")
+    except FixtureError as error:
+        assert "ignore_fields" in str(error) and "must be a body field name" in str(error)
+    else:
+        raise AssertionError("a field name that is a list was accepted")

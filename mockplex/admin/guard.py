@@ -22,7 +22,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 def refusal(request: web.Request, bound_host: str) -> str | None:
     """Why this request may not use the admin API, or None when it may."""
     host = request.headers.get("Host")  # absent only from HTTP/1.0 clients, never from a browser
-    if host is not None and not _addressed_here(request, host, bound_host):
+    if host is not None and not addressed_here(request, host, bound_host):
         return f"the admin API answers only requests addressed to loopback or {bound_host}, not Host {host!r}"
     origin = request.headers.get("Origin")
     if origin is not None and (host is None or not _same_origin(origin, request.scheme, host)):
@@ -53,7 +53,7 @@ def _host_and_port(host: str) -> tuple[str, int | None] | None:
     return parts.hostname, port
 
 
-def _addressed_here(request: web.Request, host: str, bound_host: str) -> bool:
+def addressed_here(request: web.Request, host: str, bound_host: str) -> bool:
     found = _host_and_port(host)
     if found is None:
         return False

@@ -40,15 +40,21 @@ def header_value(headers: Mapping[str, str], name: str) -> str | None:
 def credential_of(headers: Mapping[str, str]) -> str | None:
     """The secret that says who is calling: the bearer, else a better-auth session token,
     else the whole Cookie header. Recording and replay read a request the same way."""
+    presented = presented_credential(headers)
+    return presented[1] if presented else None
+
+
+def presented_credential(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """(the kind of placeholder it becomes on disk, the secret), as credential_of reads it."""
     authorization = header_value(headers, "authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        return token if scheme == "Bearer" and token else authorization
+        return "credential", token if scheme == "Bearer" and token else authorization
     cookie = header_value(headers, "cookie")
     if not cookie:
         return None
     jar = dict(pair.strip().partition("=")[::2] for pair in cookie.split(";"))
-    return session_token(jar, "better-auth") or cookie
+    return "cookie", session_token(jar, "better-auth") or cookie
 
 
 def caller_of(recorded_headers: Mapping[str, Any]) -> str:
@@ -112,18 +118,23 @@ class CallerBook:
         self._by_sha256.update({sha256_hex(token): name for token, name in self.mapped_tokens.items()})
 
     def caller(self, headers: Mapping[str, str]) -> RecordedCaller | None:
-        """The recorded caller whose credential these headers carry, if any."""
-        credential = credential_of(headers)
-        name = self._by_sha256.get(sha256_hex(credential)) if credential else None
-        return self.callers.get(name) if name else None
+        """The recorded caller whose credential these headers carry, if any, presented the
+        way it was recorded (a bearer's token as a bearer, a session's as its cookie)."""
+        presented = presented_credential(headers)
+        if presented is None:
+            return None
+        kind, secret = presented
+        name = self._by_sha256.get(sha256_hex(secret))
+        return self.callers.get(name) if name and name.partition(":")[0] == kind else None
 
-    def recordings_of(self, headers: Mapping[str, str]) -> str | None:
-        """Whose recordings a request may be answered from: its recorded caller's, those
-        made without a credential, or (a credential the cassette never saw) anyone's."""
+    def recordings_of(self, headers: Mapping[str, str], world_accepted: bool = True) -> str | None:
+        """Whose recordings a request may be answered from: its recorded caller's; or, for
+        a credential the cassette never saw, anyone's if the world accepted it; else only
+        those made without a credential (a made-up token is no one's caller)."""
         caller = self.caller(headers)
         if caller is not None:
             return caller.name
-        return ANY_CALLER if credential_of(headers) else NO_CREDENTIAL
+        return ANY_CALLER if world_accepted and credential_of(headers) else NO_CREDENTIAL
 
 
 REPLAY_CALLERS = web.AppKey("replay_callers", CallerBook)

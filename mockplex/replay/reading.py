@@ -69,6 +69,7 @@ def check_document(data: Any) -> None:
     metadata = data.get("metadata") or {}
     _expect(metadata, dict, "metadata", "a mapping")
     _expect(metadata.get("mockplex", {}), dict, "metadata.mockplex", "a mapping")
+    check_callers((metadata.get("mockplex") or {}).get("callers") or {})
     for number, interaction in enumerate(data["interactions"], 1):
         try:
             _expect(interaction, dict, "the interaction", "a mapping")
@@ -126,6 +127,19 @@ def _check_chunks(extra: Any) -> None:
                 isinstance(number, (int, float)) and not isinstance(number, bool) and number >= 0
                 for number in chunk)):
             raise Malformed(f"response.mockplex.chunks holds {_shown(chunk)}, expected [size, delay_ms] pairs")
+
+
+def check_callers(callers: Any) -> None:
+    """metadata.mockplex.callers: per caller, a hex SHA-256 and a map of scopes."""
+    _expect(callers, dict, "metadata.mockplex.callers", "a mapping")
+    for name, described in callers.items():
+        where = f"metadata.mockplex.callers.{name}"
+        _expect(described, dict, where, "a mapping")
+        _expect(described.get("sha256"), (str, type(None)), f"{where}.sha256", "a hex SHA-256")
+        scopes = described.get("scopes", {})
+        _expect(scopes, dict, f"{where}.scopes", "a mapping")
+        for scope, seen in scopes.items():
+            _expect(seen, (bool, type(None)), f"{where}.scopes.{scope}", "true, false or null")
 
 
 def _expect(value: Any, types, where: str, expected: str) -> None:

@@ -65,7 +65,7 @@ async def replay(request: web.Request, spec: RouteSpec,
     query = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True)
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
     path = request.rel_url.raw_path
-    caller = store.callers.recordings_of(request.headers)
+    caller = store.callers.recordings_of(request.headers, _world_accepts(request))
     recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
     if recorded is None and settings.fallback == "fixture":
         request[state.MATCH] = "fallback"
@@ -89,7 +89,7 @@ def not_recorded(store: ReplayStore, method: str, path: str, query, body, key: s
     else:
         hint = "; the cassette is empty"
     message = f"mockplex: {method} {path} was not recorded in cassette '{store.name}'{hint}"
-    headers = {"X-Mockplex-Error": f"not-recorded: cassette {store.name}{hint}"}
+    headers = {"X-Mockplex-Error": _header_safe(f"not-recorded: cassette {store.name}{hint}")}
     if path == MCP_PATH:
         caller_id = body.get("id") if isinstance(body, dict) else None
         return json_response({"jsonrpc": "2.0", "id": caller_id, "error": {
@@ -97,3 +97,23 @@ def not_recorded(store: ReplayStore, method: str, path: str, query, body, key: s
     if path.startswith("/api/v1/mogplex"):
         return json_response({"ok": False, "error": {"code": "NOT_FOUND", "message": message}}, 404, headers)
     return json_response({"error": message}, 404, headers)
+
+
+def _header_safe(text: str) -> str:
+    """Printable ASCII only: a recorded or requested name can hold a newline, which no
+    header may carry (aiohttp would drop the connection rather than send it)."""
+    return "".join(character if " " <= character <= "~" else character.encode("unicode_escape").decode("ascii")
+                   for character in text)
+
+
+def _world_accepts(request: web.Request) -> bool:
+    """Whether the world knows the caller's credential. The auth layer says so when it ran
+    (request[IDENTITY]); the MCP endpoint resolves its bearer inside its handler, so the
+    world's token and session stores are asked directly, with no limit spent."""
+    if request.get(state.IDENTITY) is not None:
+        return True
+    world, now = request.app[state.WORLD], request[state.NOW]
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme == "Bearer" and token:
+        return (world.tokens.resolve_pat(token, now) or world.tokens.resolve_oauth(token)) is not None
+    return world.sessions.resolve(request.cookies, now) is not None

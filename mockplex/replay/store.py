@@ -104,7 +104,7 @@ class ReplayStore:
 
     def holds(self, method: str, path: str, caller: str | None) -> bool:
         """Whether this caller may be answered from a recording of this method and path."""
-        return (method, path, caller) in self._routes
+        return ("GET" if method == "HEAD" else method, path, caller) in self._routes
 
     def match(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
               caller: str | None, template: str) -> Recorded | None:
@@ -159,14 +159,14 @@ class ReplayStore:
         recorded = dict(item.query)
         for key in sorted((set(recorded) | set(query)) - self.matching.ignore_query):
             if recorded.get(key) != query.get(key):
-                yield (f"query key '{key}' ({recorded.get(key)!r} recorded, {query.get(key)!r} sent)",
+                yield (f"query key {key!r} ({recorded.get(key)!r} recorded, {query.get(key)!r} sent)",
                        f"--ignore-query {key}")
         ignored = self.matching.ignore_fields
         fields = sorted(key for key in set(item.body) | set(body) if key not in ignored
                         and item.body.get(key) != body.get(key)) \
             if isinstance(item.body, dict) and isinstance(body, dict) else []
         for key in fields:
-            yield f"body field '{key}'", f"--ignore-field {key}"
+            yield f"body field {key!r}", f"--ignore-field {key}"
         ignored = ignored | set(fields)
         if _canonical(_without(item.body, ignored, path)) != _canonical(_without(body, ignored, path)):
             yield "body", None
@@ -221,7 +221,10 @@ def _parse(path: Path, raw: bytes) -> tuple[list[Recorded], dict[str, RecordedCa
         interactions.append(Recorded(
             request.method, parts.path, tuple(parse_qsl(parts.query, keep_blank_values=True)),
             parse_body(request.body), key.strip() if key else None, response, caller_of(request.headers)))
-    return interactions, _callers(cassette.metadata.get("mockplex", {}), interactions)
+    try:
+        return interactions, _callers(cassette.metadata.get("mockplex", {}), interactions)
+    except Malformed as error:  # the cassette-wide scopes of an older cassette
+        raise CassetteLoadError(path, str(error)) from None
 
 
 def _callers(provenance: dict[str, Any], interactions: list[Recorded]) -> dict[str, RecordedCaller]:

@@ -102,7 +102,8 @@ def _recorded_session(request: web.Request) -> bool:
     from mockplex.routes import TABLE
 
     cookie = {"Cookie": request.headers.get("Cookie", "")}
-    spec = TABLE.spec_for(request.method, request.path) or recorded_unlisted_route(request, cookie)
+    method = "GET" if request.method == "HEAD" else request.method  # HEAD is answered as GET is
+    spec = TABLE.spec_for(method, request.path) or recorded_unlisted_route(request, cookie)
     return recorded_caller(request, spec, cookie) is not None
 
 
