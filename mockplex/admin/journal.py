@@ -12,6 +12,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 import re2
@@ -25,6 +26,7 @@ MAX_BODY = 65_536
 MAX_BYTES = 16 * 1024 * 1024
 ENTRY_OVERHEAD = 256  # an entry's own object and its small fields, beside its texts
 REDACTED = "<redacted>"
+CACHED_TEXT = 512  # longer paths and queries are masked afresh, so the cache stays small
 
 
 class _Masker(Redactor):
@@ -37,6 +39,11 @@ class _Masker(Redactor):
 
 def masked_text(text: str) -> str:
     """A path or query string with its secrets masked."""
+    return _masked_short_text(text) if len(text) <= CACHED_TEXT else _Masker().text(text)
+
+
+@lru_cache(maxsize=4096)  # the same few paths and queries, request after request
+def _masked_short_text(text: str) -> str:
     return _Masker().text(text)
 
 
