@@ -306,3 +306,25 @@ async def test_redacting_a_large_answer_never_holds_up_other_clients(aiohttp_ser
     assert recorder.recorded == 0  # answered while /large was still being redacted
     await client.close()
     assert [request.path for request in load(path)[0]] == ["/large", "/small"]
+
+
+async def test_a_compressed_answer_still_teaches_the_callers_scopes(aiohttp_server, recording):
+    """A 403 naming a missing scope says so just as much when it comes gzipped."""
+    import gzip
+
+    import yaml
+
+    refusal = gzip.compress(b'{"ok":false,"error":{"code":"FORBIDDEN","message":"Missing required scope: write."}}')
+
+    async def refuse(request):
+        return web.Response(status=403, body=refusal, headers={"Content-Encoding": "gzip",
+                                                               "Content-Type": "application/json"})
+
+    app = web.Application()
+    app.router.add_post(f"{V1}/runs", refuse)
+    client, path = await recording(url_of(await aiohttp_server(app)), "scopes")
+    await client.post(f"{V1}/runs", json={"repoId": WEB_REPO, "prompt": "p"},
+                      headers={"Authorization": f"Bearer {RW}", "Idempotency-Key": "k"})
+    await client.close()
+    callers = yaml.safe_load(path.read_text())["metadata"]["mockplex"]["callers"]
+    assert [seen["scopes"]["write"] for seen in callers.values()] == [False]

@@ -18,7 +18,14 @@ from mockplex.clock import format_timestamp
 from mockplex.recording.cassette_file import CassetteFile
 from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.redaction import Redactor
-from mockplex.replay.callers import NO_CREDENTIAL, caller_of, credential_of, learn_scopes, unknown_scopes
+from mockplex.replay.callers import (
+    NO_CREDENTIAL,
+    caller_of,
+    credential_of,
+    header_value,
+    learn_scopes,
+    unknown_scopes,
+)
 from mockplex.routes import TABLE
 from mockplex.world.tokens import sha256_hex
 
@@ -99,7 +106,7 @@ class Recorder:
             response = self._response(exchange)
         except UndecodableBody as error:
             return self.cassette.refuse(sequence, self._bare_request(exchange), str(error))
-        self._observe_caller(request, exchange)
+        self._observe_caller(request, exchange, response["body"]["string"])
         self.cassette.add(sequence, request, response)
         self.recorded += 1
         return True
@@ -107,8 +114,7 @@ class Recorder:
     def _request(self, exchange: Exchange) -> Request:
         """The request with a content-coded body stored decoded, so its secrets are found."""
         headers, body = exchange.request_headers, exchange.request_body
-        encoding = next((value for name, value in headers.items() if name.lower() == "content-encoding"), None)
-        content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), None)
+        encoding, content_type = header_value(headers, "content-encoding"), header_value(headers, "content-type")
         if body and content_coded(encoding):
             body = b"".join(decoded_chunks([body], encoding))
             headers = {name: value for name, value in headers.items() if name.lower() != "content-encoding"}
@@ -140,17 +146,18 @@ class Recorder:
             "mockplex": {"chunks": chunks},
         }
 
-    def _observe_caller(self, request: Request, exchange: Exchange) -> None:
+    def _observe_caller(self, request: Request, exchange: Exchange, decoded_body: bytes) -> None:
+        """The caller's hash and the scopes its answer showed, read from the decoded body
+        (a gzip 403 names its missing scope too)."""
         caller = caller_of(request.headers)
         if caller == NO_CREDENTIAL:
             return
         digest = sha256_hex(credential_of(exchange.request_headers) or "")
         spec = TABLE.spec_for(exchange.method, exchange.path)
-        body = b"".join(chunk for chunk, _ in exchange.chunks)
 
         def note(metadata: dict[str, Any]) -> None:
             seen = metadata["mockplex"]["callers"].setdefault(caller, {"sha256": digest, "scopes": unknown_scopes()})
-            learn_scopes(seen["scopes"], spec.scope if spec else None, exchange.status, body)
+            learn_scopes(seen["scopes"], spec.scope if spec else None, exchange.status, decoded_body)
 
         self.cassette.update_metadata(note)
 
