@@ -108,7 +108,10 @@ class ReplayStore:
 
     def match(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
               caller: str | None, template: str) -> Recorded | None:
-        """The next recorded answer to this request on the route `template` answers."""
+        """The next recorded answer to this request on the route `template` answers; a HEAD
+        with no recording of its own is answered as its GET was (the body is not sent)."""
+        if method == "HEAD" and ("HEAD", path, caller) not in self._routes:
+            method = "GET"
         route = f"{method} {template}"
         if route in self.matching.ordered:
             key = (route, caller)
