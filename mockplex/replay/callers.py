@@ -120,7 +120,9 @@ class CallerBook:
     def caller(self, headers: Mapping[str, str]) -> RecordedCaller | None:
         """The recorded caller whose credential these headers carry, if any, presented the
         way it was recorded (a bearer's token as a bearer, a session's as its cookie)."""
-        presented = presented_credential(headers)
+        return self._caller_of(presented_credential(headers))
+
+    def _caller_of(self, presented: tuple[str, str] | None) -> RecordedCaller | None:
         if presented is None:
             return None
         kind, secret = presented
@@ -131,10 +133,11 @@ class CallerBook:
         """Whose recordings a request may be answered from: its recorded caller's; or, for
         a credential the cassette never saw, anyone's if the world accepted it; else only
         those made without a credential (a made-up token is no one's caller)."""
-        caller = self.caller(headers)
+        presented = presented_credential(headers)
+        caller = self._caller_of(presented)
         if caller is not None:
             return caller.name
-        return ANY_CALLER if world_accepted and credential_of(headers) else NO_CREDENTIAL
+        return ANY_CALLER if world_accepted and presented else NO_CREDENTIAL
 
 
 REPLAY_CALLERS = web.AppKey("replay_callers", CallerBook)
