@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from yarl import URL
 
@@ -64,6 +65,11 @@ class OriginRewrite:
         if quote != -1 and self._quoted.startswith(data[quote:].lower()):
             return quote
         return len(data)
+
+
+@lru_cache(maxsize=256)  # a handful of origins, compiled once instead of on every request
+def rewrite_between(source: str, target: str) -> OriginRewrite:
+    return OriginRewrite(source, target)
 
 
 class BodyStream:

@@ -37,14 +37,17 @@ class _Masker(Redactor):
         return REDACTED
 
 
+_MASKER = _Masker()  # keeps no state: every secret becomes the same marker
+
+
 def masked_text(text: str) -> str:
     """A path or query string with its secrets masked."""
-    return _masked_short_text(text) if len(text) <= CACHED_TEXT else _Masker().text(text)
+    return _masked_short_text(text) if len(text) <= CACHED_TEXT else _MASKER.text(text)
 
 
 @lru_cache(maxsize=4096)  # the same few paths and queries, request after request
 def _masked_short_text(text: str) -> str:
-    return _Masker().text(text)
+    return _MASKER.text(text)
 
 
 def kept_body(raw: bytes) -> Any:
@@ -52,18 +55,10 @@ def kept_body(raw: bytes) -> Any:
     keep, NOT_JSON when it is not JSON (as the server reads it: see jsonio.parse_body)."""
     if not 0 < len(raw) <= MAX_BODY:
         return None
-    text = _Masker().body(raw).decode("utf-8", "replace").removeprefix("\ufeff")
-    try:
-        json.loads(text, parse_constant=_not_json)
-    except ValueError:
+    masked = _MASKER.body(raw)
+    if jsonio.parse_body(masked) is jsonio.NOT_JSON:
         return jsonio.NOT_JSON
-    except RecursionError:  # nested deeper than can be parsed
-        return None
-    return text
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
+    return masked.decode("utf-8", "replace").removeprefix("\ufeff")
 
 
 @dataclass(slots=True)

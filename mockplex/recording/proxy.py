@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from mockplex.admin.guard import addressed_here
-from mockplex.origins import OriginRewrite, carries_json, origin_of
+from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
 from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.recorder import Exchange, Recorder
 from mockplex.responses import json_response, request_origin
@@ -51,12 +51,12 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     # Only a client that called a loopback name or the bound address is the proxy's own
     # origin; a rebinding page's Host must not make its Origin look like the upstream's.
     own_host = addressed_here(request, request.headers.get("Host", ""), "")
-    to_upstream = OriginRewrite(own_origin if own_host else upstream_origin, upstream_origin)  # else: as sent
+    to_upstream = rewrite_between(own_origin if own_host else upstream_origin, upstream_origin)  # else: as sent
     exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
                         _forwarded_headers(request, to_upstream), body)
     started = time.perf_counter()
     try:
-        response = await _relay(request, exchange, OriginRewrite(upstream_origin, own_origin), added_headers or {})
+        response = await _relay(request, exchange, rewrite_between(upstream_origin, own_origin), added_headers or {})
     except asyncio.TimeoutError:
         if exchange.status:
             return _broken(request, exchange, "timed out mid-answer")

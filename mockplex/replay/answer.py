@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex import jsonio
-from mockplex.origins import OriginRewrite, carries_json, origin_of
+from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
 from mockplex.replay.store import MCP_PATH, Recorded
 from mockplex.responses import request_origin
 
@@ -83,7 +83,7 @@ def _to_caller(request: web.Request, response: dict[str, Any]) -> OriginRewrite:
     called; an answer recorded without its URL is left as it is."""
     caller = request_origin(request)
     recorded = response.get("url")
-    return OriginRewrite((origin_of(recorded) if isinstance(recorded, str) else None) or caller, caller)
+    return rewrite_between((origin_of(recorded) if isinstance(recorded, str) else None) or caller, caller)
 
 
 def _pause(delay_ms: float, timing: str) -> float:
