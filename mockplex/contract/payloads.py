@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockplex import flows
+from mockplex.world import flows
 from mockplex.mcp import params
 from mockplex.responses import ERROR_CODES
 from mockplex.world.loader import RUN_EVENT_TYPES, SANDBOX_STATUSES

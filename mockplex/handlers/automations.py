@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from mockplex import flows
+from mockplex.world import flows
 from mockplex.call import Call
 from mockplex.clock import format_timestamp, parse_timestamp
 from mockplex.ids import is_strict_uuid, pg_uuid

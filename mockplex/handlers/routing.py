@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex import flows
+from mockplex.world import flows
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.ids import pg_uuid

@@ -15,7 +15,7 @@ from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send_frames
 from mockplex.ids import pg_uuid
-from mockplex.launcher import LaunchRefused, plan_launch, reuse_or_boot
+from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
 from mockplex.responses import JsonError, flat_error, json_response
 from mockplex.validation import (
     trimmed_string,

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.ids import pg_uuid
-from mockplex.launcher import LaunchRefused, plan_launch, reuse_or_boot
+from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
 from mockplex.responses import ApiError, bad_request, internal, not_found, ok
 from mockplex.validation import (
     parse_limit,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mockplex import flows, schema
+from mockplex import schema
+from mockplex.world import flows
 from mockplex.validation import ENV_KEY_RULE, ENV_TARGETS
 
 

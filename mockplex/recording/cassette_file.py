@@ -29,7 +29,7 @@ from vcr.serializers import compat
 
 from mockplex.recording.redaction import leaked_tokens
 from mockplex.replay.reading import CassetteLoadError, read_cassette
-from mockplex.world.state_files import write_atomically
+from mockplex.atomic_file import write_atomically
 
 log = logging.getLogger("mockplex.record")
 

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mockplex.replay.callers import ANY_CALLER, NO_CREDENTIAL, CallerBook, RecordedCaller, caller_of, unknown_scopes
 from mockplex.replay.reading import CassetteLoadError, Malformed, check_response, read_cassette
-from mockplex.world.state_files import write_atomically
+from mockplex.atomic_file import write_atomically
 
 log = logging.getLogger("mockplex.replay")
 

@@ -6,7 +6,7 @@ import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mockplex import flows
+from mockplex.world import flows
 from mockplex.world.automations import (
     ACTIVE_JOB_STATUSES, AGENTS_UNAVAILABLE, INSTALLATION_PENDING_LIMIT, REPO_PENDING_LIMIT, START_EVENTS,
     Automation, FlowError, FlowVersion, JobRun,

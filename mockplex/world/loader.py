@@ -9,7 +9,7 @@ import importlib.util
 import uuid
 from pathlib import Path
 
-from mockplex import flows
+from mockplex.world import flows
 from mockplex.world.automations import Automation, FlowVersion, JobRun
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 from mockplex.world.sessions import SESSION_BACKENDS, Session, read_session

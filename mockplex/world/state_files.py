@@ -6,13 +6,12 @@ atomically (temp file, fsync, rename), and reloaded by the server when it change
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Generic, TypeVar
 
 import yaml
 
+from mockplex.atomic_file import write_atomically
 from mockplex.world.fixtures import Entry, open_fixture
 
 Record = TypeVar("Record")
@@ -57,19 +56,3 @@ class StateFile(Generic[Record]):
                 existing = list((yaml.safe_load(handle) or {}).get(self.key) or [])
         existing.append(raw)
         write_atomically(self.path, yaml.safe_dump({self.key: existing}, sort_keys=False))
-
-
-def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
-    """Temp file beside the target, fsync, rename: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
