@@ -13,11 +13,13 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from mockplex.admin.faults import FaultError, check_fault
+from mockplex.names import V1_PREFIX
+from mockplex.recording.app import RECORD_MODES
 from mockplex.replay.store import IDEMPOTENCY_HEADER
 from mockplex.routes import FAMILIES, ROUTES
+from mockplex.settings import MODES
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 
-MODES = ("fixture", "replay", "record", "passthrough")
 ROUTE_KEYS = frozenset(f"{spec.method} {spec.template}" for spec in ROUTES)
 
 
@@ -52,7 +54,7 @@ def load_config(path: Path) -> FileConfig:
     for route in list(routes.mapping):
         if route not in ROUTE_KEYS:
             raise routes.fail(route, f"unknown route '{route}'; write it as in `mockplex routes`, "
-                                     "e.g. 'GET /api/v1/mogplex/repos'")
+                                     f"e.g. 'GET {V1_PREFIX}/repos'")
         config.routes[route] = routes.choice(route, MODES)
     replay = Entry(path, top.get("replay", dict, {}), "replay")
     config.replay = {
@@ -66,7 +68,7 @@ def load_config(path: Path) -> FileConfig:
     }
     record = Entry(path, top.get("record", dict, {}), "record")
     config.record = {
-        "mode": record.choice("mode", ("once", "new_episodes", "all", "none"), None),
+        "mode": record.choice("mode", RECORD_MODES, None),
         "errors": record.get("errors", bool, None),
         "redact_headers": record.get("redact_headers", list, None),
         "redact_json_keys": record.get("redact_json_keys", list, None),
@@ -118,7 +120,7 @@ def _name(name: Any, what: str) -> str:
 
 def route_key(text: Any) -> str:
     if not isinstance(text, str) or text not in ROUTE_KEYS:
-        raise ValueError(f"must be a route as `mockplex routes` prints it, e.g. 'POST /api/v1/mogplex/runs', "
+        raise ValueError(f"must be a route as `mockplex routes` prints it, e.g. 'POST {V1_PREFIX}/runs', "
                          f"got {text!r}")
     return text
 
@@ -145,3 +147,15 @@ def redact_pattern(text: Any) -> re.Pattern[str]:
         return re.compile(text)
     except re.error as error:
         raise ValueError(f"must be a regular expression: {error}, got {text!r}") from None
+
+
+def credential_pairs(pairs: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """`[CASSETTE:]N=TOKEN` flags as (cassette or "", placeholder) -> token."""
+    chosen = {}
+    for pair in pairs:
+        place, _, token = pair.partition("=")
+        cassette, _, number = place.rpartition(":")
+        if not number.isdigit() or not token:
+            raise ValueError(f"{pair!r}: expected [CASSETTE:]N=TOKEN, e.g. errors:2=mog_...")
+        chosen[(cassette.removesuffix(".yaml"), f"<redacted:credential:{number}>")] = token
+    return chosen

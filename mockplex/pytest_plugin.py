@@ -21,9 +21,9 @@ from aiohttp import web
 
 from mockplex.clock import parse_clock
 from mockplex.listener import GuardedSite, make_runner
-from mockplex.settings import Settings
+from mockplex.names import ADMIN_PREFIX, MCP_PATH, V1_PREFIX
+from mockplex.settings import MODES, Settings
 
-MODES = ("fixture", "replay", "record", "passthrough")
 DEV_TOKENS = {
     "read_write": "mog_mockplexDevReadWrite0001", "read_only": "mog_mockplexDevReadOnly00001",
     "write_only": "mog_mockplexDevWriteOnly0001", "expired": "mog_mockplexDevExpired000001",
@@ -77,17 +77,17 @@ class Mockplex:
 
     @property
     def v1_url(self) -> str:
-        return f"{self.base_url}/api/v1/mogplex"
+        return f"{self.base_url}{V1_PREFIX}"
 
     @property
     def mcp_url(self) -> str:
-        return f"{self.v1_url}/mcp"
+        return f"{self.base_url}{MCP_PATH}"
 
     # -- the admin API ----------------------------------------------------------------------
 
     def admin(self, method: str, name: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base_url}/__mockplex/{name}", data=data, method=method,
+        request = urllib.request.Request(f"{self.base_url}{ADMIN_PREFIX}{name}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         if self.settings.admin_token:
             request.add_header("X-Mockplex-Admin-Token", self.settings.admin_token)
@@ -142,27 +142,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def settings_for(config: pytest.Config, options: dict[str, Any]) -> Settings:
-    from mockplex.recording.app import DEFAULT_UPSTREAM, RecordSettings
-    from mockplex.recording.names import cassette_path
-    from mockplex.replay.route import ReplaySettings
+    """The settings for a marker's options (none for the shared server), under the run's
+    command-line options. A test's cassette replays unless the run records or forces a mode."""
+    from vcr.record_mode import RecordMode
+
+    from mockplex.choices import Choices, assemble
 
     cassette = options.get("cassette")
     mode = config.getoption("--mockplex-mode") or options.get("mode") or ("replay" if cassette else "fixture")
     if config.getoption("--mockplex-record") and cassette:
         mode = "record"
-    families = dict(options.get("families") or {})
-    settings = Settings(seed=int(options.get("seed", 0)), clock=parse_clock(options.get("clock", "step:1")),
-                        state_dir=None, default_mode=mode, family_modes=families,
-                        faults=list(options.get("faults") or []))
-    in_use = {mode, *families.values()}
-    if cassette:
-        path = cassette_path(Path(config.rootpath) / config.getoption("--mockplex-cassette-dir"), cassette)
-        if "replay" in in_use:
-            settings.replay = ReplaySettings(path, cassette)
-        if in_use & {"record", "passthrough"}:
-            settings.forwarding = RecordSettings(os.environ.get("MOCKPLEX_UPSTREAM", DEFAULT_UPSTREAM), path,
-                                                 "all" if "record" in in_use else "none")
-    return settings
+    families = options.get("families") or {}
+    return assemble(Choices(
+        seed=int(options.get("seed", 0)), clock=parse_clock(options.get("clock", "step:1")), mode=mode,
+        family_modes=tuple(f"{family}={family_mode}" for family, family_mode in families.items()),
+        faults=tuple(options.get("faults") or ()), cassette=cassette,
+        cassette_dir=Path(config.rootpath) / config.getoption("--mockplex-cassette-dir"),
+        upstream=os.environ.get("MOCKPLEX_UPSTREAM"), record_mode=RecordMode.ALL.value))
 
 
 @pytest.fixture(scope="session")

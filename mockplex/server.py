@@ -14,10 +14,9 @@ from mockplex import __version__, state
 from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
 from mockplex.listener import HEADER_TIMEOUT, GuardedSite, make_runner
+from mockplex.names import ADMIN_PREFIX, MCP_PATH, SCOPES, V1_PREFIX
 from mockplex.settings import Settings
 from mockplex.world.world import World
-
-V1_PATH = "/api/v1/mogplex"
 
 
 def configure_logging(quiet: bool) -> None:
@@ -36,14 +35,14 @@ def banner(world: World, settings: Settings, base: str) -> str:
         f"rate limits {'on' if settings.rate_limits else 'off'}",
         f"  modes: {describe_modes(settings)}",
         *([f"  config: {settings.config_file}"] if settings.config_file else []),
-        f"  admin API: {base}/__mockplex/" + ("" if admin_enabled(settings) else
+        f"  admin API: {base}{ADMIN_PREFIX}" + ("" if admin_enabled(settings) else
                                                "  (off: bound beyond loopback without --admin-token)"),
         *([f"  upstream for record/passthrough routes: {settings.forwarding.upstream}"] if settings.forwarding else []),
-        f"  v1 API: {base}{V1_PATH}",
-        f"  MCP:    {base}{V1_PATH}/mcp",
+        f"  v1 API: {base}{V1_PREFIX}",
+        f"  MCP:    {base}{MCP_PATH}",
         "",
         "Point a client at it:",
-        f"  export MOGPLEX_BASE_URL={base}{V1_PATH}",
+        f"  export MOGPLEX_BASE_URL={base}{V1_PREFIX}",
     ]
     if token:
         lines.append(f"  export MOGPLEX_TOKEN={token}")
@@ -66,7 +65,7 @@ def describe_modes(settings: Settings) -> str:
 def banner_token(world: World) -> str | None:
     documented = [pat for pat in world.tokens.pats() if pat.documented_token and pat.revoked_at is None
                   and pat.expires_at is None]
-    full = [pat for pat in documented if set(pat.scopes) == {"read", "write"}]
+    full = [pat for pat in documented if set(pat.scopes) == set(SCOPES)]
     chosen = (full or documented or [None])[0]
     return chosen.documented_token if chosen else None
 
@@ -107,7 +106,7 @@ def record_banner(upstream: str, cassette: str, mode: str, base: str) -> str:
         f"mockplex {__version__} is recording {upstream} into {cassette} (record mode {mode})",
         "",
         "Point a client at it, with your real token:",
-        f"  export MOGPLEX_BASE_URL={base}{V1_PATH}",
+        f"  export MOGPLEX_BASE_URL={base}{V1_PREFIX}",
         "",
         "Secrets are redacted before anything is written.  Stop with Ctrl-C.",
         "",

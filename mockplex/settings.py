@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import Any
 
 from mockplex.clock import Clock, parse_clock
@@ -12,6 +11,9 @@ from mockplex.listener import HEADER_TIMEOUT
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+DEFAULT_E2E_SECRET = "playwright-auth-bypass"
+# How a route is answered: from the world, from a cassette, forwarded and recorded, forwarded.
+MODES = ("fixture", "replay", "record", "passthrough")
 # Vercel refuses request bodies over 4.5 MB before the app sees them.
 MAX_BODY_BYTES = 4_718_592
 
@@ -27,7 +29,7 @@ class Settings:
     mcp_allowed_origins: tuple[str, ...] = ()
     # The real server's test mode (PLAYWRIGHT=1): honours the end-to-end auth headers.
     test_mode: bool = False
-    e2e_secret: str = "playwright-auth-bypass"
+    e2e_secret: str = DEFAULT_E2E_SECRET
     cron_secret: str | None = None
     internal_secret: str | None = None
     github_webhook_secret: str | None = None

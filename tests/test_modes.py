@@ -109,3 +109,25 @@ def test_bad_fault_rules_in_the_config_name_the_line(tmp_path):
     (tmp_path / "faults.yaml").write_text("mode: fixture\nfaults:\n  - kind: error\n    status: 200\n")
     result = run_cli("serve", "--config", "faults.yaml", cwd=tmp_path)
     assert result.returncode == 1 and "faults.yaml:3: faults[0]: status must be an HTTP error status" in result.stderr
+
+
+def test_flags_win_over_the_config_file_which_wins_over_the_defaults(tmp_path):
+    from mockplex.choices import Choices, assemble
+
+    (tmp_path / "modes.yaml").write_text("mode: passthrough\nupstream: http://127.0.0.1:1\nrecord:\n  mode: all\n"
+                                         "families:\n  runtime: fixture\n")
+    settings = assemble(Choices(config_path=tmp_path / "modes.yaml", family_modes=("runtime=record",),
+                                cassette="mine", cassette_dir=tmp_path, record_mode="new_episodes"))
+    assert (settings.default_mode, settings.family_modes["runtime"]) == ("passthrough", "record")
+    assert (settings.forwarding.upstream, settings.forwarding.mode) == ("http://127.0.0.1:1", "new_episodes")
+    assert settings.forwarding.cassette == (tmp_path / "mine.yaml").resolve()
+    defaults = assemble(Choices())
+    assert (defaults.default_mode, defaults.replay, defaults.forwarding) == ("fixture", None, None)
+
+
+def test_a_choice_that_cannot_be_served_names_its_flag():
+    from mockplex.choices import ChoiceError, Choices, assemble
+
+    with pytest.raises(ChoiceError, match="needs --cassette NAME") as raised:
+        assemble(Choices(mode="record"))
+    assert raised.value.flag == "--cassette"

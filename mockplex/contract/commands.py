@@ -120,6 +120,7 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
 
     Exit 0 when nothing drifted, 1 on drift, 2 on bad arguments or unreadable cassettes,
     3 when the target could not be reached."""
+    from mockplex.config import credential_pairs
     from mockplex.contract.verify import VerifyInputError, VerifyOptions, load_interactions
     from mockplex.contract.verify import verify as run_verify
 
@@ -129,8 +130,11 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
         interactions = load_interactions(source)
     except VerifyInputError as error:
         raise click.BadParameter(str(error), param_hint="--cassettes") from None
-    options = VerifyOptions(target, token, allow_writes, frozenset(ignored), not shape_only, timeout,
-                            credential_pairs(credentials))
+    try:
+        tokens = credential_pairs(credentials)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--credential") from None
+    options = VerifyOptions(target, token, allow_writes, frozenset(ignored), not shape_only, timeout, tokens)
     with click.progressbar(length=len(interactions), label="verifying", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
         outcomes = asyncio.run(run_verify(interactions, options, lambda: bar.update(1)))
@@ -145,19 +149,6 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
     if states["drift"]:
         sys.exit(EXIT_DRIFT)
     sys.exit(EXIT_UNREACHABLE if states["error"] else 0)
-
-
-def credential_pairs(pairs: tuple[str, ...]) -> dict[tuple[str, str], str]:
-    """(cassette or "", placeholder) -> token."""
-    chosen = {}
-    for pair in pairs:
-        place, _, token = pair.partition("=")
-        cassette, _, number = place.rpartition(":")
-        if not number.isdigit() or not token:
-            raise click.BadParameter(f"{pair!r}: expected [CASSETTE:]N=TOKEN, e.g. errors:2=mog_...",
-                                     param_hint="--credential")
-        chosen[(cassette.removesuffix(".yaml"), f"<redacted:credential:{number}>")] = token
-    return chosen
 
 
 def _print_table(outcomes) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from vcr.record_mode import RecordMode
 
 from mockplex.recording.cassette_file import CassetteFile
 from mockplex.recording.proxy import RECORDER, SESSION, UPSTREAM, forward
@@ -20,14 +21,16 @@ from mockplex.settings import MAX_BODY_BYTES
 
 log = logging.getLogger("mockplex.record")
 DEFAULT_UPSTREAM = "https://mogplex.com"
-RECORD_MODES = ("once", "new_episodes", "all", "none")
+# vcrpy's modes less ANY, which mockplex does not offer, in the order the help lists them.
+RECORD_MODES = tuple(mode.value for mode in (RecordMode.ONCE, RecordMode.NEW_EPISODES, RecordMode.ALL,
+                                             RecordMode.NONE))
 
 
 @dataclass
 class RecordSettings:
     upstream: str
     cassette: Path
-    mode: str = "once"
+    mode: str = RecordMode.ONCE.value
     record_errors: bool = False
     timeout_seconds: float = 30.0
     flush_seconds: float = 1.0
@@ -47,7 +50,7 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
     cassette = CassetteFile.open(settings.cassette, settings.mode, Recorder.provenance(upstream))
     app[UPSTREAM] = upstream
     redactor = settings.redactor or Redactor()
-    if settings.mode == "new_episodes" and settings.cassette.is_file():
+    if settings.mode == RecordMode.NEW_EPISODES and settings.cassette.is_file():
         redactor.continue_after(settings.cassette.read_text(encoding="utf-8"))
         redactor.recognise(cassette.metadata["mockplex"]["callers"])
     app[RECORDER] = Recorder(cassette, redactor, settings.mode, settings.record_errors)
@@ -71,7 +74,7 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
             log.error("%d interaction(s) could not be written to %s (%s); the file holds the %d written before",
                       len(cassette.interactions) - cassette.written, cassette.path, cassette.failure,
                       cassette.written)
-        elif recorder.mode != "none":
+        elif recorder.mode != RecordMode.NONE:
             log.warning("recorded %d interaction(s) into %s (%d in the file; %d forwarded but not recorded)",
                         recorder.recorded, cassette.path, cassette.written, recorder.skipped)
 

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import vcr.serialize
 import yaml
+from vcr.record_mode import RecordMode
 from vcr.request import Request
 from vcr.serializers import compat
 
@@ -104,12 +105,12 @@ class CassetteFile:
     def open(cls, path: Path, mode: str, metadata: dict[str, Any]) -> "CassetteFile":
         """Start a cassette for a record mode: once, new_episodes, all or none."""
         cassette = cls(path, metadata)
-        if mode != "none":
+        if mode != RecordMode.NONE:
             _check_writable(path)
-        if path.exists() and mode == "once":
+        if path.exists() and mode == RecordMode.ONCE:
             raise CassetteExists(f"{path} exists and record mode 'once' never changes it; "
                                  "use --record-mode new_episodes to add or all to rewrite")
-        if path.exists() and mode == "new_episodes":
+        if path.exists() and mode == RecordMode.NEW_EPISODES:
             try:
                 existing = read_cassette(path)
             except CassetteLoadError as error:

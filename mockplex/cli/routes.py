@@ -1,0 +1,27 @@
+"""`mockplex routes`: the route table as documentation."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--markdown", is_flag=True, help="A Markdown table per family (as in the README).")
+def routes(markdown):
+    """List every route mockplex knows, by family, and how each is answered."""
+    from mockplex.routes import ROUTES
+
+    families: dict[str, list] = {}
+    for spec in ROUTES:
+        families.setdefault(spec.family, []).append(spec)
+    for family, specs in families.items():
+        modeled = [f"{s.method} {s.template}" for s in specs if not s.name.startswith("unmodeled")]
+        unmodeled = [s.name.removeprefix("unmodeled ") for s in specs if s.name.startswith("unmodeled")]
+        if markdown:
+            click.echo(f"| {family} | {'<br>'.join(modeled)} | {'<br>'.join(unmodeled) or '—'} |")
+            continue
+        click.echo(f"{family}:")
+        for line in modeled:
+            click.echo(f"  {line}")
+        for line in unmodeled:
+            click.echo(f"  {line}  (unmodeled: 404 in the family's shape)")
