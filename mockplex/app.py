@@ -2,12 +2,14 @@
 
 Order matters and mirrors the real server: Next.js's trailing-slash redirect, the edge
 gate, route resolution (404/405/OPTIONS), bearer auth and scope, the Idempotency-Key
-rule, then the route's own handler against the world.
+rule, the steps the route declares (a budget, the MCP gate), then the route's mode
+answers: its handler against the world, or the cassette.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
+from vcr.record_mode import RecordMode
 
 from mockplex import state
 from mockplex.access_log import request_context
@@ -22,13 +24,15 @@ from mockplex.recording.proxy import RECORDER, forward
 from mockplex.recording.recorder import Recorder
 from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
-from mockplex.routes import TABLE, unlisted_route
+from mockplex.routes import unlisted_route
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import edge_gate
 from mockplex.rules.framework import route_resolver, trailing_slash
 from mockplex.rules.guard import crash_guard
 from mockplex.rules.headers import SOURCE_HEADER, response_headers
 from mockplex.rules.limits import Limits
+from mockplex.rules.route_match import route_match
+from mockplex.rules.steps import route_steps
 from mockplex.settings import MAX_BODY_BYTES, Settings
 from mockplex.state import PARAMS, ROUTE
 from mockplex.world.loader import default_fixtures_dir, load_seed
@@ -51,8 +55,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
 async def answer_from_world(request: web.Request) -> web.StreamResponse:
     spec = request[ROUTE]
     request[state.SOURCE] = "fixture"
-    call = Call(request, request.app[state.WORLD], request.get(state.IDENTITY), request[PARAMS],
-                request[state.NOW], request.app[state.LIMITS])
+    call = Call(request, request.app[state.WORLD], request.get(state.IDENTITY), request[PARAMS], request[state.NOW])
     return await spec.handler(call)
 
 
@@ -64,10 +67,8 @@ def forwarder(settings: Settings):
     server applies its own, and knows routes the table lacks."""
     @web.middleware
     async def forward_upstream(request: web.Request, handler) -> web.StreamResponse:
-        path = request.rel_url.raw_path
-        found = TABLE.match(path)
-        listed = found[0].methods.get(request.method) or found[0].methods.get("GET") if found else None
-        mode = settings.mode_for(listed or unlisted_route(request.method, path))
+        spec = route_match(request).spec or unlisted_route(request.method, request.rel_url.raw_path)
+        mode = settings.mode_for(spec)
         if mode in ("record", "passthrough"):
             request[state.SOURCE] = mode
             added = {SOURCE_HEADER: mode} if settings.source_header else {}
@@ -90,9 +91,10 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
             crash_guard,
             trailing_slash,
             edge_gate,
-            route_resolver(TABLE, lambda request: recorded_unlisted_route(request, request.headers)),
+            route_resolver(lambda request: recorded_unlisted_route(request, request.headers)),
             authenticate,
             require_idempotency_key,
+            route_steps,
         ],
     )
     app[state.SETTINGS] = settings
@@ -109,7 +111,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     if forwarding:
         attach_forwarding(app, settings.forwarding)
         recorder = app[RECORDER]
-        app[PASSTHROUGH] = Recorder(recorder.cassette, recorder.redactor, "none", False)
+        app[PASSTHROUGH] = Recorder(recorder.cassette, recorder.redactor, RecordMode.NONE.value, False)
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
     app.router.add_route("*", "/{tail:.*}", answer)

@@ -10,7 +10,6 @@ from aiohttp import web
 
 from mockplex import jsonio, state
 from mockplex.responses import EmptyResponse, flat_error
-from mockplex.rules.limits import Limits
 from mockplex.world.tokens import Identity
 from mockplex.world.world import World
 
@@ -22,7 +21,6 @@ class Call:
     identity: Identity | None
     params: dict[str, str]
     now: datetime
-    limits: Limits
 
     @property
     def user_id(self) -> str:

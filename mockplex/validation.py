@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mockplex import schema
+
 _LEADING_INT = re.compile(r"^[\s\ufeff\xa0]*([+-]?\d+)")
 _BRANCH_CHARS = re.compile(r"^[\w./-]+$", re.ASCII)
 _BRANCH_FORBIDDEN = re.compile(r"[\s*:?\[\\^~]")
@@ -13,6 +15,12 @@ _ENCODED_DOTS = ("%2e", "%2e%2e")
 # The env-var body rules (v1 spec §5.1), shared by the REST route and the MCP tools.
 ENV_KEY_RULE = "key must contain only letters, digits, and underscores and not start with a digit"
 ENV_TARGETS = ("production", "preview", "development")
+ANY_ENV_KEY = schema.string(trim=True, min_length=1, max_length=256)  # deleting checks no naming rule
+ENV_KEY = schema.string(trim=True, min_length=1, max_length=256, pattern=r"^[A-Za-z_]\w*$",
+                        pattern_message=ENV_KEY_RULE)
+ENV_VALUE = schema.string(max_length=65_536)
+ENV_TARGET_LIST = schema.array(schema.enum(*ENV_TARGETS), min_items=1)
+ENV_STORAGE = schema.enum("encrypted", "plain", "sensitive")
 
 
 class Invalid(Exception):

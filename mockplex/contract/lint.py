@@ -22,8 +22,8 @@ from mockplex.clock import parse_clock
 from mockplex.contract.conformance import Finding, check_answer
 from mockplex.ids import IdGenerator
 from mockplex.listener import make_runner
+from mockplex.names import READ, V1_PREFIX
 from mockplex.recording.inspect import LoadedCassette, body_bytes, content_type
-from mockplex.routes import V1
 from mockplex.settings import Settings
 from mockplex.world.fixtures import LocatedMap, load_yaml
 from mockplex.world.loader import load_seed
@@ -64,7 +64,7 @@ def lint_cassette(cassette: LoadedCassette) -> list[LintFinding]:
 async def lint_fixtures(folder: Path) -> list[LintFinding]:
     seed = load_seed(folder)
     users = [user.id for user in seed.users]
-    seed.oauth_grants.extend(OAuthGrant(_lint_token(user), user, LINT_CLIENT, ("read",)) for user in users)
+    seed.oauth_grants.extend(OAuthGrant(_lint_token(user), user, LINT_CLIENT, (READ,)) for user in users)
     records = index_records(folder)
     with tempfile.TemporaryDirectory(prefix="mockplex-lint-") as state:
         settings = Settings(fixtures_dir=folder, state_dir=Path(state), clock=parse_clock("frozen"),
@@ -85,9 +85,10 @@ async def _lint_as(client: aiohttp.ClientSession, seed: Any, user: str, records:
     found = []
     headers = {"Authorization": f"Bearer {_lint_token(user)}"}
     for path in crawl(seed, user):
-        async with client.get(V1 + path, headers=headers, allow_redirects=False) as response:
+        async with client.get(V1_PREFIX + path, headers=headers, allow_redirects=False) as response:
             body = await response.read()
-            findings = check_answer("GET", V1 + path, response.status, response.headers.get("Content-Type", ""), body)
+            findings = check_answer("GET", V1_PREFIX + path, response.status,
+                                    response.headers.get("Content-Type", ""), body)
         found.extend(_locate(finding, records, folder, path) for finding in findings)
     return found
 

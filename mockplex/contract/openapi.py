@@ -1,5 +1,5 @@
-"""The OpenAPI 3.1 document of the v1 surface, built from the route table and the
-operation table, so the published contract and the served routes cannot drift apart."""
+"""The OpenAPI 3.1 document of the v1 surface, built from the route table (each v1 row
+states its contract), so the published contract and the served routes cannot drift apart."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any, Callable
 
 from mockplex import routes
 from mockplex.contract import payloads as p
-from mockplex.contract.operations import OPERATIONS, Operation
 from mockplex.contract.payloads import Json
+from mockplex.names import READ, TOKEN_PREFIX, WRITE
 from mockplex.recording.app import DEFAULT_UPSTREAM
+from mockplex.rules.auth import MAX_IDEMPOTENCY_KEY
 
 DEFAULT_SERVER = DEFAULT_UPSTREAM  # the real API's origin
 SECURITY_SCHEMES = ("bearerAuth", "mogplexOAuth")
@@ -69,30 +70,29 @@ def _operation(spec: routes.RouteSpec) -> Json:
     special = PUBLIC_OPERATIONS.get(spec.name)
     if special is not None:
         return {"operationId": spec.name, **special(), "security": []}
-    contract = OPERATIONS.get(spec.name)
-    if contract is None:
-        raise KeyError(f"route {spec.name} ({spec.method} {spec.template}) has no entry in contract.operations")
-    return _rest_operation(spec, contract)
+    if not spec.summary:
+        raise KeyError(f"route {spec.name} ({spec.method} {spec.template}) states no contract in its row")
+    return _rest_operation(spec)
 
 
-def _rest_operation(spec: routes.RouteSpec, contract: Operation) -> Json:
+def _rest_operation(spec: routes.RouteSpec) -> Json:
     parameters = [_path_parameter(name) for name in re.findall(r"\{(\w+)\}", spec.template)]
     parameters += [{"name": query.name, "in": "query", "required": False, "description": query.description,
-                    "schema": query.schema} for query in contract.query]
+                    "schema": query.schema} for query in spec.query]
     if spec.idempotency:
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": True,
-                           "description": "Trimmed; at most 200 characters.",
-                           "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}})
-    responses = {str(contract.status): _json_response(HTTPStatus(contract.status).phrase,
-                                                      p.success_envelope(contract.data))}
-    for status in sorted(set(contract.errors) | _guard_statuses(spec)):
+                           "description": f"Trimmed; at most {MAX_IDEMPOTENCY_KEY} characters.",
+                           "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY,
+                                      "pattern": r"\S"}})
+    responses = {str(spec.status): _json_response(HTTPStatus(spec.status).phrase, p.success_envelope(spec.data))}
+    for status in sorted(set(spec.errors) | _guard_statuses(spec)):
         responses[str(status)] = _json_response(HTTPStatus(status).phrase, p.ref("ErrorEnvelope"),
                                                 ERROR_HEADERS.get(status))
-    operation: Json = {"operationId": spec.name, "summary": contract.summary}
+    operation: Json = {"operationId": spec.name, "summary": spec.summary}
     if parameters:
         operation["parameters"] = parameters
-    if contract.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": contract.body}}}
+    if spec.body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": spec.body}}}
     operation.update(responses=responses, security=_security(spec.scope),
                      **{"x-mogplex-family": spec.family, "x-mogplex-scope": spec.scope})
     return operation
@@ -130,14 +130,14 @@ def _security(scope: str | None) -> list[Json]:
 
 def _security_schemes(base: str) -> Json:
     return {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "mog_ personal access token",
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": f"{TOKEN_PREFIX} personal access token",
                        "description": "A personal access token from /settings/api-keys, scoped read and/or write."},
         "mogplexOAuth": {"type": "oauth2", "description": "OAuth 2.1 with PKCE, as the MCP clients use it.",
                          "flows": {"authorizationCode": {
                              "authorizationUrl": f"{base}/api/auth/mcp/authorize",
                              "tokenUrl": f"{base}/api/auth/mcp/token",
-                             "scopes": {"read": "Read repos, runs, automations and catalogs.",
-                                        "write": "Start and cancel runs, change automations, boot sandboxes."}}}},
+                             "scopes": {READ: "Read repos, runs, automations and catalogs.",
+                                        WRITE: "Start and cancel runs, change automations, boot sandboxes."}}}},
     }
 
 

@@ -3,16 +3,17 @@
 Response shapes are closed (`additionalProperties: false`) because the server builds them
 key by key (spec §4–§8); a new or missing field is drift, and lint and verify report it.
 Free-form parts (event payloads, MCP server config, run metadata) stay open. Request
-bodies reuse the MCP tool parameter definitions where the REST body is the same thing.
+bodies that a handler validates with a schema object are emitted from that object (the
+env-var routes, the automation graph); the rest name the handler's own constants.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mockplex.world import flows
-from mockplex.mcp import params
+from mockplex.handlers.runs import HARNESSES, MAX_PROMPT
 from mockplex.responses import ERROR_CODES
+from mockplex.world import flows
 from mockplex.world.loader import RUN_EVENT_TYPES, SANDBOX_STATUSES
 
 Json = dict[str, Any]
@@ -75,7 +76,7 @@ LIFECYCLE_EVENT = closed({"id": UUID, "event_type": STRING, "decision_code": nul
                           "worker_run_id": nullable(STRING), "payload": OPEN_OBJECT, "created_at": TIMESTAMP})
 RUN_DETAIL = closed({
     "runId": UUID, "aiCallId": UUID, "sandboxRecordId": nullable(STRING), "sandboxId": nullable(STRING),
-    "repoId": UUID, "harness": one_of("codex", "claude-code"), "status": one_of(*RUN_STATUSES),
+    "repoId": UUID, "harness": one_of(*HARNESSES), "status": one_of(*RUN_STATUSES),
     "branch": closed({"base": STRING, "working": STRING, "createBranch": BOOLEAN}),
     "rootDirectory": nullable(STRING), "eventsUrl": STRING, "cancelUrl": STRING,
     "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP, "error": nullable(STRING),
@@ -156,24 +157,12 @@ COMPONENTS: dict[str, Json] = {
 
 _BRANCH = {"type": "string", "minLength": 1, "maxLength": 255}
 
-
-def body_of(*tool_params: params.Param) -> Json:
-    """A strict body published from the MCP parameter definitions (one definition each)."""
-    return params.input_schema(tool_params)
-
-
-ENV_VAR_SET_BODY = body_of(
-    params.env_key("Variable name.", with_rule=True), params.env_value("Variable value."),
-    params.env_targets("Deployment targets."),
-    params.choice("type", "Storage type.", "encrypted", "plain", "sensitive"))
-ENV_VAR_DELETE_BODY = body_of(params.env_key("Variable name.", with_rule=False))
-
 # Run and sandbox bodies ignore unknown fields, so they stay open.
 RUN_START_BODY: Json = {
     "type": "object",
     "properties": {
-        "repoId": UUID, "prompt": {"type": "string", "minLength": 1, "maxLength": 100_000},
-        "harness": one_of("codex", "claude-code"), "baseBranch": _BRANCH, "workingBranch": _BRANCH,
+        "repoId": UUID, "prompt": {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT},
+        "harness": one_of(*HARNESSES), "baseBranch": _BRANCH, "workingBranch": _BRANCH,
         "createBranch": BOOLEAN, "rootDirectory": nullable(STRING), "conversationId": STRING,
         "workspaceSessionId": STRING, "mode": STRING},
     "required": ["repoId", "prompt"],
@@ -190,7 +179,7 @@ AUTOMATION_CREATE_BODY: Json = {
     "type": "object",
     "properties": {
         "installationId": {"type": "integer", "minimum": 1}, "name": STRING, "description": nullable(STRING),
-        "notes": nullable(STRING), "graph": params.GRAPH_JSON_SCHEMA, "publish": BOOLEAN},
+        "notes": nullable(STRING), "graph": flows.GRAPH_SCHEMA.json_schema(), "publish": BOOLEAN},
     "required": ["installationId"],
 }
 AUTOMATION_UPDATE_BODY: Json = {

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.handlers.streams import open_stream, send_frames
+from mockplex.render import web as render
 from mockplex.responses import flat_error, json_response
 from mockplex.world.records import TEMPLATE_MODEL, Agent
 
@@ -17,21 +18,17 @@ MAX_SYSTEM_PROMPT = 20_000
 PRESET_EPOCH = "1970-01-01T00:00:00.000Z"
 
 
-def _own(call: Call, user_id: str) -> list[Agent]:
-    return sorted((agent for agent in call.world.agents if agent.user_id == user_id), key=lambda a: a.name)[:200]
-
-
 async def list_agents(call: Call) -> web.Response:
     user_id = call.require_user()
     world = call.world
-    own = _own(call, user_id)
+    own = world.agents.listed(user_id)
     forked = {agent.source_template for agent in own}
     model = world.users[user_id].default_model or TEMPLATE_MODEL
     presets = [{"id": f"preset:{preset.name}", "user_id": user_id, "name": preset.name, "model": model,
                 "system_prompt": f"You are {preset.name}. {preset.description}", "description": preset.description,
                 "category": preset.category, "source_template": preset.name, "created_at": PRESET_EPOCH,
-                "is_preset": True, "has_fork": preset.name in forked} for preset in world.presets]
-    return json_response(presets + [agent.row() for agent in own])
+                "is_preset": True, "has_fork": preset.name in forked} for preset in world.agents.presets]
+    return json_response(presets + [render.agent(agent) for agent in own])
 
 
 def _validated(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -65,19 +62,19 @@ async def create_agent(call: Call) -> web.Response:
     fields = _validated(await call.unguarded_body(), creating=True)
     agent = Agent(id=call.world.ids.uuid(), user_id=user_id, slug=re.sub(r"[^a-z0-9]+", "-", fields["name"].lower())
                   .strip("-") or None, created_at=call.now, **fields)
-    call.world.agents.append(agent)
-    return json_response(agent.row())
+    call.world.agents.add(agent)
+    return json_response(render.agent(agent))
 
 
 async def update_agent(call: Call) -> web.Response:
     user_id = call.require_user()
     body = await call.unguarded_body()
-    agent = next((a for a in call.world.agents if a.id == body.get("id") and a.user_id == user_id), None)
+    agent = call.world.agents.owned(user_id, body.get("id"))
     if agent is None:
         raise flat_error(400, "Invalid agent id")
     for key, value in _validated(body, creating=False).items():
         setattr(agent, key, value)
-    return json_response(agent.row())
+    return json_response(render.agent(agent))
 
 
 async def delete_agent(call: Call) -> web.Response:
@@ -85,17 +82,17 @@ async def delete_agent(call: Call) -> web.Response:
     agent_id = call.query("id")
     if not agent_id:
         raise flat_error(400, "Missing id")
-    call.world.agents[:] = [a for a in call.world.agents if not (a.id == agent_id and a.user_id == user_id)]
+    call.world.agents.delete(user_id, agent_id)
     return json_response({"ok": True})
 
 
 async def roster(call: Call) -> web.Response:
     user_id = call.require_user()
-    own = _own(call, user_id)
-    forked = {agent.source_template for agent in own}
+    agents = call.world.agents
     entries = [{"id": f"preset:{preset.name}", "name": preset.name, "description": preset.description}
-               for preset in call.world.presets if preset.name not in forked]
-    entries += [{"id": agent.id, "name": agent.name, "description": agent.description} for agent in own]
+               for preset in agents.unforked_presets(user_id)]
+    entries += [{"id": agent.id, "name": agent.name, "description": agent.description}
+                for agent in agents.listed(user_id)]
     return json_response([{**entry, "status": "idle", "cycleCount": 0, "lastActivity": None} for entry in entries])
 
 

@@ -17,6 +17,7 @@ from mockplex.call import Call
 from mockplex.clock import format_timestamp, parse_timestamp
 from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.jsonio import NOT_JSON
+from mockplex.render import v1
 from mockplex.responses import ApiError, EmptyResponse, bad_request, internal, not_found, ok
 from mockplex.validation import parse_limit, trimmed_string
 from mockplex.world.automations import Automation, FlowError
@@ -105,7 +106,7 @@ async def list_automations(call: Call) -> web.Response:
     cursor = call.query("cursor")
     after = decode_cursor(cursor) if cursor else None
     page, more = call.world.flows.page(call.user_id, after, parse_limit(call.query("limit"), 50, 100))
-    return ok({"automations": [automation.summary() for automation in page],
+    return ok({"automations": [v1.automation_summary(automation) for automation in page],
                "nextCursor": encode_cursor(page[-1]) if more and page else None})
 
 
@@ -125,11 +126,11 @@ async def create_automation(call: Call) -> web.Response:
         service.update(automation, {}, graph, call.now)
     if body.get("publish") is True:
         service.publish(automation, call.now)
-    return ok({"automation": automation.to_api()}, status=201)
+    return ok({"automation": v1.automation(automation)}, status=201)
 
 
 async def get_automation(call: Call) -> web.Response:
-    return ok({"automation": _automation(call, "Failed to load automation").to_api()})
+    return ok({"automation": v1.automation(_automation(call, "Failed to load automation"))})
 
 
 @maps_flow_errors
@@ -143,14 +144,14 @@ async def update_automation(call: Call) -> web.Response:
             raise bad_request("installationId must be a positive integer")
     automation = _automation(call, "Failed to update automation")
     call.world.flows.update(automation, fields, graph, call.now)
-    return ok({"automation": automation.to_api()})
+    return ok({"automation": v1.automation(automation)})
 
 
 @maps_flow_errors
 async def publish_automation(call: Call) -> web.Response:
     automation = _automation(call, "Failed to publish automation")
     call.world.flows.publish(automation, call.now)
-    return ok({"automation": automation.to_api()})
+    return ok({"automation": v1.automation(automation)})
 
 
 @maps_flow_errors
@@ -167,7 +168,7 @@ async def set_automation_model(call: Call) -> web.Response:
     call.world.flows.set_model(automation, body["nodeId"], model_id, call.now)
     if body.get("publish") is True:
         call.world.flows.publish(automation, call.now)
-    return ok({"automation": automation.to_api()})
+    return ok({"automation": v1.automation(automation)})
 
 
 async def trigger_automation(call: Call) -> web.Response:
@@ -196,7 +197,7 @@ async def trigger_automation(call: Call) -> web.Response:
 async def list_automation_runs(call: Call) -> web.Response:
     automation = _automation(call, "Failed to list automation runs")
     runs = call.world.flows.runs_of(automation, call.now)[:parse_limit(call.query("limit"), 20, 50)]
-    return ok({"runs": [run.to_api() for run in runs]})
+    return ok({"runs": [v1.job_run(run) for run in runs]})
 
 
 async def automation_run_logs(call: Call) -> web.Response:
@@ -208,4 +209,4 @@ async def automation_run_logs(call: Call) -> web.Response:
     run = next((run for run in call.world.flows.runs_of(automation, call.now) if run.id == run_id), None)
     if run is None:
         raise not_found("Run not found")
-    return ok({"run": run.to_api(detail=True)})
+    return ok({"run": v1.job_run(run, detail=True)})

@@ -6,8 +6,10 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.ids import is_strict_uuid
+from mockplex.render import v1
 from mockplex.responses import ok
 from mockplex.validation import parse_limit
+from mockplex.world.records import TEMPLATE_MODEL
 
 
 async def list_repos(call: Call) -> web.Response:
@@ -18,17 +20,20 @@ async def list_repos(call: Call) -> web.Response:
         repos = [repo] if repo is not None and not repo.hidden else []
     else:
         repos = call.world.list_repos(call.user_id, call.trimmed_query("q"), limit)
-    return ok({"repos": [repo.to_api() for repo in repos]})
+    return ok({"repos": [v1.repo(repo) for repo in repos]})
 
 
 async def list_agents(call: Call) -> web.Response:
-    return ok({"agents": call.world.list_agents(call.user_id)})
+    agents = call.world.agents
+    model = call.world.users[call.user_id].default_model or TEMPLATE_MODEL
+    presets = [v1.preset_agent(preset, model) for preset in agents.unforked_presets(call.user_id)]
+    return ok({"agents": presets + [v1.agent(agent) for agent in agents.listed(call.user_id)]})
 
 
 async def list_models(call: Call) -> web.Response:
-    return ok({"models": [model.to_api() for model in call.world.available_models(call.user_id)]})
+    return ok({"models": [v1.model(model) for model in call.world.available_models(call.user_id)]})
 
 
 async def list_mcp_servers(call: Call) -> web.Response:
-    servers = call.world.list_mcp_servers(call.user_id)
-    return ok({"servers": [server.to_api() for server in servers]})
+    servers = call.world.mcp_servers.listed(call.user_id)
+    return ok({"servers": [v1.mcp_server(server) for server in servers]})

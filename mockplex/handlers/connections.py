@@ -38,25 +38,20 @@ def _connection(server: McpServer) -> dict[str, Any]:
     }
 
 
-def _connections(call: Call, user_id: str) -> list[McpServer]:
-    return sorted((s for s in call.world.mcp_servers if s.user_id == user_id and s.source == "connection"),
-                  key=lambda server: server.created_at)
-
-
-
 def _invalid(message: str, code: str = "INVALID_CONNECTION", status: int = 400, **extra) -> JsonError:
     return JsonError(status, {"error": message, "code": code, **extra})
 
 
 async def list_connections(call: Call) -> web.Response:
     user_id = call.require_user()
-    return json_response({"connections": [_connection(server) for server in _connections(call, user_id)]})
+    servers = call.world.mcp_servers.connections(user_id)
+    return json_response({"connections": [_connection(server) for server in servers]})
 
 
 async def create_connection(call: Call) -> web.Response:
     user_id = call.require_user()
     body = await call.unguarded_body()
-    existing = _connections(call, user_id)
+    existing = call.world.mcp_servers.connections(user_id)
     preset = body.get("source_preset")
     if preset is not None:
         if preset not in PRESETS:
@@ -86,12 +81,12 @@ async def create_connection(call: Call) -> web.Response:
                        source="connection", created_at=call.now, url=str(url or ""),
                        http_headers={"Authorization": f"Bearer {token}"} if isinstance(token, str) and token else {},
                        extra={"source_preset": preset} if preset else {})
-    call.world.mcp_servers.append(server)
+    call.world.mcp_servers.add(server)
     return json_response({"connection": _connection(server)}, 201)
 
 
 def _owned(call: Call, user_id: str, connection_id: Any) -> McpServer:
-    server = next((s for s in call.world.mcp_servers if s.id == connection_id and s.source == "connection"), None)
+    server = call.world.mcp_servers.connection(connection_id)
     if server is None or server.user_id != user_id:
         raise flat_error(403, "Forbidden")
     return server
@@ -119,7 +114,7 @@ async def delete_connection(call: Call) -> web.Response:
 
 async def test_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    server = next((s for s in _connections(call, user_id) if s.id == call.params["id"]), None)
+    server = next((s for s in call.world.mcp_servers.connections(user_id) if s.id == call.params["id"]), None)
     if server is None:
         raise flat_error(404, "Connection not found")
     healthy = bool(server.url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mockplex.names import MCP_PATH, SCOPES
 from mockplex.responses import json_response, request_origin
 
 RESOURCE_DOCUMENTATION = (
@@ -14,9 +15,9 @@ RESOURCE_DOCUMENTATION = (
 async def protected_resource(call) -> web.Response:
     origin = request_origin(call.request)
     body = {
-        "resource": f"{origin}/api/v1/mogplex/mcp",
+        "resource": f"{origin}{MCP_PATH}",
         "authorization_servers": [origin],
-        "scopes_supported": ["read", "write"],
+        "scopes_supported": list(SCOPES),
         "resource_documentation": RESOURCE_DOCUMENTATION,
     }
     return json_response(body, headers={"Cache-Control": "public, max-age=300"})
@@ -32,7 +33,7 @@ async def authorization_server(call) -> web.Response:
         "userinfo_endpoint": f"{auth}/userinfo",
         "jwks_uri": f"{auth}/jwks",
         "registration_endpoint": f"{auth}/register",
-        "scopes_supported": ["openid", "profile", "email", "offline_access", "read", "write"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access", *SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

@@ -13,22 +13,21 @@ from mockplex.call import Call
 from mockplex.ids import pg_uuid
 from mockplex.jsonio import NOT_JSON
 from mockplex.responses import ApiError, bad_request, not_found, ok
-from mockplex.validation import ENV_KEY_RULE, ENV_TARGETS
-from mockplex.world.world import EnvVarEntry
+from mockplex.validation import ANY_ENV_KEY, ENV_KEY, ENV_STORAGE, ENV_TARGET_LIST, ENV_TARGETS, ENV_VALUE
+from mockplex.world.env_vars import EnvVarEntry
 
 FEATURE_OFF = ApiError(
     501, "SERVICE_UNAVAILABLE",
     "Vercel project environment variables require an API-capable Vercel integration and are not available.",
 )
 
+# The published request bodies too (the route table emits their JSON Schema).
 SET_BODY = schema.strict_object(
-    key=schema.string(trim=True, min_length=1, max_length=256, pattern=r"^[A-Za-z_]\w*$",
-                      pattern_message=ENV_KEY_RULE),
-    value=schema.string(max_length=65_536),
-    target=schema.optional(schema.array(schema.enum(*ENV_TARGETS), min_items=1)),
-    type=schema.optional(schema.enum("encrypted", "plain", "sensitive")),
+    key=ENV_KEY.describe("Variable name."), value=ENV_VALUE.describe("Variable value."),
+    target=schema.optional(ENV_TARGET_LIST.describe("Deployment targets.")),
+    type=schema.optional(ENV_STORAGE.describe("Storage type.")),
 )
-DELETE_BODY = schema.strict_object(key=schema.string(trim=True, min_length=1, max_length=256))
+DELETE_BODY = schema.strict_object(key=ANY_ENV_KEY.describe("Variable name."))
 
 
 async def _validated(call: Call, body_schema: schema.Schema) -> dict:
@@ -51,7 +50,7 @@ def _working_repo(call: Call) -> str:
 
 
 async def list_env_vars(call: Call) -> web.Response:
-    entries = call.world.env_vars.get(_working_repo(call), [])
+    entries = call.world.env_vars.of(_working_repo(call))
     return ok({"envVars": [{
         "id": entry.id, "key": entry.key, "target": list(entry.target), "type": entry.type,
         "updatedAt": int(entry.updated_at.timestamp() * 1000),
@@ -60,13 +59,13 @@ async def list_env_vars(call: Call) -> web.Response:
 
 async def set_env_var(call: Call) -> web.Response:
     body = await _validated(call, SET_BODY)
-    entries = call.world.env_vars.setdefault(_working_repo(call), [])
+    repo_id = _working_repo(call)
     key = body["key"]
-    matching = [entry for entry in entries if entry.key == key]
+    matching = call.world.env_vars.named(repo_id, key)
     if not matching:
-        entries.append(EnvVarEntry(call.world.ids.short("env_", 16), key, body["value"],
-                                   body.get("target", list(ENV_TARGETS)), body.get("type", "encrypted"),
-                                   call.now))
+        entry = EnvVarEntry(call.world.ids.short("env_", 16), key, body["value"],
+                            body.get("target", list(ENV_TARGETS)), body.get("type", "encrypted"), call.now)
+        call.world.env_vars.add(repo_id, entry)
         return ok({"action": "created", "key": key, "updatedCount": 1})
     if "target" in body and len(matching) > 1:
         raise ApiError(409, "CONFLICT", (
@@ -83,9 +82,7 @@ async def delete_env_var(call: Call) -> web.Response:
     body = await _validated(call, DELETE_BODY)
     repo_id = _working_repo(call)
     key = body["key"]
-    entries = call.world.env_vars.get(repo_id, [])
-    remaining = [entry for entry in entries if entry.key != key]
-    if len(remaining) == len(entries):
+    deleted = call.world.env_vars.delete(repo_id, key)
+    if not deleted:
         raise not_found(f"No env var named {key} exists on the linked Vercel project.")
-    call.world.env_vars[repo_id] = remaining
-    return ok({"key": key, "deletedCount": len(entries) - len(remaining)})
+    return ok({"key": key, "deletedCount": deleted})

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
+from mockplex.names import SCOPES
 from mockplex.responses import flat_error, json_response, request_origin
 from mockplex.world.records import TEMPLATE_MODEL, Model, User
 from mockplex.world.tokens import new_pat
@@ -165,13 +166,13 @@ async def list_api_keys(call: Call) -> web.Response:
 
 
 def _key_scopes(body: dict[str, Any]) -> tuple[str, ...]:
-    scopes = body.get("scopes", ["read", "write"])
+    scopes = body.get("scopes", list(SCOPES))
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise flat_error(400, "scopes must be an array of strings")
     if not scopes:
         raise flat_error(400, "scopes must include at least one entry")
-    if any(scope not in ("read", "write") for scope in scopes):
-        raise flat_error(400, "Invalid scope value. Allowed: read, write.")
+    if any(scope not in SCOPES for scope in scopes):
+        raise flat_error(400, f"Invalid scope value. Allowed: {', '.join(SCOPES)}.")
     return tuple(dict.fromkeys(scopes))
 
 
@@ -211,10 +212,9 @@ async def revoke_api_key(call: Call) -> web.Response:
 # -- /api/settings/keys (provider keys) ----------------------------------------------------
 
 async def list_provider_keys(call: Call) -> web.Response:
-    stored = call.world.provider_keys.get(call.require_user(), {})
-    return json_response({"keys": [{"provider": provider, "created_at": format_timestamp(created),
-                                    "updated_at": format_timestamp(updated)}
-                                   for provider, (_, created, updated) in stored.items()]})
+    stored = call.world.provider_keys.listed(call.require_user())
+    return json_response({"keys": [{"provider": key.provider, "created_at": format_timestamp(key.created_at),
+                                    "updated_at": format_timestamp(key.updated_at)} for key in stored]})
 
 
 async def _provider_body(call: Call) -> dict[str, Any]:
@@ -231,16 +231,14 @@ async def put_provider_key(call: Call) -> web.Response:
     body = await _provider_body(call)
     if not isinstance(body.get("key"), str) or not body["key"].strip():
         raise flat_error(400, "Key is required")
-    stored = call.world.provider_keys.setdefault(user_id, {})
-    created = stored.get(body["provider"], (None, call.now, None))[1]
-    stored[body["provider"]] = (body["key"].strip(), created, call.now)
+    call.world.provider_keys.put(user_id, body["provider"], body["key"].strip(), call.now)
     return json_response({"ok": True})
 
 
 async def delete_provider_key(call: Call) -> web.Response:
     user_id = call.require_user()
     body = await _provider_body(call)
-    call.world.provider_keys.get(user_id, {}).pop(body["provider"], None)
+    call.world.provider_keys.delete(user_id, body["provider"])
     return json_response({"ok": True})
 
 
@@ -254,11 +252,11 @@ async def verify_provider_key(call: Call) -> web.Response:
     user_id = call.require_user()
     body = await _provider_body(call)
     provider = body["provider"]
-    stored = call.world.provider_keys.get(user_id, {}).get(provider)
+    stored = call.world.provider_keys.get(user_id, provider)
     answer: dict[str, Any] = {"key_stored": stored is not None, "key_valid": None, "service": _SERVICES[provider]}
     if stored is not None:
         prefix = _HARNESSES.get(provider, (None, None, None, ""))[3]
-        answer["key_valid"] = stored[0].startswith(prefix)
+        answer["key_valid"] = stored.value.startswith(prefix)
         if not answer["key_valid"]:
             answer["key_error"] = f"The stored key does not look like a {_SERVICES[provider]} key."
     if provider in _HARNESSES:
@@ -340,7 +338,7 @@ async def patch_models(call: Call) -> web.Response:
     if any(field in body for field in CATALOG_FIELDS):
         raise flat_error(400, "Global model catalog updates are not allowed from /api/models. "
                               "Use the sync-models cron instead.")
-    call.world.model_preferences[(user_id, body["model_id"])] = body["is_enabled"]
+    call.world.model_preferences.set(user_id, body["model_id"], body["is_enabled"])
     return json_response({"ok": True})
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
+from mockplex.render import v1
 from mockplex.responses import flat_error, json_response
 from mockplex.validation import parse_limit
 from mockplex.world.records import Run
@@ -59,7 +60,7 @@ def _user_calls(call: Call, user_id: str) -> list[dict[str, Any]]:
     runs = [run for run in world.runs.values() if run.user_id == user_id]
     for run in runs:
         world.advance_run(run)
-    return [ai_call(run) for run in runs] + [dict(chat) for chat in world.chat_calls if chat["user_id"] == user_id]
+    return [ai_call(run) for run in runs] + world.chat_calls.of_user(user_id)
 
 
 async def list_calls(call: Call) -> web.Response:
@@ -177,10 +178,10 @@ def _paged(call: Call, items: list[Any], default_limit: int) -> tuple[list[Any],
 
 
 def observability_job(job: Any) -> dict[str, Any]:
-    record = job.to_api()
+    record = v1.job_run(job)
     record.pop("node_runs")
     record.pop("active_wait_count")
-    record["latest_ai_call"] = job.latest_ai_call()
+    record["latest_ai_call"] = v1.latest_ai_call(job)
     return record
 
 
@@ -203,7 +204,7 @@ async def job_detail(call: Call) -> web.Response:
     job = next((job for job in _jobs(call, user_id) if job.id == call.params["id"]), None)
     if job is None:
         raise flat_error(404, "Job run not found")
-    detail = job.to_api(detail=True)
+    detail = v1.job_run(job, detail=True)
     detail.pop("waits")
     return json_response({"run": detail})
 

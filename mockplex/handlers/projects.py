@@ -146,9 +146,9 @@ async def create_repo(call: Call) -> web.Response:
     user_id = call.require_user()
     body = await call.unguarded_body()
     world = call.world
-    workspace_id = body.get("workspace_id") or world.default_workspace(user_id).id
-    workspace = world.workspaces.get(workspace_id)
-    if workspace is None or workspace.user_id != user_id:
+    workspace_id = body.get("workspace_id") or world.workspaces.default_for(user_id).id
+    workspace = world.workspaces.owned(user_id, workspace_id)
+    if workspace is None:
         raise flat_error(404, "Workspace not found")
     full_name = str(body.get("full_name") or f"{body.get('owner')}/{body.get('name')}")
     installation = next((item.id for item in world.installations.values()
@@ -190,9 +190,7 @@ async def delete_repo(call: Call) -> web.Response:
 
 async def list_workspaces(call: Call) -> web.Response:
     user_id = call.require_user()
-    workspaces = sorted((w for w in call.world.workspaces.values() if w.user_id == user_id),
-                        key=lambda w: (not w.is_default, w.created_at))
-    return json_response([_workspace_row(call, workspace) for workspace in workspaces])
+    return json_response([_workspace_row(call, workspace) for workspace in call.world.workspaces.of_user(user_id)])
 
 
 async def create_workspace(call: Call) -> web.Response:
@@ -201,18 +199,18 @@ async def create_workspace(call: Call) -> web.Response:
     name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
     if not name:
         raise flat_error(400, "Workspace name is required")
-    if any(w.user_id == user_id and w.name.lower() == name.lower() for w in call.world.workspaces.values()):
+    if call.world.workspaces.name_taken(user_id, name):
         raise flat_error(409, "A project with that name already exists")
     description = body.get("description") if isinstance(body.get("description"), str) else None
     workspace = Workspace(call.world.ids.uuid(), user_id, name, description, False, call.now, call.now)
-    call.world.workspaces[workspace.id] = workspace
+    call.world.workspaces.add(workspace)
     return json_response(_workspace_row(call, workspace))
 
 
 def _owned_workspace(call: Call) -> Workspace:
     user_id = call.require_user()
-    workspace = call.world.workspaces.get(call.params["id"])
-    if workspace is None or workspace.user_id != user_id:
+    workspace = call.world.workspaces.owned(user_id, call.params["id"])
+    if workspace is None:
         raise flat_error(404, "Workspace not found")
     return workspace
 
@@ -234,7 +232,7 @@ async def delete_workspace(call: Call) -> web.Response:
         raise flat_error(409, "The default imported project cannot be deleted")
     if any(repo.workspace_id == workspace.id for repo in call.world.repos.values()):
         raise flat_error(409, "Delete or move the repos in this project first")
-    del call.world.workspaces[workspace.id]
+    call.world.workspaces.delete(workspace.id)
     return json_response({"ok": True})
 
 

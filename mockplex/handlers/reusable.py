@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex.call import Call
+from mockplex.render import v1, web as render_web
 from mockplex.responses import JsonError, json_response
 from mockplex.world.records import McpServer
 
@@ -18,12 +19,11 @@ def _invalid(message: str, code: str, status: int = 400) -> JsonError:
 async def list_mcp_servers(call: Call) -> web.Response:
     user_id = call.require_user()
     if call.query("format") == "cli":
-        servers = [server for server in call.world.list_mcp_servers(user_id)
+        servers = [server for server in call.world.mcp_servers.listed(user_id)
                    if server.source == "custom" or server.enabled]
-        return json_response([server.to_api() for server in servers])
-    custom = [server for server in call.world.mcp_servers if server.user_id == user_id and server.source == "custom"]
-    custom.sort(key=lambda server: server.created_at, reverse=True)
-    return json_response({"servers": [server.web_record() for server in custom]})
+        return json_response([v1.mcp_server(server) for server in servers])
+    custom = sorted(call.world.mcp_servers.custom(user_id), key=lambda server: server.created_at, reverse=True)
+    return json_response({"servers": [render_web.mcp_server(server) for server in custom]})
 
 
 def _text_map(body: dict[str, Any], key: str) -> dict[str, str]:
@@ -61,8 +61,7 @@ async def create_mcp_server(call: Call) -> web.Response:
     body = await call.unguarded_body()
     fields = _validated_server(body)
     world = call.world
-    if any(server.name == fields["name"] and server.user_id == user_id and server.source == "custom"
-           for server in world.mcp_servers):
+    if any(server.name == fields["name"] for server in world.mcp_servers.custom(user_id)):
         raise _invalid("A server with that name already exists", "DUPLICATE_NAME", 409)
     args = body.get("args") if isinstance(body.get("args"), list) else []
     server = McpServer(
@@ -75,5 +74,5 @@ async def create_mcp_server(call: Call) -> web.Response:
         extra=body.get("extra") if isinstance(body.get("extra"), dict) else {},
         secret_keys=tuple(fields["envSecrets"]) + tuple(fields["headerSecrets"]),
     )
-    world.mcp_servers.append(server)
-    return json_response({"server": server.web_record()}, 201)
+    world.mcp_servers.add(server)
+    return json_response({"server": render_web.mcp_server(server)}, 201)

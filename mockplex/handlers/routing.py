@@ -14,6 +14,7 @@ from mockplex.world import flows
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.ids import pg_uuid
+from mockplex.render import v1
 from mockplex.responses import JsonError, flat_error, json_response
 from mockplex.validation import parse_limit
 from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, FlowError, JobRun
@@ -107,7 +108,7 @@ async def get_flow(call: Call) -> web.Response:
 async def list_flow_runs(call: Call) -> web.Response:
     automation = _owned_flow(call)
     runs = call.world.flows.runs_of(automation, call.now)[:parse_limit(call.query("limit"), 12, 50)]
-    return json_response({"runs": [run.to_api() for run in runs]})
+    return json_response({"runs": [v1.job_run(run) for run in runs]})
 
 
 
@@ -141,7 +142,7 @@ async def update_flow(call: Call) -> web.Response:
 
 async def delete_flow(call: Call) -> web.Response:
     automation = _owned_flow(call)
-    del call.world.flows.automations[automation.id]
+    call.world.flows.delete(automation)
     return json_response({"ok": True})
 
 
@@ -151,12 +152,13 @@ async def flow_run_detail(call: Call) -> web.Response:
     run = next((run for run in call.world.flows.runs_of(automation, call.now) if run.id == run_id), None)
     if run is None:
         raise JsonError(404, {"error": "Run not found", "code": "FLOW_RUN_NOT_FOUND"})
-    return json_response({"run": run.to_api(detail=True)})
+    return json_response({"run": v1.job_run(run, detail=True)})
 
 
 
 # -- /api/triggers and the legacy /api/assignments --------------------------------------------
 
+TRIGGERS = "triggers"
 TRIGGER_EVENTS = ("mention", "pr_opened", "issue_opened", "pr_comment", "issue_comment", "push", "ci_failure",
                   "labeled", "tag_push", "schedule", "webhook", "slack_mention")
 ASSIGNMENTS_GONE = ("Assignments have been replaced by automations. Create a flow in the automations editor "
@@ -164,15 +166,14 @@ ASSIGNMENTS_GONE = ("Assignments have been replaced by automations. Create a flo
 
 
 def _trigger_row(call: Call, trigger: dict[str, Any]) -> dict[str, Any]:
-    agent = next((a for a in call.world.agents if a.id == trigger["agent_id"]), None)
+    agent = call.world.agents.get(trigger["agent_id"])
     return {**trigger, "agents": {"id": agent.id, "name": agent.name, "slug": agent.slug, "model": agent.model}
             if agent else None, **_summary([], call.now)}
 
 
 async def list_triggers(call: Call) -> web.Response:
     user_id = call.require_user()
-    rows = [row for row in call.world.tables.setdefault("triggers", []) if row["user_id"] == user_id]
-    return json_response([_trigger_row(call, row) for row in rows])
+    return json_response([_trigger_row(call, row) for row in call.world.tables.rows(TRIGGERS, user_id)])
 
 
 async def create_trigger(call: Call) -> web.Response:
@@ -184,14 +185,14 @@ async def create_trigger(call: Call) -> web.Response:
         raise flat_error(400, "agent_id is required")
     if not call.world.flows.installation_owned(user_id, body["installation_id"]):
         raise flat_error(404, "Installation not found")
-    if not any(a.id == body["agent_id"] and a.user_id == user_id for a in call.world.agents):
+    if call.world.agents.owned(user_id, body["agent_id"]) is None:
         raise flat_error(404, "Agent not found")
     if body["event"] not in TRIGGER_EVENTS:
         raise flat_error(400, "Invalid event")
     row = {"id": call.world.ids.uuid(), "user_id": user_id, "installation_id": body["installation_id"],
            "agent_id": body["agent_id"], "event": body["event"], "is_default": body.get("is_default") is True,
            "enabled": True, "created_at": format_timestamp(call.now)}
-    call.world.tables.setdefault("triggers", []).append(row)
+    call.world.tables.insert(TRIGGERS, row)
     return json_response(_trigger_row(call, row), 201)
 
 
@@ -200,8 +201,7 @@ async def update_trigger(call: Call) -> web.Response:
     body = await call.unguarded_body()
     if not body.get("id"):
         raise flat_error(400, "Missing trigger id")
-    row = next((row for row in call.world.tables.setdefault("triggers", [])
-                if row["id"] == body["id"] and row["user_id"] == user_id), None)
+    row = call.world.tables.find(TRIGGERS, user_id, body["id"])
     if row is None:
         raise flat_error(404, "Trigger not found")
     for key in ("enabled", "is_default"):
@@ -209,7 +209,7 @@ async def update_trigger(call: Call) -> web.Response:
             row[key] = body[key]
     if body.get("event") in TRIGGER_EVENTS:
         row["event"] = body["event"]
-    if any(a.id == body.get("agent_id") and a.user_id == user_id for a in call.world.agents):
+    if call.world.agents.owned(user_id, body.get("agent_id")) is not None:
         row["agent_id"] = body["agent_id"]
     return json_response(_trigger_row(call, row))
 
@@ -218,8 +218,7 @@ async def delete_trigger(call: Call) -> web.Response:
     user_id = call.require_user()
     if not call.query("id"):
         raise flat_error(400, "Missing id")
-    rows = call.world.tables.setdefault("triggers", [])
-    rows[:] = [row for row in rows if not (row["id"] == call.query("id") and row["user_id"] == user_id)]
+    call.world.tables.delete(TRIGGERS, user_id, call.query("id"))
     return json_response({"ok": True})
 
 

@@ -11,6 +11,7 @@ from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.ids import is_strict_uuid, pg_uuid
+from mockplex.render import v1
 from mockplex.responses import ApiError, EmptyResponse, bad_request, internal, not_found, ok
 from mockplex.sanitize import sanitize_event_payload
 from mockplex.validation import Invalid, is_valid_branch, normalize_root_directory, parse_limit, trimmed_string
@@ -71,9 +72,7 @@ async def start_run(call: Call) -> web.Response:
     if body is None:
         raise EmptyResponse(500)  # the handler dereferences the body before checking it
     fields = body if isinstance(body, dict) else {}
-    raw_repo = fields.get("repoId")
-    call.limits.claim_run_start(call.identity, raw_repo.strip() if isinstance(raw_repo, str) else None, call.now)
-    repo_id = trimmed_string(raw_repo)
+    repo_id = trimmed_string(fields.get("repoId"))
     if repo_id is None:
         raise bad_request("repoId is required")
     repo = call.world.owned_repo(call.user_id, repo_id) if is_strict_uuid(repo_id) else None
@@ -86,11 +85,11 @@ async def start_run(call: Call) -> web.Response:
     if existing is not None:
         if existing.request_hash != request_hash:
             raise ApiError(409, "IDEMPOTENCY_CONFLICT", "Idempotency key already used for a different request")
-        return ok({**existing.to_api(), "replayed": True}, status=202)
+        return ok({**v1.run(existing), "replayed": True}, status=202)
     run = call.world.start_run(call.user_id, repo, request, key, request_hash, call.now)
     if run.status == "failed":
         raise internal("Failed to start run")
-    return ok({**run.to_api(), "replayed": False}, status=202)
+    return ok({**v1.run(run), "replayed": False}, status=202)
 
 
 def _owned_run(call: Call, failure: str) -> Run:
@@ -104,14 +103,14 @@ def _owned_run(call: Call, failure: str) -> Run:
 
 
 async def get_run(call: Call) -> web.Response:
-    return ok({"run": _owned_run(call, "Failed to load run").to_api()})
+    return ok({"run": v1.run(_owned_run(call, "Failed to load run"))})
 
 
 async def run_events(call: Call) -> web.Response:
     run = _owned_run(call, "Failed to list events")
     limit = parse_limit(call.query("limit"), 100, 200)
     events = sorted(run.events, key=lambda event: event.created_at)[:limit]
-    return ok({"run": run.to_api(), "events": [{
+    return ok({"run": v1.run(run), "events": [{
         "id": event.id, "type": event.type, "toolName": event.tool_name, "message": event.message,
         "payload": sanitize_event_payload(event.payload), "createdAt": format_timestamp(event.created_at),
     } for event in events]})
@@ -120,5 +119,5 @@ async def run_events(call: Call) -> web.Response:
 async def cancel_run(call: Call) -> web.Response:
     run = _owned_run(call, "Failed to cancel run")
     cancelled = call.world.cancel_run(run, call.now)
-    return ok({"run": run.to_api(), "status": run.status, "alreadyTerminal": not cancelled})
+    return ok({"run": v1.run(run), "status": run.status, "alreadyTerminal": not cancelled})
 

@@ -49,7 +49,7 @@ async def chat(call: Call) -> web.StreamResponse:
     reply = f"mockplex heard: {prompt}" if prompt else "mockplex is listening."
     model = body.get("model") if isinstance(body.get("model"), str) else world.users[user_id].default_model
     stamp = format_timestamp(call.now)
-    world.chat_calls.append({
+    world.chat_calls.record({
         "id": call_id, "user_id": user_id, "type": "chat", "model": model, "input_tokens": len(prompt.split()),
         "output_tokens": len(reply.split()), "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0,
         "reasoning_tokens": 0, "gateway_generation_id": None, "cost_source": None,

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.ids import pg_uuid
+from mockplex.render import v1
 from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
 from mockplex.responses import ApiError, bad_request, internal, not_found, ok
 from mockplex.validation import (
@@ -27,7 +28,7 @@ async def list_sandboxes(call: Call) -> web.Response:
             raise internal("Failed to list sandboxes")
     sandboxes = call.world.list_sandboxes(
         call.user_id, repo_id, call.trimmed_query("status"), parse_limit(call.query("limit"), 100, 200))
-    return ok({"sandboxes": [sandbox.to_api() for sandbox in sandboxes]})
+    return ok({"sandboxes": [v1.sandbox(sandbox) for sandbox in sandboxes]})
 
 
 async def create_sandbox(call: Call) -> web.Response:
@@ -42,7 +43,7 @@ async def create_sandbox(call: Call) -> web.Response:
         raise launcher_error(refused.status, refused.message) from None
     if sandbox.status == "error":  # the launch stream ended in an error event
         raise launcher_error(502, sandbox.error)
-    return ok({"sandbox": sandbox.to_api()}, status=202)
+    return ok({"sandbox": v1.sandbox(sandbox)}, status=202)
 
 
 async def sandbox_logs(call: Call) -> web.Response:
@@ -53,5 +54,5 @@ async def sandbox_logs(call: Call) -> web.Response:
     if sandbox is None:
         raise not_found("Sandbox not found")
     events = sorted(sandbox.lifecycle_events, key=lambda event: event.created_at)[:200]
-    return ok({"sandbox": sandbox.to_api_with_logs(),
-               "lifecycle_events": [event.to_api() for event in events]})
+    return ok({"sandbox": v1.sandbox_with_logs(sandbox),
+               "lifecycle_events": [v1.sandbox_event(event) for event in events]})

@@ -35,10 +35,6 @@ RULES = Table("agent_rules", ("name", "content", "type"), 500)
 RULE_SKILLS = Table("agent_skills", ("name", "content", "type"), 500)
 
 
-def _rows(call: Call, table: Table, user_id: str) -> list[dict[str, Any]]:
-    return [row for row in call.world.tables.setdefault(table.name, []) if row["user_id"] == user_id]
-
-
 def _present(row: dict[str, Any], table: Table) -> dict[str, Any]:
     return {**{key: value for key, value in row.items() if key != "user_id" or table is not SKILLS},
             **(table.extra or {})}
@@ -49,7 +45,7 @@ def lister(pick: Callable[[Call], Table]):
     async def handler(call: Call) -> web.Response:
         user_id = call.require_user()
         table = pick(call)
-        rows = _rows(call, table, user_id)
+        rows = call.world.tables.rows(table.name, user_id)
         query = call.query("q")
         if query and table.filter_by_query:
             rows = [row for row in rows if table.filter_by_query(row, query)]
@@ -70,7 +66,7 @@ def creator(pick: Callable[[Call], Table]):
         row.update({"usage_count": 0} if counted else {})
         row["created_at"] = stamp
         row.update({"updated_at": stamp} if counted else {})
-        call.world.tables.setdefault(table.name, []).append(row)
+        call.world.tables.insert(table.name, row)
         return json_response(_present(row, table))
     return handler
 
@@ -82,7 +78,7 @@ def updater(pick: Callable[[Call], Table]):
         table = pick(call, body)
         if not body.get("id"):
             raise flat_error(400, "Missing id")
-        row = next((row for row in _rows(call, table, user_id) if row["id"] == body.get("id")), None)
+        row = call.world.tables.find(table.name, user_id, body.get("id"))
         if row is None:
             raise flat_error(404, table.missing_on_update)
         row.update({column: body[column] for column in table.columns if column in body})
@@ -99,8 +95,7 @@ def deleter(pick: Callable[[Call], Table]):
         if not row_id:
             raise flat_error(400, "Missing id")
         table = pick(call)
-        rows = call.world.tables.setdefault(table.name, [])
-        rows[:] = [row for row in rows if not (row["id"] == row_id and row["user_id"] == user_id)]
+        call.world.tables.delete(table.name, user_id, row_id)
         return json_response({"ok": True})
     return handler
 

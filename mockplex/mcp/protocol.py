@@ -1,8 +1,8 @@
 """JSON-RPC 2.0 over stateless Streamable HTTP at /api/v1/mogplex/mcp (v1 spec §10).
 
-Check order on POST: Origin → JSON parse → bearer auth (before any dispatch,
-notifications included) → dispatch of one message or a batch. Replies are always
-JSON, never an event stream.
+A POST has passed the route's gate step (mcp/gate.py: Origin, JSON parse, bearer auth)
+before it is dispatched here, one message or a batch. Replies are always JSON, never an
+event stream.
 """
 
 from __future__ import annotations
@@ -13,21 +13,19 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex import jsonio, schema, state
+from mockplex import schema, state
+from mockplex.mcp.gate import ALLOW, PAYLOAD, PROTOCOL_VERSION, echo_id, origin_allowed, post_headers, rpc_error
 from mockplex.mcp.tools import BY_NAME, DEFINITIONS, VALIDATORS, Tool
-from mockplex.responses import ApiError, empty, json_response, request_origin
-from mockplex.rules.auth import resolve_bearer
+from mockplex.responses import empty, json_response
 
 log = logging.getLogger("mockplex.mcp")
 
-PROTOCOL_VERSION = "2025-11-25"
 SERVER_INFO = {"name": "mogplex", "version": "0.1.0"}
 INSTRUCTIONS = (
     "Use Mogplex tools to discover repos, agents, and models; manage env vars on a repo's linked Vercel "
     "project; build, publish, trigger, and inspect automations; create sandboxes and read their logs; or "
     "start and control one-off repo-bound agent runs."
 )
-ALLOW = "POST, OPTIONS"
 GENERIC_SUGGESTION = "Retry later or inspect Mogplex API logs for this request."
 SUGGESTIONS = {
     "UNAUTHORIZED": "Check the Mogplex API token used for this MCP server.",
@@ -44,54 +42,13 @@ class RpcError(Exception):
         self.code, self.message, self.data = code, message, data
 
 
-def rpc_error(message_id: Any, code: int, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    error = {"code": code, "message": message, **({"data": data} if data is not None else {})}
-    return {"jsonrpc": "2.0", "id": message_id, "error": error}
-
-
-def _echo_id(message: Any) -> Any:
-    if isinstance(message, dict):
-        value = message.get("id")
-        if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
-            return value
-    return None
-
-
-# -- origin and headers ---------------------------------------------------------------
-
-def origin_allowed(request: web.Request, origin: str | None) -> bool:
-    if origin is None:
-        return True
-    return origin == request_origin(request) or origin in request.app[state.SETTINGS].mcp_allowed_origins
-
-
-def _post_headers(request: web.Request, origin: str | None, allowed: bool) -> dict[str, str]:
-    headers = {"Cache-Control": "no-store", "Mcp-Protocol-Version": PROTOCOL_VERSION}
-    if origin is not None:
-        headers["Vary"] = "Origin"
-        if allowed:
-            headers["Access-Control-Allow-Origin"] = origin
-    return headers
-
-
 # -- the three HTTP methods -------------------------------------------------------------
 
 async def handle_post(call) -> web.Response:
+    """Dispatch one message or a batch; the route's gate step has passed it (mcp/gate.py)."""
     request: web.Request = call.request
-    origin = request.headers.get("Origin")
-    allowed = origin_allowed(request, origin)
-    headers = _post_headers(request, origin, allowed)
-    if not allowed:
-        body = {"jsonrpc": "2.0", "error": {"code": -32003, "message": "Forbidden origin",
-                                            "data": {"code": "FORBIDDEN_ORIGIN"}}}
-        return json_response(body, 403, headers)
-    payload = jsonio.parse_body(await request.read())
-    if payload is jsonio.NOT_JSON:
-        return json_response(rpc_error(None, -32700, "Parse error: invalid JSON"), 400, headers)
-    try:
-        resolve_bearer(request)
-    except ApiError as error:
-        return _auth_failure(error, _echo_id(payload), headers)
+    payload = request[PAYLOAD]
+    headers = post_headers(request.headers.get("Origin"), allowed=True)
     if isinstance(payload, list):
         if not payload:
             return json_response(rpc_error(None, -32600, "Invalid Request"), 200, headers)
@@ -100,16 +57,6 @@ async def handle_post(call) -> web.Response:
         return json_response(replies, 200, headers) if replies else empty(202, headers)
     reply = await answer(request, payload)
     return json_response(reply, 200, headers) if reply is not None else empty(202, headers)
-
-
-def _auth_failure(error: ApiError, message_id: Any, headers: dict[str, str]) -> web.Response:
-    if error.status == 429:
-        data = {"code": "RATE_LIMITED", "suggestion": "Retry after the rate-limit window resets."}
-        body = rpc_error(message_id, -32002, "Rate limit exceeded", data)
-    else:
-        data = {"code": "UNAUTHORIZED", "suggestion": "Sign in with OAuth or configure a Mogplex API token."}
-        body = rpc_error(message_id, -32001, "Unauthorized", data)
-    return json_response(body, error.status, {**headers, **error.headers})
 
 
 async def handle_get(call) -> web.Response:
@@ -137,7 +84,7 @@ async def answer(request: web.Request, message: Any) -> dict[str, Any] | None:
     """The reply to one message, or None for a notification."""
     if not isinstance(message, dict):
         return rpc_error(None, -32600, "Invalid Request")
-    message_id = _echo_id(message)
+    message_id = echo_id(message)
     if message.get("jsonrpc") != "2.0" or not isinstance(message.get("method"), str):
         return rpc_error(message_id, -32600, "Invalid Request")
     if "id" not in message:

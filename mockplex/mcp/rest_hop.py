@@ -11,7 +11,8 @@ import aiohttp
 from aiohttp import web
 
 from mockplex import jsonio
-from mockplex.mcp.tools import PREFIX, RestRequest
+from mockplex.mcp.tool import RestRequest
+
 
 class RestHop:
     """Holds the one client session the tools share; opened on first use."""
@@ -36,7 +37,7 @@ class RestHop:
             headers["Content-Type"] = "application/json"
             data = json.dumps(rest.body, separators=(",", ":"), ensure_ascii=False).encode()
         query = {key: str(value) for key, value in rest.query.items()}
-        async with self._session.request(rest.method, _self_url(request) + PREFIX + rest.path, params=query,
+        async with self._session.request(rest.method, _self_url(request) + rest.path, params=query,
                                          data=data, headers=headers, allow_redirects=False) as response:
             return response.status, jsonio.parse_body(await response.read())
 

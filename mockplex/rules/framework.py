@@ -8,9 +8,9 @@ from typing import Callable
 from aiohttp import web
 
 from mockplex.responses import empty, not_found_page
-from mockplex.routes import RouteSpec, RouteTable
+from mockplex.routes import RouteSpec
+from mockplex.rules.route_match import route_match
 from mockplex.state import PARAMS, ROUTE
-
 
 
 @web.middleware
@@ -24,23 +24,19 @@ async def trailing_slash(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
-def route_resolver(table: RouteTable, unlisted: Callable[[web.Request], RouteSpec | None]):
+def route_resolver(unlisted: Callable[[web.Request], RouteSpec | None]):
     """Next.js's routing over the table; `unlisted` may name a route the table lacks that
     something else answers (a recording), else a path the table lacks is the 404 page."""
     @web.middleware
     async def resolve_route(request: web.Request, handler) -> web.StreamResponse:
-        found = table.match(request.rel_url.raw_path)
-        path_route, params = found if found else (None, {})
-        method = request.method
-        spec = path_route.methods.get(method) if path_route else None
-        if spec is None and method == "HEAD" and path_route:
-            spec = path_route.methods.get("GET")
-        if spec is None and method == "OPTIONS" and path_route:
-            return empty(204, {"Allow": path_route.allow_header})
+        found = route_match(request)
+        spec = found.spec
+        if spec is None and request.method == "OPTIONS" and found.path_route:
+            return empty(204, {"Allow": found.path_route.allow_header})
         spec = spec or unlisted(request)
         if spec is None:
-            return empty(405) if path_route else not_found_page()
+            return empty(405) if found.path_route else not_found_page()
         request[ROUTE] = spec
-        request[PARAMS] = params
+        request[PARAMS] = found.params
         return await handler(request)
     return resolve_route

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mockplex.clock import Clock, format_timestamp
+from mockplex.ids import IdGenerator
 from mockplex.world import flows
+from mockplex.world.agents import Agents
 from mockplex.world.automations import (
     ACTIVE_JOB_STATUSES, AGENTS_UNAVAILABLE, INSTALLATION_PENDING_LIMIT, REPO_PENDING_LIMIT, START_EVENTS,
     Automation, FlowError, FlowVersion, JobRun,
 )
-from mockplex.clock import format_timestamp
-from mockplex.world.records import TEMPLATE_MODEL, Agent, Repo
-
-if TYPE_CHECKING:
-    from mockplex.world.world import World
+from mockplex.world.changes import ChangeFeed
+from mockplex.world.records import TEMPLATE_MODEL, Agent, Installation, Repo, User
 
 
 class FlowService:
-    def __init__(self, world: "World", automations: list[Automation], job_runs: list[JobRun]) -> None:
-        self.world = world
+    def __init__(self, automations: list[Automation], job_runs: list[JobRun], *, agents: Agents,
+                 users: dict[str, User], installations: dict[int, Installation], ids: IdGenerator, clock: Clock,
+                 changes: ChangeFeed) -> None:
+        self.agents = agents
+        self.users = users
+        self.installations = installations
+        self.ids = ids
+        self.clock = clock
+        self.changes = changes
         self.automations = {automation.id: automation for automation in automations}
         self.job_runs = {job_run.id: job_run for job_run in job_runs}
         self.job_keys = {job_run.idempotency_key: job_run.id for job_run in job_runs if job_run.idempotency_key}
@@ -47,7 +54,7 @@ class FlowService:
     # -- writing ----------------------------------------------------------------------
 
     def installation_owned(self, user_id: str, installation_id: int) -> bool:
-        installation = self.world.installations.get(installation_id)
+        installation = self.installations.get(installation_id)
         return installation is not None and installation.user_id == user_id
 
     def create(self, user_id: str, installation_id: int, fields: dict[str, Any], graph: dict | None,
@@ -55,12 +62,15 @@ class FlowService:
         draft = self.resolve_agents(user_id, flows.normalize_graph(graph)) if graph is not None \
             else self._default_draft(user_id, installation_id)
         automation = Automation(
-            id=self.world.ids.uuid(), user_id=user_id, installation_id=installation_id,
+            id=self.ids.uuid(), user_id=user_id, installation_id=installation_id,
             name=fields.get("name") or "Untitled flow", description=fields.get("description"),
             notes=fields.get("notes"), status="inactive", draft_graph=draft, created_at=now, updated_at=now,
         )
         self.automations[automation.id] = automation
         return automation
+
+    def delete(self, automation: Automation) -> None:
+        del self.automations[automation.id]
 
     def update(self, automation: Automation, fields: dict[str, Any], graph: dict | None, now: datetime) -> None:
         """Check everything first, then apply: a refused update changes nothing."""
@@ -95,7 +105,7 @@ class FlowService:
         if scoped is not None and not self.installation_owned(automation.user_id, scoped):
             raise FlowError("not_found", "Installation not found")
         number = max((version.version_number for version in automation.versions), default=0) + 1
-        version = FlowVersion(self.world.ids.uuid(), number, copy.deepcopy(graph), now)
+        version = FlowVersion(self.ids.uuid(), number, copy.deepcopy(graph), now)
         automation.versions.append(version)
         automation.draft_graph = graph
         automation.published_version_id = version.id
@@ -143,7 +153,7 @@ class FlowService:
                     "flow_id": automation.id, "flow_version_id": version.id, "repo_id": repo.id,
                     "repo_full_name": repo.full_name, "installation_id": repo.installation_id,
                     "default_branch": repo.default_branch}
-        ids = self.world.ids
+        ids = self.ids
         run = JobRun(
             id=ids.uuid(), user_id=automation.user_id, flow_id=automation.id, flow_version_id=version.id,
             repo_id=repo.id, repo_full_name=repo.full_name, status="running", created_at=now, started_at=now,
@@ -156,7 +166,7 @@ class FlowService:
                           "started_at": format_timestamp(now), "completed_at": None, "error": None}
                          for node in version.graph["nodes"] if node["type"] == "agent"]
         self.job_runs[run.id] = run
-        self.world.changes.publish("job_runs", "INSERT", automation.user_id)
+        self.changes.publish("job_runs", "INSERT", automation.user_id)
         self.job_keys[key] = run.id
         return run
 
@@ -165,8 +175,8 @@ class FlowService:
         return next((node["data"]["modelOverride"] for node in graph["nodes"] if node["type"] == "agent"), None)
 
     def _default_draft(self, user_id: str, installation_id: int) -> dict[str, Any]:
-        own = sorted((agent for agent in self.world.agents if agent.user_id == user_id), key=lambda a: a.created_at)
-        model = self.world.users[user_id].default_model or TEMPLATE_MODEL
+        own = sorted(self.agents.of_user(user_id), key=lambda a: a.created_at)
+        model = self.users[user_id].default_model or TEMPLATE_MODEL
         return flows.normalize_graph({
             "nodes": [
                 {"id": "start", "type": "start", "position": {"x": 0, "y": 0},
@@ -183,7 +193,7 @@ class FlowService:
     def resolve_agents(self, user_id: str, graph: dict[str, Any]) -> dict[str, Any]:
         """Rewrite preset:<NAME> ids to the user's fork (made on first use); refuse strangers."""
         graph = copy.deepcopy(graph)
-        own = {agent.id: agent for agent in self.world.agents if agent.user_id == user_id}
+        own = {agent.id for agent in self.agents.of_user(user_id)}
         for node in graph["nodes"]:
             agent_id = node["data"].get("agentId") if node["type"] == "agent" else None
             if not agent_id:
@@ -195,16 +205,15 @@ class FlowService:
         return graph
 
     def _fork(self, user_id: str, template: str) -> Agent:
-        preset = next((preset for preset in self.world.presets if preset.name == template), None)
+        preset = self.agents.preset(template)
         if preset is None:
             raise FlowError("bad_request", AGENTS_UNAVAILABLE)
-        forks = sorted((agent for agent in self.world.agents
-                        if agent.user_id == user_id and agent.source_template == template), key=lambda a: a.created_at)
+        forks = self.agents.forks(user_id, template)
         if forks:
             return forks[0]
-        agent = Agent(id=self.world.ids.uuid(), user_id=user_id, name=template, slug=template.lower(),
-                      model=self.world.users[user_id].default_model or TEMPLATE_MODEL,
+        agent = Agent(id=self.ids.uuid(), user_id=user_id, name=template, slug=template.lower(),
+                      model=self.users[user_id].default_model or TEMPLATE_MODEL,
                       description=preset.description, category=preset.category, source_template=template,
-                      created_at=self.world.clock.now())
-        self.world.agents.append(agent)
+                      created_at=self.clock.now())
+        self.agents.add(agent)
         return agent

@@ -9,6 +9,7 @@ import importlib.util
 import uuid
 from pathlib import Path
 
+from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.world import flows
 from mockplex.world.automations import Automation, FlowVersion, JobRun
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
@@ -38,7 +39,6 @@ SANDBOX_STATUSES = ("creating", "installing", "running", "pausing", "paused", "s
 FIXTURE_RUN_STATUSES = ("success", "failed", "cancelled")
 RUN_EVENT_TYPES = ("started", "status_changed", "tool_started", "tool_finished",
                    "cancel_requested", "cancelled", "finished", "failed", "log")
-SCOPES = ("read", "write")
 
 
 @dataclass
@@ -157,8 +157,8 @@ def _pat(entry: Entry) -> PersonalAccessToken:
     if (token is None) == (digest is None):
         raise entry.fail(None, "give exactly one of 'token' (documented dev token) or 'token_sha256'")
     if token is not None:
-        if not token.startswith("mog_"):
-            raise entry.fail("token", "'token' must start with mog_")
+        if not token.startswith(TOKEN_PREFIX):
+            raise entry.fail("token", f"'token' must start with {TOKEN_PREFIX}")
         digest = hashlib.sha256(token.encode()).hexdigest()
     return PersonalAccessToken(
         id=entry.get("id", str), user_id=entry.get("user", str), name=entry.get("name", str),

@@ -1,4 +1,4 @@
-"""The world's records, each able to render itself in the v1 API's key order."""
+"""The world's records: the data and its domain rules; mockplex.render gives them their shapes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mockplex.clock import format_timestamp
-
 ACTIVE_SANDBOX_STATUSES = ("creating", "installing", "running", "pausing")
 TERMINAL_RUN_STATUSES = ("success", "failed", "cancelled")
-RUNS_PREFIX = "/api/v1/mogplex/runs/"
 # The model preset agents and new automations fall back to without a user default.
 TEMPLATE_MODEL = "minimax/minimax-m2.7"
 
@@ -89,15 +86,6 @@ class Repo:
     settings: dict[str, Any] = field(default_factory=dict)  # dev/install commands, ports, timeouts
     created_at: datetime | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "full_name": self.full_name,
-            "installation_id": self.installation_id,
-            "default_branch": self.default_branch,
-            "root_directory": self.root_directory,
-        }
-
 
 @dataclass
 class Team:
@@ -137,23 +125,6 @@ class Agent:
     created_at: datetime
     system_prompt: str = ""
 
-    def row(self) -> dict[str, Any]:
-        """The web app's agent row."""
-        return {"id": self.id, "user_id": self.user_id, "name": self.name, "slug": self.slug, "model": self.model,
-                "system_prompt": self.system_prompt, "description": self.description, "category": self.category,
-                "source_template": self.source_template, "created_at": format_timestamp(self.created_at)}
-
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "slug": self.slug,
-            "model": self.model,
-            "description": self.description,
-            "category": self.category,
-            "preset": False,
-        }
-
 
 @dataclass
 class Model:
@@ -169,16 +140,6 @@ class Model:
     enabled_by_default: bool  # false: the fixture's users switched it off
     recommendation: dict[str, Any] | None = None  # {bucket, rank, reason, at}
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "provider": self.provider,
-            "name": self.name,
-            "contextLength": self.context_length,
-            "capabilities": list(self.capabilities),
-            "pricing": {"input": self.pricing_input, "output": self.pricing_output},
-        }
-
 
 @dataclass
 class SandboxEvent:
@@ -188,16 +149,6 @@ class SandboxEvent:
     worker_run_id: str | None
     payload: dict[str, Any]
     created_at: datetime
-
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event_type": self.event_type,
-            "decision_code": self.decision_code,
-            "worker_run_id": self.worker_run_id,
-            "payload": self.payload,
-            "created_at": format_timestamp(self.created_at),
-        }
 
 
 @dataclass
@@ -222,24 +173,6 @@ class Sandbox:
     def active(self) -> bool:
         return self.status in ACTIVE_SANDBOX_STATUSES
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "sandbox_id": self.sandbox_id,
-            "repo_id": self.repo_id,
-            "status": self.status,
-            "base_branch": self.base_branch,
-            "working_branch": self.working_branch,
-            "root_directory": self.root_directory,
-            "preview_url": self.preview_url,
-            "created_at": format_timestamp(self.created_at),
-            "last_active_at": format_timestamp(self.last_active_at),
-            "error": self.error,
-        }
-
-    def to_api_with_logs(self) -> dict[str, Any]:
-        return {**self.to_api(), "install_log": self.install_log, "dev_log": self.dev_log}
-
 
 @dataclass
 class McpServer:
@@ -257,28 +190,6 @@ class McpServer:
     extra: dict[str, Any] = field(default_factory=dict)
     id: str = ""
     secret_keys: tuple[str, ...] = ()  # env / header names stored encrypted
-
-    def web_record(self) -> dict[str, Any]:
-        """The web app's view: secret values never leave, only their names."""
-        def plain(values: dict[str, str]) -> dict[str, str]:
-            return {key: value for key, value in values.items() if key not in self.secret_keys}
-
-        def secret_names(values: dict[str, str]) -> list[str]:
-            return sorted(key for key in values if key in self.secret_keys)
-
-        stamp = format_timestamp(self.created_at)
-        return {"id": self.id, "name": self.name, "enabled": self.enabled, "transport": self.transport,
-                "command": self.command, "args": list(self.args), "envPlain": plain(self.env),
-                "envSecretNames": secret_names(self.env), "url": self.url, "headerPlain": plain(self.http_headers),
-                "headerSecretNames": secret_names(self.http_headers), "extra": dict(self.extra),
-                "createdAt": stamp, "updatedAt": stamp}
-
-    def to_api(self) -> dict[str, Any]:
-        if self.transport == "stdio":
-            config = {**self.extra, "command": self.command, "args": list(self.args), "env": dict(self.env)}
-        else:
-            config = {**self.extra, "url": self.url, "http_headers": dict(self.http_headers)}
-        return {"name": self.name, "enabled": self.enabled, "config": config}
 
 
 @dataclass
@@ -320,25 +231,3 @@ class Run:
     def terminal(self) -> bool:
         return self.status in TERMINAL_RUN_STATUSES
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "runId": self.id,
-            "aiCallId": self.ai_call_id,
-            "sandboxRecordId": self.sandbox_record_id,
-            "sandboxId": self.sandbox_id,
-            "repoId": self.repo_id,
-            "harness": self.harness,
-            "status": self.status,
-            "branch": {
-                "base": self.base_branch,
-                "working": self.working_branch,
-                "createBranch": self.create_branch,
-            },
-            "rootDirectory": self.root_directory,
-            "eventsUrl": f"{RUNS_PREFIX}{self.id}/events",
-            "cancelUrl": f"{RUNS_PREFIX}{self.id}/cancel",
-            "createdAt": format_timestamp(self.created_at),
-            "updatedAt": format_timestamp(self.updated_at),
-            "error": self.error,
-            "runtime": {"provider": self.runtime_provider, "runId": self.runtime_run_id},
-        }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mockplex.clock import format_timestamp
 from mockplex.ids import mint_pat
+from mockplex.names import SCOPES
 from mockplex.world.fixtures import Entry
 from mockplex.world.records import OAuthGrant, PersonalAccessToken
 from mockplex.world.state_files import StateFile
@@ -72,7 +73,7 @@ class TokenStore:
         grant = self._grants.get(token)
         if grant is None:
             return None
-        scopes = tuple(scope for scope in grant.scopes if scope in ("read", "write"))
+        scopes = tuple(scope for scope in grant.scopes if scope in SCOPES)
         if not scopes:
             return None
         return Identity(grant.user_id, grant.client_id, scopes, "oauth")

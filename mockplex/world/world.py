@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,24 +15,19 @@ from typing import Any
 from mockplex.clock import DEFAULT_EPOCH, Clock
 from mockplex.ids import IdGenerator
 from mockplex.world import lifecycle
+from mockplex.world.agents import Agents
 from mockplex.world.changes import ChangeFeed
+from mockplex.world.chat_calls import ChatCalls
+from mockplex.world.env_vars import EnvVars
 from mockplex.world.flow_service import FlowService
 from mockplex.world.loader import WorldSeed
-from mockplex.world.records import (
-    Agent,
-    McpServer,
-    Model,
-    Repo,
-    Run,
-    RunEvent,
-    Sandbox,
-    TEMPLATE_MODEL,
-    SandboxEvent,
-    User,
-    Workspace,
-)
+from mockplex.world.mcp_servers import McpServers
+from mockplex.world.records import Model, Repo, Run, RunEvent, Sandbox, SandboxEvent, User
 from mockplex.world.sessions import SessionStore
+from mockplex.world.tables import Tables
 from mockplex.world.tokens import TokenStore
+from mockplex.world.user_settings import ModelPreferences, ProviderKeys
+from mockplex.world.workspaces import Workspaces
 
 BOOTING_OR_RUNNING = ("creating", "installing", "running")
 SANDBOX_SERVICE_DOWN = "Hosted sandbox service is temporarily unavailable. Please try again shortly."
@@ -44,16 +37,6 @@ SANDBOX_BOOT_LIMITS = (
     (timedelta(hours=1), 120, "Sandbox boot rate limit exceeded"),
     (timedelta(days=1), 10_000, "Daily sandbox boot quota exceeded"),
 )
-
-
-@dataclass
-class EnvVarEntry:
-    id: str
-    key: str
-    value: str
-    target: list[str]
-    type: str
-    updated_at: datetime
 
 
 class World:
@@ -72,29 +55,25 @@ class World:
         self.tokens = TokenStore(seed.tokens, seed.oauth_grants, state_dir)
         self.installations = {installation.id: installation for installation in seed.installations}
         self.repos: dict[str, Repo] = {repo.id: repo for repo in seed.repos}
-        self.presets = seed.presets
-        self.agents: list[Agent] = seed.agents
+        self.agents = Agents(seed.agents, seed.presets)
         self.models: list[Model] = seed.models
         self.sandboxes: dict[str, Sandbox] = {sandbox.id: sandbox for sandbox in seed.sandboxes}
-        self.mcp_servers: list[McpServer] = seed.mcp_servers
+        self.mcp_servers = McpServers(seed.mcp_servers)
         self.runs: dict[str, Run] = {run.id: run for run in seed.runs}
         self.live_runs: dict[str, lifecycle.RunProgress] = {}
         self.idempotency: dict[tuple[str, str], str] = {}
-        self.env_vars: dict[str, list[EnvVarEntry]] = {}
-        self.model_preferences: dict[tuple[str, str], bool] = {}
+        self.env_vars = EnvVars()
+        self.model_preferences = ModelPreferences()
         self.team_members = {(member, team.id) for team in seed.teams for member in team.members}
-        self.tables: dict[str, list[dict[str, Any]]] = {}  # plain web-app CRUD rows by table name
+        self.tables = Tables()
         self.changes = ChangeFeed()
-        self.chat_calls: list[dict[str, Any]] = []  # AI calls made by /api/chat, observability-shaped
-        # user → provider → (key, created_at, updated_at); values never leave the world
-        self.provider_keys: dict[str, dict[str, tuple[str, datetime, datetime]]] = {}
-        self.flows = FlowService(self, seed.automations, seed.job_runs)
-        self.workspaces: dict[str, Workspace] = {}
-        for user in self.users.values():
-            default = self.default_workspace(user.id)
-            self.workspaces[default.id] = default
+        self.chat_calls = ChatCalls()
+        self.provider_keys = ProviderKeys()
+        self.flows = FlowService(seed.automations, seed.job_runs, agents=self.agents, users=self.users,
+                                 installations=self.installations, ids=ids, clock=clock, changes=self.changes)
+        self.workspaces = Workspaces(self.users)
         for repo in self.repos.values():
-            repo.workspace_id = repo.workspace_id or self.default_workspace(repo.user_id).id
+            repo.workspace_id = repo.workspace_id or self.workspaces.default_for(repo.user_id).id
             repo.github_id = repo.github_id or int(repo.id.replace("-", "")[:8], 16) % 900_000_000 + 100_000_000
             repo.created_at = repo.created_at or DEFAULT_EPOCH
 
@@ -107,12 +86,7 @@ class World:
         memo = {id(self): self, id(self.clock): self.clock, id(self.changes): self.changes}
         vars(self).update(copy.deepcopy(snapshot, memo))
 
-    @staticmethod
-    def default_workspace(user_id: str) -> Workspace:
-        workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"default-workspace:{user_id}"))
-        return Workspace(workspace_id, user_id, "Imported repositories", None, True, DEFAULT_EPOCH, DEFAULT_EPOCH)
-
-    # -- repos, agents, models, MCP servers -------------------------------------------
+    # -- repos and models -------------------------------------------------------------
 
     def owned_repo(self, user_id: str, repo_id: str) -> Repo | None:
         repo = self.repos.get(repo_id.lower())
@@ -125,20 +99,9 @@ class World:
                  and (pattern is None or pattern.search(repo.full_name))]
         return sorted(repos, key=lambda repo: repo.full_name)[:limit]
 
-    def list_agents(self, user_id: str) -> list[dict[str, Any]]:
-        user = self.users[user_id]
-        own = sorted((agent for agent in self.agents if agent.user_id == user_id), key=lambda a: a.name)[:200]
-        forked = {agent.source_template for agent in own if agent.source_template}
-        presets = [{
-            "id": f"preset:{preset.name}", "name": preset.name, "slug": None,
-            "model": user.default_model or TEMPLATE_MODEL, "description": preset.description,
-            "category": preset.category, "preset": True,
-        } for preset in self.presets if preset.name not in forked]
-        return presets + [agent.to_api() for agent in own]
-
     def model_enabled(self, user_id: str, model: Model) -> bool:
         """An explicit preference wins; otherwise a model is enabled when it is available."""
-        preference = self.model_preferences.get((user_id, model.id))
+        preference = self.model_preferences.of(user_id, model.id)
         if preference is not None:
             return preference
         return model.available and model.enabled_by_default
@@ -147,12 +110,6 @@ class World:
         usable = [model for model in self.models
                   if model.visible and model.available and self.model_enabled(user_id, model)]
         return sorted(usable, key=lambda model: model.provider)
-
-    def list_mcp_servers(self, user_id: str) -> list[McpServer]:
-        own = [server for server in self.mcp_servers if server.user_id == user_id]
-        custom = sorted((s for s in own if s.source == "custom"), key=lambda s: s.created_at)
-        names = {server.name for server in custom}
-        return custom + [s for s in own if s.source == "connection" and s.name not in names]
 
     # -- sandboxes --------------------------------------------------------------------
 

@@ -1,48 +1,14 @@
-"""The route table: every route the mock knows, defined once, read by every layer.
-
-Each row names its family, method, path template, how callers authenticate, the scope
-it checks, whether it needs an Idempotency-Key, whether it streams, and its handler.
-"""
+"""The web app's routes (the unversioned /api/* families): each row says where it lives,
+that the shared resolver finds its caller, and its handler. A real route the world does
+not answer yet is listed as unmodeled."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable
-from urllib.parse import unquote
-
-from aiohttp import web
-
 from mockplex.handlers import (
-    agents_web, automations, catalog, connections, discovery, env_vars, identity, observability, plumbing, projects, reusable, routing, runs,
-    runtime, sandbox_web, sandboxes, tables, unmodeled,
+    agents_web, connections, identity, observability, plumbing, projects, reusable, routing, runtime, sandbox_web,
+    tables, unmodeled,
 )
-from mockplex.mcp import protocol as mcp
-
-V1 = "/api/v1/mogplex"
-
-# How a route resolves its caller: "bearer" = the v1 REST helper (PAT or OAuth bearer,
-# 401/429 in the envelope); "internal" = the shared resolver of the unversioned routes
-# (PAT, test headers, session; the handler decides what no caller means); "public" =
-# nobody is asked.
-AUTH_KINDS = ("bearer", "internal", "public")
-
-
-@dataclass(frozen=True)
-class RouteSpec:
-    family: str | None  # None only for a route the table lacks, under no family's prefix (unlisted_route)
-    name: str
-    method: str
-    template: str
-    handler: Callable[..., Awaitable[web.StreamResponse]]
-    auth: str = "bearer"
-    scope: str | None = None
-    idempotency: bool = False
-    streaming: bool = False
-
-
-def _v1(name: str, method: str, path: str, handler, scope: str | None, idempotency: bool = False) -> RouteSpec:
-    return RouteSpec("v1", name, method, V1 + path, handler, "bearer", scope, idempotency)
+from mockplex.routes.table import RouteSpec
 
 
 def _internal(family: str, name: str, method: str, path: str, handler) -> RouteSpec:
@@ -204,123 +170,3 @@ SYSTEM_ROUTES: tuple[RouteSpec, ...] = (
 
 INTERNAL_ROUTES = (IDENTITY_ROUTES + PROJECT_ROUTES + REUSABLE_ROUTES + ROUTING_ROUTES + RUNTIME_ROUTES
                    + SYSTEM_ROUTES)
-
-ROUTES: tuple[RouteSpec, ...] = INTERNAL_ROUTES + (
-    _v1("repos.list", "GET", "/repos", catalog.list_repos, None),
-    _v1("env_vars.list", "GET", "/repos/{repoId}/env-vars", env_vars.list_env_vars, "read"),
-    _v1("env_vars.set", "POST", "/repos/{repoId}/env-vars", env_vars.set_env_var, "write"),
-    _v1("env_vars.delete", "DELETE", "/repos/{repoId}/env-vars", env_vars.delete_env_var, "write"),
-    _v1("agents.list", "GET", "/agents", catalog.list_agents, "read"),
-    _v1("models.list", "GET", "/models", catalog.list_models, "read"),
-    _v1("sandboxes.list", "GET", "/sandboxes", sandboxes.list_sandboxes, None),
-    _v1("sandboxes.create", "POST", "/sandboxes", sandboxes.create_sandbox, "write"),
-    _v1("sandboxes.logs", "GET", "/sandboxes/{sandboxId}/logs", sandboxes.sandbox_logs, "read"),
-    _v1("automations.list", "GET", "/automations", automations.list_automations, "read"),
-    _v1("automations.create", "POST", "/automations", automations.create_automation, "write"),
-    _v1("automations.get", "GET", "/automations/{automationId}", automations.get_automation, "read"),
-    _v1("automations.update", "PUT", "/automations/{automationId}", automations.update_automation, "write"),
-    _v1("automations.publish", "POST", "/automations/{automationId}/publish", automations.publish_automation, "write"),
-    _v1("automations.model", "PUT", "/automations/{automationId}/model", automations.set_automation_model, "write"),
-    _v1("automations.trigger", "POST", "/automations/{automationId}/trigger", automations.trigger_automation, "write", idempotency=True),
-    _v1("automations.runs", "GET", "/automations/{automationId}/runs", automations.list_automation_runs, "read"),
-    _v1("automations.run", "GET", "/automations/{automationId}/runs/{runId}", automations.automation_run_logs, "read"),
-    _v1("runs.start", "POST", "/runs", runs.start_run, "write", idempotency=True),
-    _v1("runs.get", "GET", "/runs/{runId}", runs.get_run, None),
-    _v1("runs.events", "GET", "/runs/{runId}/events", runs.run_events, None),
-    _v1("runs.cancel", "POST", "/runs/{runId}/cancel", runs.cancel_run, "write"),
-    _v1("mcp.servers", "GET", "/mcp/servers", catalog.list_mcp_servers, "read"),
-    # The MCP endpoint resolves its caller itself: origin and JSON parse come first.
-    RouteSpec("v1", "mcp.post", "POST", V1 + "/mcp", mcp.handle_post, auth="public"),
-    RouteSpec("v1", "mcp.options", "OPTIONS", V1 + "/mcp", mcp.handle_options, auth="public"),
-    RouteSpec("v1", "mcp.get", "GET", V1 + "/mcp", mcp.handle_get, auth="public"),
-    RouteSpec("discovery", "oauth.protected_resource", "GET",
-              "/.well-known/oauth-protected-resource", discovery.protected_resource, auth="public"),
-    RouteSpec("discovery", "oauth.protected_resource.mcp", "GET",
-              "/.well-known/oauth-protected-resource/api/v1/mogplex/mcp", discovery.protected_resource,
-              auth="public"),
-    RouteSpec("discovery", "oauth.authorization_server", "GET",
-              "/.well-known/oauth-authorization-server", discovery.authorization_server, auth="public"),
-)
-
-
-@dataclass
-class PathRoute:
-    """All methods one path template answers."""
-
-    template: str
-    methods: dict[str, RouteSpec] = field(default_factory=dict)
-
-    @property
-    def allow_header(self) -> str:
-        methods = set(self.methods) | {"OPTIONS"}
-        if "GET" in methods:
-            methods.add("HEAD")
-        return ", ".join(sorted(methods))
-
-
-class RouteTable:
-    def __init__(self, routes: tuple[RouteSpec, ...]) -> None:
-        self._static: dict[str, PathRoute] = {}
-        self._dynamic: list[tuple[re.Pattern[str], PathRoute]] = []
-        by_template: dict[str, PathRoute] = {}
-        for spec in routes:
-            if spec.auth not in AUTH_KINDS:
-                raise ValueError(f"route {spec.name}: unknown auth kind {spec.auth!r}")
-            path_route = by_template.setdefault(spec.template, PathRoute(spec.template))
-            path_route.methods[spec.method] = spec
-        for template, path_route in by_template.items():
-            if "{" in template:
-                self._dynamic.append((_compile(template), path_route))
-            else:
-                self._static[template] = path_route
-
-    def match(self, raw_path: str) -> tuple[PathRoute, dict[str, str]] | None:
-        path_route = self._static.get(raw_path)
-        if path_route is not None:
-            return path_route, {}
-        for pattern, path_route in self._dynamic:
-            found = pattern.match(raw_path)
-            if found:
-                return path_route, {name: unquote(value) for name, value in found.groupdict().items()}
-        return None
-
-    def spec_for(self, method: str, raw_path: str) -> RouteSpec | None:
-        """The route that answers exactly this method on this path, if any."""
-        found = self.match(raw_path)
-        return found[0].methods.get(method.upper()) if found else None
-
-
-def _compile(template: str) -> re.Pattern[str]:
-    """`{name}` matches one path segment; `{name*}` (a catch-all, last) matches the rest."""
-    parts = re.split(r"(\{\w+\*?\})", template)
-    regex = "".join(_param_pattern(part) if part.startswith("{") else re.escape(part) for part in parts)
-    return re.compile(f"^{regex}$")
-
-
-def _param_pattern(part: str) -> str:
-    name = part[1:-1]
-    return f"(?P<{name.rstrip('*')}>.+)" if name.endswith("*") else f"(?P<{name}>[^/]+)"
-
-
-TABLE = RouteTable(ROUTES)
-FAMILIES = tuple(dict.fromkeys(spec.family for spec in ROUTES))
-
-
-def _family_prefix(path: str) -> str:
-    """The part of a path that says whose it is: the v1 prefix, else its first two segments
-    (`/api/repos/x/y` is under `/api/repos`). No two families share one."""
-    return V1 if path == V1 or path.startswith(V1 + "/") else "/".join(path.split("/", 3)[:3])
-
-
-FAMILY_BY_PREFIX = {_family_prefix(spec.template): spec.family for spec in ROUTES}
-
-
-def unlisted_route(method: str, path: str) -> RouteSpec:
-    """A route the real server has and the table lacks, guarded as the server guards its
-    neighbours: under the v1 prefix by v1's bearer rules, elsewhere by the web app's resolver
-    (the edge gate has already applied the session and PAT allowlist, as it does on every
-    path). It belongs to the family whose routes share its prefix, so that family's mode
-    answers it; under no family's prefix (`/api/teams`), the default mode does."""
-    prefix = _family_prefix(path)
-    return RouteSpec(FAMILY_BY_PREFIX.get(prefix), f"unlisted {method} {path}", method, path,
-                     unmodeled.not_in_the_table, "bearer" if prefix == V1 else "internal")

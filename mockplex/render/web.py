@@ -1,0 +1,30 @@
+"""The web app's row shapes for records the v1 API also serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockplex.clock import format_timestamp
+from mockplex.world.records import Agent, McpServer
+
+
+def agent(agent: Agent) -> dict[str, Any]:
+    return {"id": agent.id, "user_id": agent.user_id, "name": agent.name, "slug": agent.slug, "model": agent.model,
+            "system_prompt": agent.system_prompt, "description": agent.description, "category": agent.category,
+            "source_template": agent.source_template, "created_at": format_timestamp(agent.created_at)}
+
+
+def mcp_server(server: McpServer) -> dict[str, Any]:
+    """Secret values never leave, only their names."""
+    def plain(values: dict[str, str]) -> dict[str, str]:
+        return {key: value for key, value in values.items() if key not in server.secret_keys}
+
+    def secret_names(values: dict[str, str]) -> list[str]:
+        return sorted(key for key in values if key in server.secret_keys)
+
+    stamp = format_timestamp(server.created_at)
+    return {"id": server.id, "name": server.name, "enabled": server.enabled, "transport": server.transport,
+            "command": server.command, "args": list(server.args), "envPlain": plain(server.env),
+            "envSecretNames": secret_names(server.env), "url": server.url, "headerPlain": plain(server.http_headers),
+            "headerSecretNames": secret_names(server.http_headers), "extra": dict(server.extra),
+            "createdAt": stamp, "updatedAt": stamp}
