@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from aiohttp import web
 
 from mockplex import jsonio
+from mockplex.names import MCP_PATH, V1_PREFIX
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -85,6 +86,21 @@ def ok(data: Any, status: int = 200) -> web.Response:
 def api_error(error: ApiError) -> web.Response:
     body = {"ok": False, "error": {"code": error.code, "message": error.message}}
     return json_response(body, error.status, error.headers)
+
+
+def family_error(path: str, status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+                 rpc_id: Any = None) -> web.Response:
+    """An answer mockplex itself makes (a fault, a replay miss, an unreachable upstream) in
+    the shape of the path's family: JSON-RPC on the MCP endpoint, the envelope under v1,
+    the web app's flat {"error"} elsewhere."""
+    if path == MCP_PATH:
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": rpc_id,
+                                "error": {"code": -32603, "message": message, "data": {"code": code}}}
+    elif path == V1_PREFIX or path.startswith(V1_PREFIX + "/"):
+        body = {"ok": False, "error": {"code": code, "message": message}}
+    else:
+        body = {"error": message}
+    return json_response(body, status, headers)
 
 
 def empty(status: int, headers: Mapping[str, str] | None = None) -> web.Response:

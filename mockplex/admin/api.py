@@ -15,9 +15,9 @@ from mockplex import __version__, jsonio, state
 from mockplex.admin.faults import FAULTS, FaultError
 from mockplex.admin.guard import is_loopback, refusal, token_matches
 from mockplex.admin.journal import JOURNAL, PatternError, RequestPattern, entries_json
+from mockplex.names import ADMIN_PREFIX
 from mockplex.responses import JSON_CONTENT_TYPE, json_response
 
-PREFIX = "/__mockplex/"
 TOKEN_HEADER = "X-Mockplex-Admin-Token"
 MAX_CLOCK_ADVANCE = 1e12  # seconds: more than the 8,000 years left before datetime's year 9999
 
@@ -180,7 +180,7 @@ def admin_middleware(settings):
 
     @web.middleware
     async def admin(request: web.Request, handler) -> web.StreamResponse:
-        if not request.path.startswith(PREFIX):
+        if not request.path.startswith(ADMIN_PREFIX):
             return await handler(request)
         if not enabled:
             return json_response({"error": "the admin API is off: bound beyond loopback without --admin-token"}, 404)
@@ -191,12 +191,12 @@ def admin_middleware(settings):
             return json_response({"error": refused}, 403)
         if token and not token_matches(request.headers.get(TOKEN_HEADER, ""), token):
             return json_response({"error": f"missing or wrong {TOKEN_HEADER}"}, 401)
-        name = request.path[len(PREFIX):]
+        name = request.path[len(ADMIN_PREFIX):]
         admin_state = request.app[ADMIN]
         if name.startswith("faults/") and request.method == "DELETE":
             return await delete_fault(request, admin_state, name[len("faults/"):])
         action = ROUTES.get((request.method, name))
         if action is None:
-            return json_response({"error": f"no admin operation {request.method} {PREFIX}{name}"}, 404)
+            return json_response({"error": f"no admin operation {request.method} {ADMIN_PREFIX}{name}"}, 404)
         return await action(request, admin_state)
     return admin

@@ -13,8 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex.responses import json_response
-from mockplex.routes import FAMILIES, TABLE
+from mockplex.names import ADMIN_PREFIX
+from mockplex.responses import family_error
+from mockplex.routes import FAMILIES, RouteSpec
+from mockplex.rules.route_match import route_match
 
 KINDS = ("latency", "error", "drop", "reset", "trickle")
 FAULTS = web.AppKey("faults", object)
@@ -51,8 +53,7 @@ class FaultRule:
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
 
-    def applies(self, method: str, path: str) -> bool:
-        spec = TABLE.spec_for(method, path)
+    def applies(self, spec: RouteSpec | None, path: str) -> bool:
         if self.family and (spec is None or spec.family != self.family):
             return False
         if self.route and (spec is None or f"{spec.method} {spec.template}" != self.route):
@@ -156,8 +157,8 @@ class FaultSet:
         self.rules = kept
         return found
 
-    def pick(self, method: str, path: str) -> FaultRule | None:
-        return next((rule for rule in self.rules if rule.applies(method, path) and rule.fires()), None)
+    def pick(self, spec: RouteSpec | None, path: str) -> FaultRule | None:
+        return next((rule for rule in self.rules if rule.applies(spec, path) and rule.fires()), None)
 
 
 def error_answer(rule: FaultRule, path: str) -> web.Response:
@@ -165,15 +166,7 @@ def error_answer(rule: FaultRule, path: str) -> web.Response:
     headers = {"X-Mockplex-Fault": rule.id}
     if rule.retry_after is not None:
         headers["Retry-After"] = str(rule.retry_after)
-    if path == "/api/v1/mogplex/mcp":
-        body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": message,
-                                                        "data": {"code": rule.code or V1_CODES.get(rule.status)}}}
-    elif path.startswith("/api/v1/mogplex"):
-        body = {"ok": False, "error": {"code": rule.code or V1_CODES.get(rule.status, "INTERNAL_ERROR"),
-                                       "message": message}}
-    else:
-        body = {"error": message}
-    return json_response(body, rule.status, headers)
+    return family_error(path, rule.status, rule.code or V1_CODES.get(rule.status, "INTERNAL_ERROR"), message, headers)
 
 
 def cut_connection(request: web.Request, rule: FaultRule) -> web.Response:
@@ -213,9 +206,9 @@ def fault_middleware():
     @web.middleware
     async def inject(request: web.Request, handler) -> web.StreamResponse:
         faults: FaultSet = request.app[FAULTS]
-        if not faults.rules or request.path.startswith("/__mockplex/"):
+        if not faults.rules or request.path.startswith(ADMIN_PREFIX):
             return await handler(request)
-        rule = faults.pick(request.method, request.path)
+        rule = faults.pick(route_match(request).spec, request.path)
         if rule is None:
             return await handler(request)
         if rule.kind == "latency":

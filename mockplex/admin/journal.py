@@ -19,6 +19,7 @@ import re2
 from aiohttp import web
 
 from mockplex import jsonio, state
+from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
 
 MAX_ENTRIES = 10_000
@@ -126,7 +127,7 @@ JOURNAL = web.AppKey("journal", Journal)
 def journal_middleware():
     @web.middleware
     async def keep(request: web.Request, handler) -> web.StreamResponse:
-        if request.path.startswith("/__mockplex/"):
+        if request.path.startswith(ADMIN_PREFIX):
             return await handler(request)
         started = time.perf_counter()
         response = await handler(request)

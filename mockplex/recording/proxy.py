@@ -18,7 +18,8 @@ from mockplex.admin.guard import addressed_here
 from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
 from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.recorder import Exchange, Recorder
-from mockplex.responses import json_response, request_origin
+from mockplex.responses import family_error, request_origin
+from mockplex.rules.route_match import route_match
 
 log = logging.getLogger("mockplex.record")
 
@@ -31,14 +32,8 @@ SESSION = web.AppKey("upstream_session", aiohttp.ClientSession)
 
 def fault_response(path: str, status: int, message: str, kind: str) -> web.Response:
     """A proxy fault in the path's family shape, flagged for people and scripts."""
-    if path == "/api/v1/mogplex/mcp":
-        body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": message,
-                                                        "data": {"code": "SERVICE_UNAVAILABLE"}}}
-    elif path.startswith("/api/v1/mogplex"):
-        body = {"ok": False, "error": {"code": "SERVICE_UNAVAILABLE", "message": message}}
-    else:
-        body = {"error": message}
-    return json_response(body, status, {"X-Mockplex-Error": kind, "X-Mockplex-Source": "record"})
+    return family_error(path, status, "SERVICE_UNAVAILABLE", message,
+                        {"X-Mockplex-Error": kind, "X-Mockplex-Source": "record"})
 
 
 async def forward(request: web.Request, recorder: Recorder | None = None,
@@ -52,8 +47,9 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     # origin; a rebinding page's Host must not make its Origin look like the upstream's.
     own_host = addressed_here(request, request.headers.get("Host", ""), "")
     to_upstream = rewrite_between(own_origin if own_host else upstream_origin, upstream_origin)  # else: as sent
+    route = route_match(request).spec
     exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
-                        _forwarded_headers(request, to_upstream), body)
+                        _forwarded_headers(request, to_upstream), body, route_scope=route.scope if route else None)
     started = time.perf_counter()
     try:
         response = await _relay(request, exchange, rewrite_between(upstream_origin, own_origin), added_headers or {})

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from itertools import count, pairwise
 from typing import Any
 
+from vcr.record_mode import RecordMode
 from vcr.request import Request
 
 from mockplex import __version__
@@ -26,7 +27,6 @@ from mockplex.replay.callers import (
     learn_scopes,
     unknown_scopes,
 )
-from mockplex.routes import TABLE
 from mockplex.world.tokens import sha256_hex
 
 
@@ -43,6 +43,7 @@ class Exchange:
     reason: str = ""
     response_headers: dict[str, list[str]] = field(default_factory=dict)
     chunks: list[tuple[bytes, float]] = field(default_factory=list)  # (bytes, ms since the previous chunk)
+    route_scope: str | None = None  # the scope the listed route checks, if it checks one
 
     def header(self, name: str) -> str | None:
         values = [value for key, items in self.response_headers.items() if key.lower() == name for value in items]
@@ -98,7 +99,7 @@ class Recorder:
             return self._keep(sequence, exchange)
 
     def _keep(self, sequence: int, exchange: Exchange) -> bool:
-        if self.mode == "none" or (exchange.status >= 500 and not self.record_errors):
+        if self.mode == RecordMode.NONE or (exchange.status >= 500 and not self.record_errors):
             self.skipped += 1
             return False
         try:
@@ -153,11 +154,10 @@ class Recorder:
         if caller == NO_CREDENTIAL:
             return
         digest = sha256_hex(credential_of(exchange.request_headers) or "")
-        spec = TABLE.spec_for(exchange.method, exchange.path)
 
         def note(metadata: dict[str, Any]) -> None:
             seen = metadata["mockplex"]["callers"].setdefault(caller, {"sha256": digest, "scopes": unknown_scopes()})
-            learn_scopes(seen["scopes"], spec.scope if spec else None, exchange.status, decoded_body)
+            learn_scopes(seen["scopes"], exchange.route_scope, exchange.status, decoded_body)
 
         self.cassette.update_metadata(note)
 

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from mockplex import jsonio
 from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
-from mockplex.replay.store import MCP_PATH, Recorded
+from mockplex.names import MCP_PATH
+from mockplex.replay.store import Recorded
 from mockplex.responses import request_origin
 
 SKIPPED_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server",

@@ -12,8 +12,9 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.replay.answer import replay_response
-from mockplex.replay.store import MCP_PATH, Matching, ReplayStore, load_store, parse_body
-from mockplex.responses import json_response
+from mockplex.names import MCP_PATH
+from mockplex.replay.store import Matching, ReplayStore, load_store, parse_body
+from mockplex.responses import family_error
 from mockplex.routes import TABLE, RouteSpec, unlisted_route
 
 REPLAY_STORE = web.AppKey("replay_store", ReplayStore)
@@ -90,13 +91,8 @@ def not_recorded(store: ReplayStore, method: str, path: str, query, body, key: s
         hint = "; the cassette is empty"
     message = f"mockplex: {method} {path} was not recorded in cassette '{store.name}'{hint}"
     headers = {"X-Mockplex-Error": _header_safe(f"not-recorded: cassette {store.name}{hint}")}
-    if path == MCP_PATH:
-        caller_id = body.get("id") if isinstance(body, dict) else None
-        return json_response({"jsonrpc": "2.0", "id": caller_id, "error": {
-            "code": -32603, "message": message, "data": {"code": "NOT_RECORDED"}}}, 404, headers)
-    if path.startswith("/api/v1/mogplex"):
-        return json_response({"ok": False, "error": {"code": "NOT_FOUND", "message": message}}, 404, headers)
-    return json_response({"error": message}, 404, headers)
+    rpc_id = body.get("id") if isinstance(body, dict) else None
+    return family_error(path, 404, "NOT_RECORDED" if path == MCP_PATH else "NOT_FOUND", message, headers, rpc_id)
 
 
 def _header_safe(text: str) -> str:

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from mockplex.atomic_file import write_atomically
+from mockplex.names import MCP_PATH
 from mockplex.replay.callers import ANY_CALLER, NO_CREDENTIAL, CallerBook, RecordedCaller, caller_of, unknown_scopes
 from mockplex.replay.reading import CassetteLoadError, Malformed, check_response, read_cassette
-from mockplex.atomic_file import write_atomically
 
 log = logging.getLogger("mockplex.replay")
 
-MCP_PATH = "/api/v1/mogplex/mcp"
+
 NEAREST = 16  # recorded requests a miss compares itself with
 IDEMPOTENCY_HEADER = "Idempotency-Key"  # the one request header matched on (the caller is read from its credential)
 

@@ -7,9 +7,11 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.ids import is_strict_uuid
+from mockplex.names import MCP_PATH, TOKEN_PREFIX
 from mockplex.replay.callers import recorded_caller
 from mockplex.responses import ApiError, flat_error, request_origin
 from mockplex.rules.internal_auth import resolve_internal
+from mockplex.rules.limits import pat_window_full
 from mockplex.state import ROUTE
 from mockplex.world.tokens import Identity
 
@@ -18,7 +20,7 @@ MAX_IDEMPOTENCY_KEY = 200
 
 def unauthorized(request: web.Request) -> ApiError:
     origin = request_origin(request)
-    challenge = f'Bearer resource_metadata="{origin}/.well-known/oauth-protected-resource/api/v1/mogplex/mcp"'
+    challenge = f'Bearer resource_metadata="{origin}/.well-known/oauth-protected-resource{MCP_PATH}"'
     return ApiError(401, "UNAUTHORIZED", "Unauthorized", {"WWW-Authenticate": challenge})
 
 
@@ -34,12 +36,12 @@ def resolve_bearer(request: web.Request) -> Identity:
     token = header[7:]
     world = request.app[state.WORLD]
     now = request[state.NOW]
-    if token.startswith("mog_"):
+    if token.startswith(TOKEN_PREFIX):
         identity = world.tokens.resolve_pat(token, now)
         if identity is None:
             raise unauthorized(request)
         if not request.app[state.LIMITS].admit_pat(identity.key_id, now):
-            raise ApiError(429, "RATE_LIMITED", "Rate limit exceeded. Retry after 60s.", {"Retry-After": "60"})
+            raise pat_window_full()
         return identity
     identity = world.tokens.resolve_oauth(token)
     if identity is None:

@@ -14,11 +14,11 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 
 from mockplex import state
+from mockplex.names import MCP_PATH, TOKEN_PREFIX, V1_PREFIX
 from mockplex.replay.callers import recorded_caller
 from mockplex.responses import empty, json_response, request_origin
 
-V1_PREFIX = "/api/v1/mogplex"
-PUBLIC_EXACT = frozenset({"/api/v1/mogplex/mcp", "/api/oauth/decision"})
+PUBLIC_EXACT = frozenset({MCP_PATH, "/api/oauth/decision"})
 PUBLIC_PREFIXES = ("/.well-known/", "/api/auth/", "/api/webhooks/")
 PUBLIC_SUBTREES = ("/api/cli/latest",)
 MACHINE_EXACT = frozenset({"/api/agent/review", "/api/jobs/process"})
@@ -88,7 +88,7 @@ def gate_decision(request: web.Request) -> web.Response | None:
     if path == V1_PREFIX or path.startswith(V1_PREFIX + "/"):
         if token is not None and token.strip():
             return None
-    elif token is not None and token.startswith("mog_") and (path in PAT_EXACT or in_subtree(path, SANDBOX_SUBTREE)):
+    elif token is not None and token.startswith(TOKEN_PREFIX) and (path in PAT_EXACT or in_subtree(path, SANDBOX_SUBTREE)):
         return None
     world = request.app[state.WORLD]
     if world.sessions.resolve(request.cookies, request[state.NOW]) is not None or _recorded_session(request):
@@ -99,11 +99,10 @@ def gate_decision(request: web.Request) -> web.Response | None:
 def _recorded_session(request: web.Request) -> bool:
     """A session cookie a recorded caller carried, on a route the cassette answers."""
     from mockplex.replay.route import recorded_unlisted_route  # the table's handlers import this module
-    from mockplex.routes import TABLE
+    from mockplex.rules.route_match import route_match
 
     cookie = {"Cookie": request.headers.get("Cookie", "")}
-    method = "GET" if request.method == "HEAD" else request.method  # HEAD is answered as GET is
-    spec = TABLE.spec_for(method, request.path) or recorded_unlisted_route(request, cookie)
+    spec = route_match(request).spec or recorded_unlisted_route(request, cookie)
     return recorded_caller(request, spec, cookie) is not None
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockplex import state
+from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.replay.callers import recorded_caller
 from mockplex.rules.edge import SANDBOX_SUBTREE, bearer_token, delegated_user, e2e_authorized, in_subtree
 from mockplex.world.tokens import Identity
-
-ALL_SCOPES = ("read", "write")
-
 
 def resolve_internal(request: web.Request) -> Identity | None:
     world = request.app[state.WORLD]
@@ -24,12 +22,12 @@ def resolve_internal(request: web.Request) -> Identity | None:
     if in_subtree(request.path, SANDBOX_SUBTREE):
         user_id = delegated_user(request)
         if user_id in world.users:
-            return Identity(user_id, "delegated", ALL_SCOPES, "delegated")
+            return Identity(user_id, "delegated", SCOPES, "delegated")
     recorded = recorded_caller(request, request[state.ROUTE], request.headers)
     if recorded is not None:
         return recorded.identity()
     token = bearer_token(request)
-    if token is not None and token.startswith("mog_"):
+    if token is not None and token.startswith(TOKEN_PREFIX):
         pat = world.tokens.lookup_pat(token, now)
         if pat is not None and request.app[state.LIMITS].admit_pat(pat.id, now):
             pat.last_used_at = now
@@ -37,8 +35,8 @@ def resolve_internal(request: web.Request) -> Identity | None:
     if e2e_authorized(request):
         user_id = (request.headers.get("x-mogplex-e2e-user-id") or request.headers.get("x-delegated-user-id", ""))
         if user_id.strip() in world.users:
-            return Identity(user_id.strip(), "e2e", ALL_SCOPES, "e2e")
+            return Identity(user_id.strip(), "e2e", SCOPES, "e2e")
     session = world.sessions.resolve(request.cookies, now)
     if session is not None and session.user_id in world.users:
-        return Identity(session.user_id, "session", ALL_SCOPES, "session")
+        return Identity(session.user_id, "session", SCOPES, "session")
     return None

@@ -13,6 +13,8 @@ from mockplex.world.tokens import Identity
 PAT_WINDOW_SECONDS = 60.0
 PAT_WINDOW_LIMIT = 60
 PAT_CACHE_KEYS = 10_000
+# Both fixed answers say to come back in a minute, whatever the window holds.
+RETRY_AFTER_SECONDS = 60
 RUN_START_WINDOWS = (
     (60.0, 10, "External Mogplex run rate limit exceeded"),
     (3600.0, 30, "External Mogplex run rate limit exceeded"),
@@ -54,7 +56,7 @@ class Limits:
         if repo_id is not None and pg_uuid(repo_id) is None:
             # The claim RPC casts repoId to uuid; the cast error fails closed.
             raise ApiError(503, "SERVICE_UNAVAILABLE", "External Mogplex run rate limit unavailable",
-                           {"Retry-After": "60"})
+                           {"Retry-After": str(RETRY_AFTER_SECONDS)})
         if not self.enabled:
             return
         moment = now.timestamp()
@@ -73,3 +75,8 @@ class Limits:
         self._pat_windows.clear()
         self._run_claims.clear()
         self.trip_after = None
+
+
+def pat_window_full() -> ApiError:
+    return ApiError(429, "RATE_LIMITED", f"Rate limit exceeded. Retry after {RETRY_AFTER_SECONDS}s.",
+                    {"Retry-After": str(RETRY_AFTER_SECONDS)})
