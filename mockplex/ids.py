@@ -7,6 +7,8 @@ import re
 import secrets
 import uuid
 
+from mockplex.names import TOKEN_PREFIX
+
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _PG_UUID = re.compile(
@@ -34,7 +36,7 @@ def mint_pat(length: int = 24) -> str:
 
     The v1 generator makes 24; the settings page's key route makes 32.
     """
-    return "mog_" + "".join(TOKEN_ALPHABET[byte % 62] for byte in secrets.token_bytes(length))
+    return TOKEN_PREFIX + "".join(TOKEN_ALPHABET[byte % 62] for byte in secrets.token_bytes(length))
 
 
 def pg_uuid(text: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from mockplex import schema
 
@@ -35,6 +36,18 @@ def parse_limit(raw: str | None, default: int, maximum: int) -> int:
     if match is None:
         return default
     return max(1, min(maximum, int(match.group(1))))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A list route's `limit`: its default and the most it gives, read by the handler and
+    published by the route table (OpenAPI and the MCP tool)."""
+
+    default: int
+    maximum: int
+
+    def size(self, raw: str | None) -> int:
+        return parse_limit(raw, self.default, self.maximum)
 
 
 def is_valid_branch(name: str) -> bool:

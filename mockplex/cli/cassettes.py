@@ -91,7 +91,8 @@ def cassette_credentials(name, cassette_dir):
     from collections import Counter
 
     from mockplex.recording.names import CassetteNameError, cassette_path
-    from mockplex.replay.callers import SCOPES, stand_in_token
+    from mockplex.names import SCOPES
+    from mockplex.replay.callers import stand_in_token
     from mockplex.replay.reading import CassetteLoadError
     from mockplex.replay.route import ReplaySettings
 

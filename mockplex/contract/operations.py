@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mockplex.contract import payloads as p
 from mockplex.contract.payloads import Json
+from mockplex.validation import Page
 
 
 @dataclass(frozen=True)
@@ -16,9 +17,9 @@ class Query:
     description: str
 
 
-def limit(default: int, maximum: int) -> Query:
-    return Query("limit", {"type": "string"},
-                 f"Page size, parsed like parseInt and clamped to 1..{maximum}; default {default}. Never an error.")
+def limit(page: Page) -> Query:
+    return Query("limit", {"type": "string"}, f"Page size, parsed like parseInt and clamped to 1..{page.maximum}; "
+                                              f"default {page.default}. Never an error.")
 
 
 def listing(key: str, item: Json) -> Json:

@@ -19,13 +19,14 @@ import aiohttp
 
 from mockplex.contract.drift import Answer, Drift, compare
 from mockplex.ids import is_strict_uuid
+from mockplex.names import TOKEN_PREFIX
 from mockplex.recording.inspect import LoadedCassette, body_bytes, cassette_files, content_type, load
 from mockplex.routes import TABLE
 
 PLACEHOLDER = re.compile(r"<redacted:credential:\d+>")
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A PAT-shaped token no server knows: stands in for a credential the recording shows refused.
-REJECTED_TOKEN = "mog_mockplexVerifyRefused000"
+REJECTED_TOKEN = TOKEN_PREFIX + "mockplexVerifyRefused000"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Headers the client library sets for the new connection, never copied from the recording.
 _CONNECTION_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding"})

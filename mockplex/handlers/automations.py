@@ -19,13 +19,15 @@ from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.jsonio import NOT_JSON
 from mockplex.render import v1
 from mockplex.responses import ApiError, EmptyResponse, bad_request, internal, not_found, ok
-from mockplex.validation import parse_limit, trimmed_string
+from mockplex.validation import Page, trimmed_string
 from mockplex.world.automations import Automation, FlowError
 
 _CURSOR_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _FLOW_ERROR_STATUS = {"not_found": (404, "NOT_FOUND"), "conflict": (409, "CONFLICT"),
                       "bad_request": (400, "BAD_REQUEST")}
 MAX_SAFE_INTEGER = 2**53 - 1
+AUTOMATIONS_PAGE = Page(50, 100)
+AUTOMATION_RUNS_PAGE = Page(20, 50)
 
 
 def maps_flow_errors(handler: Callable[[Call], Awaitable[web.Response]]):
@@ -105,7 +107,7 @@ def _automation(call: Call, failure: str) -> Automation:
 async def list_automations(call: Call) -> web.Response:
     cursor = call.query("cursor")
     after = decode_cursor(cursor) if cursor else None
-    page, more = call.world.flows.page(call.user_id, after, parse_limit(call.query("limit"), 50, 100))
+    page, more = call.world.flows.page(call.user_id, after, AUTOMATIONS_PAGE.size(call.query("limit")))
     return ok({"automations": [v1.automation_summary(automation) for automation in page],
                "nextCursor": encode_cursor(page[-1]) if more and page else None})
 
@@ -196,7 +198,7 @@ async def trigger_automation(call: Call) -> web.Response:
 
 async def list_automation_runs(call: Call) -> web.Response:
     automation = _automation(call, "Failed to list automation runs")
-    runs = call.world.flows.runs_of(automation, call.now)[:parse_limit(call.query("limit"), 20, 50)]
+    runs = call.world.flows.runs_of(automation, call.now)[:AUTOMATION_RUNS_PAGE.size(call.query("limit"))]
     return ok({"runs": [v1.job_run(run) for run in runs]})
 
 

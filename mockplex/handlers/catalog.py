@@ -8,12 +8,14 @@ from mockplex.call import Call
 from mockplex.ids import is_strict_uuid
 from mockplex.render import v1
 from mockplex.responses import ok
-from mockplex.validation import parse_limit
+from mockplex.validation import Page
 from mockplex.world.records import TEMPLATE_MODEL
+
+REPOS_PAGE = Page(100, 200)
 
 
 async def list_repos(call: Call) -> web.Response:
-    limit = parse_limit(call.query("limit"), 100, 200)
+    limit = REPOS_PAGE.size(call.query("limit"))
     repo_id = call.trimmed_query("id")
     if repo_id is not None:
         repo = call.world.owned_repo(call.user_id, repo_id) if is_strict_uuid(repo_id) else None

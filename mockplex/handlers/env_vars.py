@@ -30,14 +30,16 @@ SET_BODY = schema.strict_object(
 DELETE_BODY = schema.strict_object(key=ANY_ENV_KEY.describe("Variable name."))
 
 
-async def _validated(call: Call, body_schema: schema.Schema) -> dict:
+async def _key_on_working_repo(call: Call, body_schema: schema.Schema) -> tuple[str, str, dict]:
+    """(repo id, key, body) of a write: the body is checked before the feature flag."""
     body = await call.body()
     if body is NOT_JSON:
         raise bad_request("Invalid JSON body")
     try:
-        return schema.parse(body_schema, body, "body")
+        parsed = schema.parse(body_schema, body, "body")
     except schema.SchemaError as exc:
         raise bad_request(str(exc)) from None
+    return _working_repo(call), parsed["key"], parsed
 
 
 def _working_repo(call: Call) -> str:
@@ -58,9 +60,7 @@ async def list_env_vars(call: Call) -> web.Response:
 
 
 async def set_env_var(call: Call) -> web.Response:
-    body = await _validated(call, SET_BODY)
-    repo_id = _working_repo(call)
-    key = body["key"]
+    repo_id, key, body = await _key_on_working_repo(call, SET_BODY)
     matching = call.world.env_vars.named(repo_id, key)
     if not matching:
         entry = EnvVarEntry(call.world.ids.short("env_", 16), key, body["value"],
@@ -79,9 +79,7 @@ async def set_env_var(call: Call) -> web.Response:
 
 
 async def delete_env_var(call: Call) -> web.Response:
-    body = await _validated(call, DELETE_BODY)
-    repo_id = _working_repo(call)
-    key = body["key"]
+    repo_id, key, _ = await _key_on_working_repo(call, DELETE_BODY)
     deleted = call.world.env_vars.delete(repo_id, key)
     if not deleted:
         raise not_found(f"No env var named {key} exists on the linked Vercel project.")

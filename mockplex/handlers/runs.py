@@ -14,11 +14,12 @@ from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.render import v1
 from mockplex.responses import ApiError, EmptyResponse, bad_request, internal, not_found, ok
 from mockplex.sanitize import sanitize_event_payload
-from mockplex.validation import Invalid, is_valid_branch, normalize_root_directory, parse_limit, trimmed_string
+from mockplex.validation import Invalid, is_valid_branch, Page, normalize_root_directory, trimmed_string
 from mockplex.world.records import Run
 
 MAX_PROMPT = 100_000
 HARNESSES = ("codex", "claude-code")
+EVENTS_PAGE = Page(100, 200)
 
 
 def _sha256(text: str) -> str:
@@ -108,7 +109,7 @@ async def get_run(call: Call) -> web.Response:
 
 async def run_events(call: Call) -> web.Response:
     run = _owned_run(call, "Failed to list events")
-    limit = parse_limit(call.query("limit"), 100, 200)
+    limit = EVENTS_PAGE.size(call.query("limit"))
     events = sorted(run.events, key=lambda event: event.created_at)[:limit]
     return ok({"run": v1.run(run), "events": [{
         "id": event.id, "type": event.type, "toolName": event.tool_name, "message": event.message,

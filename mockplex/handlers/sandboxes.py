@@ -7,12 +7,11 @@ from aiohttp import web
 from mockplex.call import Call
 from mockplex.ids import pg_uuid
 from mockplex.render import v1
-from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
 from mockplex.responses import ApiError, bad_request, internal, not_found, ok
-from mockplex.validation import (
-    parse_limit,
-    trimmed_string,
-)
+from mockplex.validation import Page, trimmed_string
+from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
+
+SANDBOXES_PAGE = Page(100, 200)
 
 
 def launcher_error(status: int, message: str) -> ApiError:
@@ -27,7 +26,7 @@ async def list_sandboxes(call: Call) -> web.Response:
         if repo_id is None:
             raise internal("Failed to list sandboxes")
     sandboxes = call.world.list_sandboxes(
-        call.user_id, repo_id, call.trimmed_query("status"), parse_limit(call.query("limit"), 100, 200))
+        call.user_id, repo_id, call.trimmed_query("status"), SANDBOXES_PAGE.size(call.query("limit")))
     return ok({"sandboxes": [v1.sandbox(sandbox) for sandbox in sandboxes]})
 
 

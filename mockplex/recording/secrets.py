@@ -11,9 +11,11 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from mockplex.names import TOKEN_PREFIX
+
 # Known credential shapes, by kind; the kind names the placeholder.
 TOKEN_SHAPES = {
-    "pat": r"mog_[A-Za-z0-9]{8,}",
+    "pat": re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9]{8,}",
     "mpx": r"mpx_[A-Za-z0-9_\-]{6,}",
     "sk": r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9_\-]{16,}|[spr]k_(?:live|test)_[A-Za-z0-9]{8,})",
     "github": r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",

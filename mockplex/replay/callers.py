@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from mockplex import state
+from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.world.sessions import session_token
 from mockplex.world.tokens import Identity, sha256_hex
 
@@ -26,10 +27,9 @@ if TYPE_CHECKING:  # the route table's handlers import the rules, which import t
     from mockplex.routes import RouteSpec
 
 CALLER_PLACEHOLDER = re.compile(r"<redacted:([a-z0-9_-]+:\d+)>")
-SCOPES = ("read", "write")
 NO_CREDENTIAL = "none"  # the caller of a request that carried no credential
 ANY_CALLER = None  # a credential no recorded caller had: matched against every caller's recordings
-STAND_IN_PREFIX = "mog_replay"
+STAND_IN_PREFIX = TOKEN_PREFIX + "replay"
 _MISSING_SCOPE = re.compile(rb"Missing required scope: (read|write)\.")
 
 

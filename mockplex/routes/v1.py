@@ -17,7 +17,7 @@ from mockplex.routes.table import RouteSpec
 from mockplex.rules.auth import MAX_IDEMPOTENCY_KEY
 from mockplex.rules.steps import run_start_budget
 from mockplex.schema import optional, strict_object
-from mockplex.validation import ANY_ENV_KEY, ENV_KEY, ENV_STORAGE, ENV_TARGET_LIST, ENV_VALUE
+from mockplex.validation import ANY_ENV_KEY, ENV_KEY, ENV_STORAGE, ENV_TARGET_LIST, ENV_VALUE, Page
 
 
 def _v1(name: str, method: str, path: str, handler, scope: str | None, idempotency: bool = False,
@@ -41,11 +41,14 @@ def _latest(events: list[dict[str, Any]]) -> str:
 REPO_ID = arg.ident("A Mogplex repo id from mogplex_list_repos.")
 RUN_ID = arg.ident("The runId returned when the run was started.")
 AUTOMATION_ID = arg.ident("An automation id from mogplex_list_automations.")
-LIMIT = "Maximum number of items to return."
 ROOT_DIRECTORY = optional(arg.nullable_ident("Repo-relative app directory; null for the repo root."))
 _ENV_ERRORS = (400, 404, 409, 500, 501, 502)
 _AUTOMATION = holding("automation", p.ref("Automation"))
 _RUN = holding("run", p.ref("RunDetail"))
+
+
+def _page_size(page: Page):
+    return arg.integer("Maximum number of items to return.", 1, page.maximum)
 
 
 def _idempotency_key(description: str):
@@ -56,11 +59,11 @@ REPO_ROUTES: tuple[RouteSpec, ...] = (
     _v1("repos.list", "GET", "/repos", catalog.list_repos, None, summary="List the caller's repos",
         data=listing("repos", p.ref("Repo")),
         query=(Query("q", p.STRING, "Case-insensitive substring of full_name."),
-               Query("id", p.STRING, "One repo id; q is ignored when set."), limit(100, 200)),
+               Query("id", p.STRING, "One repo id; q is ignored when set."), limit(catalog.REPOS_PAGE)),
         tool=Tool("mogplex_list_repos", "List Mogplex Repos",
                   "List the GitHub repositories imported into Mogplex, optionally filtered by name.",
                   strict_object(query=optional(arg.ident("Case-insensitive substring of owner/repo.")),
-                                limit=optional(arg.integer(LIMIT, 1, 200))),
+                                limit=optional(_page_size(catalog.REPOS_PAGE))),
                   lambda d, a: f"Found {len(d['repos'])} Mogplex repos.",
                   query=("query", "limit"), renamed={"query": "q"})),
     _v1("env_vars.list", "GET", "/repos/{repoId}/env-vars", env_vars.list_env_vars, READ,
@@ -112,12 +115,12 @@ SANDBOX_ROUTES: tuple[RouteSpec, ...] = (
     _v1("sandboxes.list", "GET", "/sandboxes", sandboxes.list_sandboxes, None,
         summary="List sandboxes, most recently active first", data=listing("sandboxes", p.ref("Sandbox")),
         query=(Query("repo_id", p.UUID, "Only this repo's sandboxes."),
-               Query("status", p.STRING, "Only sandboxes in this status."), limit(100, 200)),
+               Query("status", p.STRING, "Only sandboxes in this status."), limit(sandboxes.SANDBOXES_PAGE)),
         tool=Tool("mogplex_list_sandboxes", "List Mogplex Sandboxes",
                   "List the caller's sandboxes, most recently active first.",
                   strict_object(repoId=optional(arg.ident("Only sandboxes of this repo.")),
                                 status=optional(arg.ident("Only sandboxes in this status.")),
-                                limit=optional(arg.integer(LIMIT, 1, 200))),
+                                limit=optional(_page_size(sandboxes.SANDBOXES_PAGE))),
                   lambda d, a: f"Found {len(d['sandboxes'])} Mogplex sandboxes.",
                   query=("repoId", "status", "limit"), renamed={"repoId": "repo_id"})),
     _v1("sandboxes.create", "POST", "/sandboxes", sandboxes.create_sandbox, WRITE,
@@ -148,10 +151,11 @@ AUTOMATION_ROUTES: tuple[RouteSpec, ...] = (
     _v1("automations.list", "GET", "/automations", automations.list_automations, READ,
         summary="List automations, newest first",
         data=p.closed({"automations": p.array(p.ref("AutomationSummary")), "nextCursor": p.nullable(p.STRING)}),
-        errors=(400, 500), query=(Query("cursor", p.STRING, "The nextCursor of the previous page."), limit(50, 100)),
+        errors=(400, 500), query=(Query("cursor", p.STRING, "The nextCursor of the previous page."),
+               limit(automations.AUTOMATIONS_PAGE)),
         tool=Tool("mogplex_list_automations", "List Mogplex Automations",
                   "List automation summaries, newest first, one page at a time.",
-                  strict_object(limit=optional(arg.integer(LIMIT, 1, 100)),
+                  strict_object(limit=optional(_page_size(automations.AUTOMATIONS_PAGE)),
                                 cursor=optional(arg.ident("nextCursor from the previous page."))),
                   lambda d, a: f"Found {len(d['automations'])} Mogplex automation summaries."
                                + (" More are available with nextCursor." if d["nextCursor"] else ""),
@@ -223,10 +227,11 @@ AUTOMATION_ROUTES: tuple[RouteSpec, ...] = (
                   body=("repoId", "input"), write=(False, True))),
     _v1("automations.runs", "GET", "/automations/{automationId}/runs", automations.list_automation_runs, READ,
         summary="An automation's job runs, newest first", data=listing("runs", p.ref("JobRun")), errors=(404, 500),
-        query=(limit(20, 50),),
+        query=(limit(automations.AUTOMATION_RUNS_PAGE),),
         tool=Tool("mogplex_list_automation_runs", "List Automation Runs",
                   "List an automation's recent runs, newest first.",
-                  strict_object(automationId=AUTOMATION_ID, limit=optional(arg.integer(LIMIT, 1, 50))),
+                  strict_object(automationId=AUTOMATION_ID,
+                                limit=optional(_page_size(automations.AUTOMATION_RUNS_PAGE))),
                   lambda d, a: f"Found {len(d['runs'])} runs for automation {a['automationId']}.",
                   query=("limit",))),
     _v1("automations.run", "GET", "/automations/{automationId}/runs/{runId}", automations.automation_run_logs, READ,
@@ -264,10 +269,10 @@ RUN_ROUTES: tuple[RouteSpec, ...] = (
                                f"{d['run']['branch']['working']}.")),
     _v1("runs.events", "GET", "/runs/{runId}/events", runs.run_events, None, summary="A run with its oldest events",
         data=p.closed({"run": p.ref("RunDetail"), "events": p.array(p.ref("RunEvent"))}), errors=(404, 500),
-        query=(limit(100, 200),),
+        query=(limit(runs.EVENTS_PAGE),),
         tool=Tool("mogplex_get_run_events", "Get Mogplex Run Events",
                   "Read an agent run's structured events, oldest first.",
-                  strict_object(runId=RUN_ID, limit=optional(arg.integer(LIMIT, 1, 200))),
+                  strict_object(runId=RUN_ID, limit=optional(_page_size(runs.EVENTS_PAGE))),
                   lambda d, a: f"Found {len(d['events'])} events for Mogplex run {d['run']['runId']}. Latest: "
                                f"{_latest(d['events'])}.",
                   query=("limit",))),
