@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -92,3 +94,11 @@ def median_rps(results: list[Result]) -> float:
 
 def python() -> str:
     return sys.executable
+
+
+def run_measurement(doc: str, measure: Callable[..., Awaitable[None]], **options: tuple[type, Any, str]) -> None:
+    """Read each `--name` option (its type, default and help) and run `measure` with them."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, (kind, default, text) in options.items():
+        parser.add_argument(f"--{name}", type=kind, default=default, help=text)
+    asyncio.run(measure(**vars(parser.parse_args())))

@@ -9,8 +9,6 @@ GET directly and through the proxy, in alternating batches, one request at a tim
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import sys
 import tempfile
@@ -21,7 +19,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import Server, python  # noqa: E402
+from _harness import Server, python, run_measurement  # noqa: E402
 
 BODY = (b'{"ok":true,"data":{"repos":[{"id":"0b6c4d2e-7a1f-4e3b-9c5d-8f2a6b1e3c70","full_name":"harborlight/web",'
         b'"installation_id":48213,"default_branch":"main","root_directory":"apps/web"}]}}')
@@ -44,7 +42,7 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-async def measure(total: int, batch: int) -> None:
+async def measure(requests: int, batch: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         body_file = Path(folder) / "body.json"
         body_file.write_bytes(BODY)
@@ -58,7 +56,7 @@ async def measure(total: int, batch: int) -> None:
             async with aiohttp.ClientSession() as session:
                 await timed(session, upstream.url + PATH, 50)
                 await timed(session, proxy.url + PATH, 50)
-                for _ in range(total // batch):
+                for _ in range(requests // batch):
                     direct += await timed(session, upstream.url + PATH, batch)
                     proxied += await timed(session, proxy.url + PATH, batch)
         finally:
@@ -75,11 +73,8 @@ async def measure(total: int, batch: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=2000, help="requests each way")
-    parser.add_argument("--batch", type=int, default=100, help="requests per alternating batch")
-    args = parser.parse_args()
-    asyncio.run(measure(args.requests, args.batch))
+    run_measurement(__doc__, measure, requests=(int, 2000, "requests each way"),
+                    batch=(int, 100, "requests per alternating batch"))
 
 
 if __name__ == "__main__":

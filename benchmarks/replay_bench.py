@@ -13,8 +13,6 @@ vcrpy YAML), serves them with `mockplex serve --mode replay`, and measures in on
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import re
 import subprocess
@@ -29,7 +27,7 @@ from vcr.serializers import yamlserializer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import REPO_ROOT, Server, drive, median_rps, python  # noqa: E402
+from _harness import REPO_ROOT, Server, drive, median_rps, python, run_measurement  # noqa: E402
 
 TOKEN = "mpx_oauth_dev_access_token_0001"
 TARGET = "/api/v1/mogplex/repos?limit=20"
@@ -116,11 +114,8 @@ async def measure(seconds: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
-    args = parser.parse_args()
     os.chdir(REPO_ROOT)
-    asyncio.run(measure(args.seconds))
+    run_measurement(__doc__, measure, seconds=(float, 5.0, "duration of each measurement"))
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ rate-limit OAuth bearers, so no 429 is ever timed.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 import tempfile
 import urllib.request
@@ -20,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import Server, drive, median_rps, python  # noqa: E402
+from _harness import Server, drive, median_rps, python, run_measurement  # noqa: E402
 
 OAUTH_DEV_TOKEN = "mpx_oauth_dev_access_token_0001"
 PATH = "/api/v1/mogplex/repos"
@@ -58,11 +56,8 @@ async def measure(seconds: float, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per concurrency")
-    args = parser.parse_args()
-    asyncio.run(measure(args.seconds, args.rounds))
+    run_measurement(__doc__, measure, seconds=(float, 5.0, "duration of each measurement"),
+                    rounds=(int, 3, "alternating rounds per concurrency"))
 
 
 if __name__ == "__main__":
