@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -19,6 +20,13 @@ import aiohttp
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+WRK = shutil.which("wrk")
+TASKSET = shutil.which("taskset")
+PINNED = bool(WRK and TASKSET and (os.cpu_count() or 1) >= 2)
+SERVER_CORE, LOAD_CORE = "1", "0"  # the server under load on one core, wrk on the other
+GENERATOR = "wrk (C), pinned" if PINNED else "wrk (C)" if WRK else "Python aiohttp client (fallback: install wrk)"
+
+
 @dataclass
 class Result:
     label: str
@@ -26,26 +34,25 @@ class Result:
     ok: int
     other: int
     seconds: float
-    latencies_ms: list[float]
+    p50_ms: float
+    p99_ms: float
 
     @property
     def rps(self) -> float:
         return self.ok / self.seconds
 
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
-
     def row(self) -> str:
-        return (f"{self.label:<22} c={self.concurrency:<3} {self.rps:9.0f} req/s   p50 {self.percentile(0.5):6.2f} ms"
-                f"   p99 {self.percentile(0.99):6.2f} ms   ({self.ok} x 200, {self.other} other)")
+        return (f"{self.label:<26} c={self.concurrency:<3} {self.rps:9.0f} req/s   p50 {self.p50_ms:6.2f} ms"
+                f"   p99 {self.p99_ms:6.2f} ms   ({self.ok} x 2xx, {self.other} other)")
 
 
 class Server:
-    """A server subprocess that prints a line matching `ready` with its base URL."""
+    """A server subprocess that prints a line matching `ready` with its base URL; `pin`
+    puts it on the server core, away from the load generator's."""
 
-    def __init__(self, command: list[str], ready: str) -> None:
+    def __init__(self, command: list[str], ready: str, pin: bool = False) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        command = ["taskset", "-c", SERVER_CORE, *command] if pin and PINNED else command
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         text=True, env=env)
         for line in self.process.stdout:
@@ -58,6 +65,43 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+async def load(label: str, url: str, headers: dict[str, str], concurrency: int, seconds: float,
+               expect: bytes | None = None) -> Result:
+    """One measurement: wrk when it is installed, else the Python client. wrk does not
+    read bodies, so the body is checked once here before the load starts."""
+    if WRK is None:
+        return await drive(label, url, headers, concurrency, seconds, expect)
+    if expect is not None:
+        async with aiohttp.ClientSession(headers=headers) as session, session.get(url) as response:
+            if await response.read() != expect:
+                raise RuntimeError(f"{label}: {url} does not answer the expected body")
+    return await asyncio.to_thread(_wrk, label, url, headers, concurrency, seconds)
+
+
+def _wrk(label: str, url: str, headers: dict[str, str], concurrency: int, seconds: float) -> Result:
+    command = [*(["taskset", "-c", LOAD_CORE] if PINNED else []), WRK, "-t1", f"-c{concurrency}",
+               f"-d{max(1, round(seconds))}s", "--latency", *[part for name, value in headers.items()
+                                                  for part in ("-H", f"{name}: {value}")], url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out)
+    requests, elapsed = int(done.group(1)), _seconds(float(done.group(2)), done.group(3))
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    not_ok = int(refused.group(1)) if refused else 0
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    broken = sum(map(int, errors.groups())) if errors else 0
+    return Result(label, concurrency, requests - not_ok, not_ok + broken, elapsed, _latency(out, "50"),
+                  _latency(out, "99"))
+
+
+def _latency(out: str, percent: str) -> float:
+    value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _seconds(value: float, unit: str) -> float:
+    return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 
 
 async def drive(label: str, url: str, headers: dict[str, str], concurrency: int, seconds: float,
@@ -85,11 +129,38 @@ async def drive(label: str, url: str, headers: dict[str, str], concurrency: int,
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
-    return Result(label, concurrency, counts["ok"], counts["other"], elapsed, latencies)
+    latencies.sort()
+    return Result(label, concurrency, counts["ok"], counts["other"], elapsed, _percentile(latencies, 0.5),
+                  _percentile(latencies, 0.99))
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
 def median_rps(results: list[Result]) -> float:
     return statistics.median(result.rps for result in results)
+
+
+async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[str, str], concurrency: int,
+                    seconds: float, rounds: int) -> dict[str, list[Result]]:
+    """Each round measures every target once, in turn, the first being the baseline; each
+    row shows its ratio to the baseline's figure of the same round. Then the medians."""
+    print(f"load: {GENERATOR}; c={concurrency}; {rounds} alternating rounds of {seconds:g} s per target\n")
+    results: dict[str, list[Result]] = {label: [] for label in targets}
+    baseline = next(iter(targets))
+    for number in range(1, rounds + 1):
+        for label, (url, expect) in targets.items():
+            result = await load(label, url, headers, concurrency, seconds, expect)
+            results[label].append(result)
+            ratio = result.rps / results[baseline][-1].rps
+            print(f"round {number}  {result.row()}" + ("" if label == baseline else f"   {ratio:.2f}x"))
+    print("\nmedians of the rounds:")
+    for label, rows in results.items():
+        ratio = median_rps(rows) / median_rps(results[baseline])
+        print(f"  {label:<26} {median_rps(rows):9.0f} req/s   p50 {statistics.median(r.p50_ms for r in rows):6.2f} ms"
+              f"   p99 {statistics.median(r.p99_ms for r in rows):6.2f} ms   {ratio:.2f}x {baseline}")
+    return results
 
 
 def python() -> str:

@@ -5,10 +5,11 @@ Builds cassettes of 10 and 10,000 recorded interactions (the large one about 20 
 vcrpy YAML), serves them with `mockplex serve --mode replay`, and measures in one run:
   - start-up to the banner and peak RSS: cold (no index), warm (index present), and
     PyYAML's C loader alone on the same file, for comparison;
-  - requests/s and p50/p99 of an authenticated GET at concurrency 32, counting only 200
-    answers with the recorded body, against each cassette and a bare aiohttp server.
+  - requests/s and p50/p99 of an authenticated GET at concurrency 32, loaded by wrk with
+    the server pinned to one core and wrk to the other (see serve_bench.py), against each
+    cassette and a bare aiohttp server returning the recorded bytes, in alternating rounds.
 
-    python benchmarks/replay_bench.py [--seconds 5]
+    python benchmarks/replay_bench.py [--seconds 5] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from vcr.serializers import yamlserializer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import REPO_ROOT, Server, drive, median_rps, python, run_measurement  # noqa: E402
+from _harness import REPO_ROOT, Server, alternate, median_rps, python, run_measurement  # noqa: E402
 
 TOKEN = "mpx_oauth_dev_access_token_0001"
 TARGET = "/api/v1/mogplex/repos?limit=20"
@@ -57,7 +58,7 @@ def start_replay(folder: Path, name: str) -> tuple[Server, float, float]:
     started = time.perf_counter()
     server = Server([python(), "-m", "mockplex", "serve", "--mode", "replay", "--cassette", name, "--cassette-dir",
                      str(folder), "--port", "0", "--quiet", "--clock", "frozen"],
-                    r"MOGPLEX_BASE_URL=(http://\S+?)/api/v1/mogplex")
+                    r"MOGPLEX_BASE_URL=(http://\S+?)/api/v1/mogplex", pin=True)
     elapsed = time.perf_counter() - started
     return server, elapsed, peak_rss_mb(server.process.pid)
 
@@ -75,7 +76,7 @@ def c_loader_alone(path: Path) -> tuple[float, float]:
     return float(seconds), float(rss)
 
 
-async def measure(seconds: float) -> None:
+async def measure(seconds: float, rounds: int) -> None:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
@@ -94,28 +95,23 @@ async def measure(seconds: float) -> None:
         small, _, _ = start_replay(folder, "small")
         (folder / "body.json").write_bytes(expected_large)
         bare = Server([python(), str(Path(__file__).with_name("bare_server.py")), str(folder / "body.json")],
-                      r"bare server at (http://\S+)")
+                      r"bare server at (http://\S+)", pin=True)
         try:
-            results = {"bare aiohttp": [], "replay, 10 recorded": [], "replay, 10,000 recorded": []}
-            targets = {"bare aiohttp": (bare, expected_large), "replay, 10 recorded": (small, expected_small),
-                       "replay, 10,000 recorded": (warm, expected_large)}
-            for _ in range(3):
-                for label, (server, expected) in targets.items():
-                    result = await drive(label, server.url + TARGET, headers, 32, seconds, expected)
-                    results[label].append(result)
-                    print(result.row())
+            results = await alternate({"bare aiohttp": (bare.url + TARGET, expected_large),
+                                       "replay, 10 recorded": (small.url + TARGET, expected_small),
+                                       "replay, 10,000 recorded": (warm.url + TARGET, expected_large)},
+                                      headers, 32, seconds, rounds)
         finally:
             for server in (bare, small, warm):
                 server.stop()
-    bare_rps = median_rps(results["bare aiohttp"])
     small_rps, large_rps = median_rps(results["replay, 10 recorded"]), median_rps(results["replay, 10,000 recorded"])
-    print(f"\n  replay (10,000) / bare throughput = {large_rps / bare_rps:.2f}")
     print(f"  replay 10,000 vs 10 recorded: {large_rps / small_rps:.2f}x (1.00 = no cost for size)")
 
 
 def main() -> None:
     os.chdir(REPO_ROOT)
-    run_measurement(__doc__, measure, seconds=(float, 5.0, "duration of each measurement"))
+    run_measurement(__doc__, measure, seconds=(float, 5.0, "duration of each measurement"),
+                    rounds=(int, 3, "alternating rounds"))
 
 
 if __name__ == "__main__":
