@@ -3,6 +3,7 @@ connections, flow writes, and the observability job views."""
 
 from __future__ import annotations
 
+import json
 import pytest
 from conftest import RW, WEB_REPO, body_of
 
@@ -19,14 +20,14 @@ async def test_agents_are_presets_then_rows(api):
     assert len(presets) == 41 and presets[0]["created_at"] == "1970-01-01T00:00:00.000Z"
     assert next(p for p in presets if p["name"] == "PR-REVIEWER")["has_fork"] is True
     rows = agents[41:]
-    assert [row["name"] for row in rows] == ["Flaky Test Hunter", "Harborlight PR Reviewer", "Release Notes Writer"]
-    assert list(rows[0]) == ["id", "user_id", "name", "slug", "model", "system_prompt", "description", "category",
-                             "source_template", "created_at"]
+    assert [row["name"] for row in rows] == ["Release Notes Writer", "Harborlight PR Reviewer", "Flaky Test Hunter"]
+    assert list(rows[0]) == ["id", "user_id", "name", "model", "system_prompt", "created_at", "source_template",
+                             "description", "category", "slug"]
 
 
 async def test_agent_created_on_the_web_is_a_v1_agent(api):
     created = body_of(await api.internal("POST", "/api/agents", json_body=AGENT))
-    assert created["slug"] == "docs-bot"
+    assert created["slug"] is None
     v1 = body_of(await api.get("/agents"))["data"]["agents"]
     assert created["id"] in [agent["id"] for agent in v1]
     updated = await api.internal("PUT", "/api/agents", json_body={**AGENT, "id": created["id"], "name": "Docs Bot 2"})
@@ -39,7 +40,7 @@ async def test_agent_created_on_the_web_is_a_v1_agent(api):
     ({"name": " "}, "Name is required"), ({"name": "n" * 61}, "Name must be 60 characters or less"),
     ({"description": "d" * 201}, "Description must be 200 characters or less"),
     ({"category": None}, "Category is required"), ({"category": "misc"}, "Invalid category"),
-    ({"system_prompt": "p" * 20_001}, "System prompt is too long"), ({"model": ""}, "Model is required"),
+    ({"system_prompt": "p" * 50_001}, "System prompt is too long"), ({"model": ""}, "Model is required"),
 ])
 async def test_agent_rows(api, change, message):
     response = await api.internal("POST", "/api/agents", json_body={**AGENT, **change})
@@ -48,7 +49,7 @@ async def test_agent_rows(api, change, message):
 
 async def test_agent_update_and_delete_rows(api):
     bad = await api.internal("PUT", "/api/agents", json_body={**AGENT, "id": "a0f6e1c2-14b3-42d5-b6f7-23c4a5b1d61a"})
-    assert (bad.status, body_of(bad)) == (400, {"error": "Invalid agent id"})
+    assert (bad.status, body_of(bad)) == (500, {"error": "JSON object requested, multiple (or no) rows returned"})
     missing = await api.internal("DELETE", "/api/agents")
     assert (missing.status, body_of(missing)) == (400, {"error": "Missing id"})
 
@@ -64,7 +65,7 @@ async def test_roster_and_summary(api):
 async def test_generate_streams_plain_text(api):
     response = await api.internal("POST", "/api/agents/generate", json_body={"description": "review migrations"})
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.raw_body.decode().startswith("You are a focused coding agent. Your job: review migrations")
+    assert json.loads(response.raw_body)["description"] == "review migrations"
     for body, message in (({}, "description is required"), ({"description": "d" * 2001}, "Description too long (max 2000)"),
                           ({"description": "x", "generatorModel": "google/gemini-2.5-pro"},
                            "generatorModel must be enabled and available")):
@@ -77,15 +78,15 @@ async def test_generate_streams_plain_text(api):
 async def test_skills_crud_and_search(api):
     created = body_of(await api.internal("POST", "/api/skills", json_body={
         "name": "Release checklist", "description": "d", "content": "c", "is_public": False, "tags": ["ops"]}))
-    assert list(created) == ["id", "name", "description", "content", "is_public", "tags", "usage_count",
-                             "created_at", "updated_at", "scope"]
+    assert list(created) == ["id", "user_id", "name", "description", "type", "content", "model", "is_public", "tags",
+                             "usage_count", "created_at", "updated_at", "scope"]
     assert created["scope"] == "global"
     assert [s["id"] for s in body_of(await api.internal("GET", "/api/skills?q=release"))] == [created["id"]]
     assert body_of(await api.internal("GET", "/api/skills?q=nothing")) == []
     updated = await api.internal("PUT", "/api/skills", json_body={"id": created["id"], "content": "new"})
     assert body_of(updated)["content"] == "new"
     missing = await api.internal("PUT", "/api/skills", json_body={"id": "nope", "content": "x"})
-    assert (missing.status, body_of(missing)) == (404, {"error": "Skill not found"})
+    assert (missing.status, body_of(missing)) == (500, {"error": 'invalid input syntax for type uuid: "nope"'})
     assert body_of(await api.internal("DELETE", f"/api/skills?id={created['id']}")) == {"ok": True}
 
 
@@ -116,7 +117,7 @@ async def test_triggers_lifecycle(api):
                                                                       "agent_id": FLAKY_AGENT, "event": "pr_opened"})
     assert created.status == 201
     trigger = body_of(created)
-    assert trigger["agents"]["name"] == "Flaky Test Hunter" and trigger["last_run_status"] is None
+    assert trigger["agents"]["name"] == "Flaky Test Hunter" and "last_run_status" not in trigger
     updated = await api.internal("PUT", "/api/triggers", json_body={"id": trigger["id"], "enabled": False})
     assert body_of(updated)["enabled"] is False
     assert len(body_of(await api.internal("GET", "/api/triggers"))) == 1
@@ -125,7 +126,8 @@ async def test_triggers_lifecycle(api):
 
 @pytest.mark.parametrize("body, status, message", [
     ({"installation_id": 48213}, 400, "Missing required fields"),
-    ({"installation_id": 48213, "event": "push"}, 400, "agent_id is required"),
+    ({"installation_id": 48213, "event": "push"}, 400, "Missing required fields"),
+    ({"installation_id": 48213, "event": "push", "agent_id": 7}, 400, "agent_id is required"),
     ({"installation_id": 60934, "event": "push", "agent_id": FLAKY_AGENT}, 404, "Installation not found"),
     ({"installation_id": 48213, "event": "push", "agent_id": "a0f6e1c2-14b3-42d5-b6f7-23c4a5b1d61a"}, 404,
      "Agent not found"),
@@ -171,18 +173,19 @@ async def test_flow_status_and_edits(api):
 async def test_connections_are_the_connection_backed_mcp_servers(api):
     listed = body_of(await api.internal("GET", "/api/connections"))["connections"]
     assert [c["name"] for c in listed] == ["github", "linear"]
-    created = await api.internal("POST", "/api/connections", json_body={"source_preset": "notion",
-                                                                         "credentials": {"token": "ntn_dev"}})
+    created = await api.internal("POST", "/api/connections", json_body={"source_preset": "supabase",
+                                                                         "credentials": "sbp_dev"})
     assert created.status == 201
     connection = body_of(created)["connection"]
     cli = body_of(await api.internal("GET", "/api/mcp-servers?format=cli", session=None, token=RW))
-    assert "notion" in [server["name"] for server in cli]
-    again = await api.internal("POST", "/api/connections", json_body={"source_preset": "notion"})
+    assert "Supabase" in [server["name"] for server in cli]
+    again = await api.internal("POST", "/api/connections", json_body={"source_preset": "supabase",
+                                                                       "credentials": "sbp_dev"})
     assert again.status == 409 and body_of(again)["code"] == "PRESET_ALREADY_CONNECTED"
     disabled = await api.internal("PATCH", "/api/connections", json_body={"id": connection["id"], "is_enabled": False})
     assert body_of(disabled) == {"ok": True}
     cli = body_of(await api.internal("GET", "/api/mcp-servers?format=cli", session=None, token=RW))
-    assert "notion" not in [server["name"] for server in cli]
+    assert "Supabase" not in [server["name"] for server in cli]
     tested = body_of(await api.internal("POST", f"/api/connections/{connection['id']}/test"))
     assert tested["healthy"] is True
     assert body_of(await api.internal("DELETE", "/api/connections", json_body={"id": connection["id"]})) == {"ok": True}
@@ -190,11 +193,12 @@ async def test_connections_are_the_connection_backed_mcp_servers(api):
 
 @pytest.mark.parametrize("method, body, status, answer", [
     ("POST", {"source_preset": "nope"}, 400, {"error": "Unknown connection preset", "code": "INVALID_CONNECTION"}),
-    ("POST", {"name": " "}, 400, {"error": "Connection name is required", "code": "INVALID_CONNECTION"}),
+    ("POST", {"type": "mcp_server", "name": " "}, 400,
+     {"error": "Connection name is required", "code": "INVALID_CONNECTION"}),
     ("POST", {"name": "x", "scope": "project"}, 400,
      {"error": "repo_id is required for project-scoped connections", "code": "INVALID_CONNECTION"}),
     ("PATCH", {"is_enabled": True}, 400, {"error": "id required"}),
-    ("PATCH", {"id": "x", "is_enabled": "yes"}, 400, {"error": "is_enabled must be a boolean"}),
+    ("PATCH", {"id": "x", "is_enabled": "yes"}, 403, {"error": "Forbidden"}),
     ("DELETE", {"id": "not-mine"}, 403, {"error": "Forbidden"}),
 ])
 async def test_connection_rows(api, method, body, status, answer):
@@ -211,10 +215,11 @@ async def test_jobs_events_failures_and_tool_calls(make_api):
     job_id = body_of(triggered)["data"]["run"]["jobRunId"]
     jobs = body_of(await api.internal("GET", "/api/observability/jobs"))
     assert jobs["total"] == 3 and jobs["jobs"][0]["id"] == job_id
-    assert "node_runs" not in jobs["jobs"][0] and jobs["jobs"][0]["latest_ai_call"]["status"] == "running"
+    assert "node_runs" not in jobs["jobs"][0] and jobs["jobs"][0]["latest_ai_call"]["status"] == "streaming"
     detail = body_of(await api.internal("GET", f"/api/observability/jobs/{job_id}"))["run"]
     assert detail["dispatch_events"][0]["event_kind"] == "enqueue"
-    assert body_of(await api.internal("GET", "/api/observability/jobs/nope")) == {"error": "Job run not found"}
+    missing = await api.internal("GET", "/api/observability/jobs/00000000-0000-4000-8000-000000000000")
+    assert body_of(missing) == {"error": "Job run not found"}
     events = body_of(await api.internal("GET", "/api/observability/automation-events"))
     assert events["events"][0]["job_run_id"] == job_id and events["events"][0]["installation_id"] == 48213
     failures = body_of(await api.internal("GET", "/api/observability/automation-failures"))
@@ -242,18 +247,18 @@ async def test_github_repos_and_pulls(api):
 async def test_sandbox_exec_json_and_stream_then_delete(api):
     sandbox = "5e1f3a7b-2c4d-4e6f-8a9b-0c1d2e3f4a5b"
     plain = await api.internal("POST", f"/api/sandbox/{sandbox}/exec", json_body={"command": "echo hi"})
-    assert body_of(plain) == {"exitCode": 0, "stdout": "hi\n", "stderr": "", "cwd": "/vercel/sandbox/apps/web"}
+    assert body_of(plain) == {"exitCode": 0, "stdout": "hi\n", "stderr": "", "cwd": "apps/web"}
     streamed = await api.internal("POST", f"/api/sandbox/{sandbox}/exec", json_body={"command": "nope"},
                                   headers={"Accept": "text/event-stream"})
     frames = [frame for frame in streamed.raw_body.decode().split("\n\n") if frame]
     assert frames[0].startswith('data: {"type":"run","cmdId":"cmd_')
-    assert frames[-1] == 'data: {"type":"done","exitCode":127,"cwd":"/vercel/sandbox/apps/web"}'
+    assert frames[-1] == 'data: {"type":"done","exitCode":127,"cwd":"apps/web"}'
     missing = await api.internal("POST", f"/api/sandbox/{sandbox}/exec", json_body={})
     assert (missing.status, body_of(missing)) == (400, {"error": "command required"})
     deleted = await api.internal("DELETE", f"/api/sandbox/{sandbox}")
-    assert body_of(deleted) == {"ok": True, "sandboxId": "sbx_8d2kq7wz1m4p"}
-    v1 = body_of(await api.get(f"/sandboxes/{sandbox}/logs"))["data"]["sandbox"]
-    assert v1["status"] == "stopped"
+    assert body_of(deleted) == {"ok": True, "sandboxId": sandbox}
+    v1 = await api.get(f"/sandboxes/{sandbox}/logs")  # the web delete removes the row v1 reads
+    assert (v1.status, body_of(v1)["error"]["message"]) == (404, "Sandbox not found")
     gone = await api.internal("DELETE", "/api/sandbox/8b4c6dae-5f70-4192-bdce-3f4a5b6c7d8e")
     assert (gone.status, body_of(gone)) == (404, {"error": "Sandbox not found"})
 

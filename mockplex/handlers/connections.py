@@ -1,6 +1,5 @@
-"""/api/connections (internal spec §2.3). MCP-type connections are the world's
-connection-backed MCP servers, so enabling or adding one changes what v1's
-/mcp/servers and the CLI export list."""
+"""/api/connections (internal spec §2.3). Enabled MCP connections are also what v1's
+/mcp/servers and the CLI export list after the custom servers."""
 
 from __future__ import annotations
 
@@ -8,117 +7,115 @@ from typing import Any
 
 from aiohttp import web
 
+from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
+from mockplex.handlers.connection_input import Invalid, normalized_connection
+from mockplex.handlers.connection_probe import probe
+from mockplex.handlers.json_failure import parse_failure_message
+from mockplex.handlers.tables import js_text
 from mockplex.ids import pg_uuid
 from mockplex.responses import JsonError, flat_error, json_response
-from mockplex.world.records import McpServer
+from mockplex.world.connections import Connection, new_row
 
 MAX_MCP_CONNECTIONS = 5
-PRESETS = {
-    "linear": ("Linear", "https://mcp.linear.example.dev/mcp"),
-    "sentry": ("Sentry", "https://mcp.sentry.example.dev/mcp"),
-    "notion": ("Notion", "https://mcp.notion.example.dev/mcp"),
-    "vercel": ("Vercel", "https://mcp.vercel.example.dev/mcp"),
-}
+UNAVAILABLE = JsonError(503, {"error": "Connections are temporarily unavailable. Please try again in a minute.",
+                              "code": "CONNECTIONS_UNAVAILABLE"})
 
 
-def _connection(server: McpServer) -> dict[str, Any]:
-    stamp = format_timestamp(server.created_at)
-    authorization = server.http_headers.get("Authorization")
-    return {
-        "id": server.id, "user_id": server.user_id, "name": server.name, "type": "mcp_server", "base_url": None,
-        "auth_type": "bearer" if authorization else "none", "auth_header": "Authorization" if authorization else None,
-        "mcp_transport": "http", "mcp_url": server.url, "description": server.extra.get("description"),
-        "is_enabled": server.enabled, "health_status": "healthy" if server.enabled else "unknown",
-        "scope": "global", "repo_id": None, "oauth_client_id": None, "oauth_authorize_url": None,
-        "oauth_token_url": None, "oauth_scopes": None, "oauth_authorized_at": None, "oauth_token_expires_at": None,
-        "source_preset": server.extra.get("source_preset"), "last_tested_at": None, "last_test_error": None,
-        "last_test_http_status": None, "last_test_tool_count": None, "created_at": stamp, "updated_at": stamp,
-    }
-
-
-def _invalid(message: str, code: str = "INVALID_CONNECTION", status: int = 400, **extra) -> JsonError:
-    return JsonError(status, {"error": message, "code": code, **extra})
+async def _caught_body(call: Call) -> Any:
+    """`await req.json()` inside the handler's try: a parse failure is 500 {"error": message}."""
+    raw = await call.request.read()
+    body = jsonio.parse_body(raw)
+    if body is jsonio.NOT_JSON:
+        raise flat_error(500, parse_failure_message(raw))
+    return body
 
 
 async def list_connections(call: Call) -> web.Response:
     user_id = call.require_user()
-    servers = call.world.mcp_servers.connections(user_id)
-    return json_response({"connections": [_connection(server) for server in servers]})
+    return json_response({"connections": [c.row for c in call.world.mcp_servers.connections.of(user_id)]})
+
+
+def _enabled_mcp(connections: list[Connection]) -> int:
+    return sum(1 for c in connections if c.row["type"] == "mcp_server" and c.row["is_enabled"])
+
+
+def _mcp_count(call: Call, user_id: str, fields: dict[str, Any]) -> int:
+    mine = call.world.mcp_servers.connections.of(user_id)
+    if fields.get("scope") != "project":
+        return _enabled_mcp(mine)
+    resolved = [c for c in mine if c.row["scope"] == "global" or c.row["repo_id"] == fields["repo_id"]]
+    return min(_enabled_mcp(resolved), MAX_MCP_CONNECTIONS)
 
 
 async def create_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.unguarded_body()
-    existing = call.world.mcp_servers.connections(user_id)
-    preset = body.get("source_preset")
-    if preset is not None:
-        if preset not in PRESETS:
-            raise _invalid("Unknown connection preset")
-        taken = next((s for s in existing if s.extra.get("source_preset") == preset), None)
-        if taken is not None:
-            raise _invalid("This preset is already connected", "PRESET_ALREADY_CONNECTED", 409,
-                           connection=_connection(taken))
-        name, url = PRESETS[preset]
-        url = body.get("mcp_url") or url
-    else:
-        name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
-        if not name:
-            raise _invalid("Connection name is required")
-        url = body.get("mcp_url") or body.get("base_url")
-    if body.get("scope") == "project":
-        if not body.get("repo_id"):
-            raise _invalid("repo_id is required for project-scoped connections")
-        repo_id = pg_uuid(str(body["repo_id"]))
-        if repo_id is None or call.world.owned_repo(user_id, repo_id) is None:
-            raise _invalid("Repo not found", "REPO_NOT_FOUND", 404)
-    if len(existing) >= MAX_MCP_CONNECTIONS:
-        raise flat_error(400, "Maximum 5 MCP connections allowed")
-    credentials = body.get("credentials")
-    token = credentials.get("token") if isinstance(credentials, dict) else credentials
-    server = McpServer(id=call.world.ids.uuid(), name=name.lower(), user_id=user_id, enabled=True, transport="http",
-                       source="connection", created_at=call.now, url=str(url or ""),
-                       http_headers={"Authorization": f"Bearer {token}"} if isinstance(token, str) and token else {},
-                       extra={"source_preset": preset} if preset else {})
-    call.world.mcp_servers.add(server)
-    return json_response({"connection": _connection(server)}, 201)
+    body = await _caught_body(call)
+    try:
+        fields = normalized_connection(body)
+    except Invalid as invalid:
+        raise invalid.answer from None
+    world = call.world
+    if fields.get("scope") == "project":
+        repo_id = pg_uuid(fields["repo_id"])
+        if repo_id is None or world.owned_repo(user_id, repo_id) is None:
+            raise JsonError(404, {"error": "Repo not found", "code": "REPO_NOT_FOUND"})
+        fields["repo_id"] = repo_id
+    preset = fields.get("source_preset")
+    taken = next((c for c in world.mcp_servers.connections.of(user_id) if c.row["source_preset"] == preset), None)
+    if preset and taken is not None:
+        raise JsonError(409, {"error": f"{taken.row['name']} is already connected from this preset",
+                              "code": "PRESET_ALREADY_CONNECTED", "connection": taken.row})
+    if fields["type"] == "mcp_server" and _mcp_count(call, user_id, fields) >= MAX_MCP_CONNECTIONS:
+        raise flat_error(400, f"Maximum {MAX_MCP_CONNECTIONS} MCP connections allowed")
+    credential = fields.pop("credentials", None)
+    if credential and world.outside.connections_encryption == "missing":
+        raise UNAVAILABLE
+    row = new_row({"id": world.ids.uuid(), "user_id": user_id, **fields}, format_timestamp(call.now))
+    connection = Connection(row, credential or None)
+    world.mcp_servers.connections.add(connection)
+    return json_response({"connection": row}, 201)
 
 
-def _owned(call: Call, user_id: str, connection_id: Any) -> McpServer:
-    server = call.world.mcp_servers.connection(connection_id)
-    if server is None or server.user_id != user_id:
+async def _owned_target(call: Call) -> tuple[Connection, dict[str, Any]]:
+    """The connection a PATCH/DELETE body names, after the handler's id and ownership checks."""
+    user_id = call.require_user()
+    body = await _caught_body(call)
+    if body is None:
+        raise flat_error(500, "Cannot destructure property 'id' of '(intermediate value)' as it is null.")
+    fields = body if isinstance(body, dict) else {}
+    if not fields.get("id"):
+        raise flat_error(400, "id required")
+    connection = call.world.mcp_servers.connections.get(pg_uuid(js_text(fields["id"])))
+    if connection is None or connection.user_id != user_id:
         raise flat_error(403, "Forbidden")
-    return server
+    return connection, fields
 
 
 async def update_connection(call: Call) -> web.Response:
-    user_id = call.require_user()
-    body = await call.unguarded_body()
-    if not body.get("id"):
-        raise flat_error(400, "id required")
-    if not isinstance(body.get("is_enabled"), bool):
+    connection, fields = await _owned_target(call)
+    if not isinstance(fields.get("is_enabled"), bool):
         raise flat_error(400, "is_enabled must be a boolean")
-    _owned(call, user_id, body["id"]).enabled = body["is_enabled"]
+    connection.row.update(is_enabled=fields["is_enabled"], updated_at=format_timestamp(call.now))
     return json_response({"ok": True})
 
 
 async def delete_connection(call: Call) -> web.Response:
-    user_id = call.require_user()
-    body = await call.unguarded_body()
-    if not body.get("id"):
-        raise flat_error(400, "id required")
-    call.world.mcp_servers.remove(_owned(call, user_id, body["id"]))
+    connection, _ = await _owned_target(call)
+    call.world.mcp_servers.connections.remove(connection)
     return json_response({"ok": True})
 
 
 async def test_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    server = next((s for s in call.world.mcp_servers.connections(user_id) if s.id == call.params["id"]), None)
-    if server is None:
+    connection = call.world.mcp_servers.connections.get(pg_uuid(call.params["id"]))
+    if connection is None or connection.user_id != user_id:
         raise flat_error(404, "Connection not found")
-    healthy = bool(server.url)
-    return json_response({"healthy": healthy, "status": "healthy" if healthy else "misconfigured",
-                          "summary": "Connected; 12 tools available." if healthy else "No MCP URL is configured.",
-                          "httpStatus": 200 if healthy else None, "toolCount": 12 if healthy else 0,
-                          "testedAt": format_timestamp(call.now)})
+    if connection.credential and call.world.outside.connections_encryption == "missing":
+        raise UNAVAILABLE
+    result = probe(connection, call.world.outside.connection_probe, call.now)
+    connection.row.update(health_status=result["status"], last_tested_at=format_timestamp(call.now),
+                          last_test_error=result.get("error"), last_test_http_status=result.get("httpStatus"),
+                          last_test_tool_count=result.get("toolCount"), updated_at=format_timestamp(call.now))
+    return json_response(result)

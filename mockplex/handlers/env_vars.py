@@ -43,7 +43,7 @@ async def _key_on_working_repo(call: Call, body_schema: schema.Schema) -> tuple[
 
 
 def _working_repo(call: Call) -> str:
-    if call.world.env_vars_mode != "working":
+    if call.world.outside.env_vars != "working":
         raise FEATURE_OFF
     repo_id = pg_uuid(call.params["repoId"])
     if repo_id is None or call.world.owned_repo(call.user_id, repo_id) is None:

@@ -2,27 +2,74 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
 
+from mockplex import jsonio
 from mockplex.call import Call
-from mockplex.clock import DEFAULT_EPOCH, format_timestamp
-from mockplex.responses import flat_error, json_response
-from mockplex.world.records import Repo, Workspace
+from mockplex.clock import DEFAULT_EPOCH
+from mockplex.handlers import repo_settings
+from mockplex.ids import is_strict_uuid, pg_uuid
+from mockplex.render import projects as rows
+from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.world.owner_scope import OwnerScope
+from mockplex.world.records import Repo, User, Workspace
+
+NO_SINGLE_ROW = "JSON object requested, multiple (or no) rows returned"
 
 
-def _manage_url(account: str, account_type: str, installation_id: int) -> str | None:
-    if "org" in account_type.lower():
-        return f"https://github.com/organizations/{account}/settings/installations/{installation_id}"
-    if "user" in account_type.lower():
-        return f"https://github.com/settings/installations/{installation_id}"
-    return None
+def _scope(call: Call, user_id: str) -> OwnerScope:
+    """A well-formed x-mogplex-team-id scopes to that team (membership is checked upstream)."""
+    team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
+    return OwnerScope(user_id, team_id.lower() if is_strict_uuid(team_id) else None)
 
+
+async def _body(call: Call, read_with_in: bool = False) -> dict[str, Any]:
+    """`await req.json()` and then property reads: a JSON null (or, for a handler that asks
+    `"key" in body`, any primitive) throws, which the framework answers with an empty 500."""
+    body = await call.body()
+    if body is jsonio.NOT_JSON or body is None or (read_with_in and not isinstance(body, (dict, list))):
+        raise EmptyResponse(500)
+    return body if isinstance(body, dict) else {}
+
+
+def _uuid_or_500(value: Any) -> str:
+    """A uuid column compared with `value`: Postgres's 22P02, echoed as a flat 500."""
+    text = repo_settings.as_json_text(value)
+    canonical = pg_uuid(text)
+    if canonical is None:
+        raise flat_error(500, f'invalid input syntax for type uuid: "{text}"')
+    return canonical
+
+
+def _owned_workspace_or_throw(call: Call, scope: OwnerScope, workspace_id: str) -> Workspace | None:
+    """getWorkspaceForScope: a malformed id makes it throw (uncaught: an empty 500)."""
+    canonical = pg_uuid(workspace_id)
+    if canonical is None:
+        raise EmptyResponse(500)
+    return call.world.workspaces.owned(scope, canonical)
+
+
+def _has_installations(call: Call, user_id: str) -> bool:
+    return any(item.user_id == user_id for item in call.world.installations.values())
+
+
+# -- /api/github/installations and /api/github/owners --------------------------------------------
 
 def _scope_label(account_type: str) -> str:
     lowered = account_type.lower()
     return "Org" if "org" in lowered else "User" if "user" in lowered else account_type or "Account"
+
+
+def _manage_url(account: str, account_type: str, installation_id: int) -> str | None:
+    label = _scope_label(account_type)
+    if label == "Org" and account:
+        return f"https://github.com/organizations/{account}/settings/installations/{installation_id}"
+    if label == "User":
+        return f"https://github.com/settings/installations/{installation_id}"
+    return None
 
 
 async def list_installations(call: Call) -> web.Response:
@@ -46,225 +93,289 @@ async def list_installations(call: Call) -> web.Response:
     return json_response(answer)
 
 
+def _github_login(call: Call, user: User) -> str | None:
+    """The profile's GitHub username, else GitHub's /user (which throws when GitHub fails)."""
+    if user.github_username:
+        return user.github_username
+    if call.world.outside.github_api == "failing":
+        raise EmptyResponse(500)
+    return None
+
+
 async def list_owners(call: Call) -> web.Response:
     user_id = call.require_user()
     world = call.world
     user = world.users[user_id]
     if not user.github_connected:
         return json_response([])
-    installations = [item for item in world.installations.values() if item.user_id == user_id]
-    owners = []
-    personal = user.github_username
+    personal = _github_login(call, user)
+    targets: dict[str, dict[str, Any]] = {}
     if personal:
-        own = next((item for item in installations if item.account == personal), None)
-        owners.append({"login": personal, "kind": "personal", "github_installation_id": own.id if own else None,
-                       "scope_label": "Personal", "source": "oauth+installation" if own else "oauth"})
-    orgs = sorted((item for item in installations if item.account != personal), key=lambda item: item.account)
-    owners += [{"login": item.account, "kind": "org", "github_installation_id": item.id,
-                "scope_label": _scope_label(item.account_type), "source": "installation"} for item in orgs]
-    return json_response(owners)
+        targets[personal.lower()] = {"login": personal, "kind": "personal", "github_installation_id": None,
+                                     "scope_label": "Personal", "source": "oauth"}
+    # The world keeps no GitHub org memberships beyond installations: /user/orgs lists none.
+    installations = sorted((item for item in world.installations.values() if item.user_id == user_id),
+                           key=lambda item: item.created_at or DEFAULT_EPOCH, reverse=True)
+    for installation in installations:
+        login = installation.account.strip()
+        label = _scope_label(installation.account_type)
+        kind = "org" if label == "Org" or login.lower() != (personal or "").lower() else "personal"
+        targets[login.lower()] = {"login": login, "kind": kind, "github_installation_id": installation.id,
+                                  "scope_label": "Personal" if kind == "personal" else label,
+                                  "source": "oauth+installation" if login.lower() in targets else "installation"}
+    ordered = sorted(targets.values(), key=lambda target: (target["kind"] != "personal", target["login"].lower()))
+    return json_response(ordered)
+
+
+# -- /api/github/repos and /api/github/pulls ------------------------------------------------------
+
+def _visible(repos: list[Repo], prefer_installation_coverage: bool) -> list[Repo]:
+    """filterVisibleGithubRepos: once the App syncs, only installation-covered rows show."""
+    if not prefer_installation_coverage:
+        return repos
+    covered = [repo for repo in repos if repo.installation_id is not None]
+    return covered or repos
+
+
+def _listing_order(repos: list[Repo]) -> list[Repo]:
+    return sorted(repos, key=lambda repo: (not repo.is_favorite, repo.full_name))
+
+
+async def github_repos(call: Call) -> web.Response:
+    """A GitHub → database sync, then the visible synced rows."""
+    user_id = call.require_user()
+    scope = _scope(call, user_id)
+    world = call.world
+    has_token = world.users[user_id].github_connected
+    installation_sync = _has_installations(call, user_id) and world.github_app_configured
+    if (installation_sync or has_token) and world.outside.github_api == "failing":
+        raise flat_error(500, "GITHUB_SYNC_ERROR")
+    repos = _listing_order([repo for repo in world.repos.in_scope(scope) if not repo.hidden])
+    repos = _visible(repos, installation_sync)
+    if not repos and not has_token and not _has_installations(call, user_id):
+        raise flat_error(400, "NO_GITHUB_CONNECTION")
+    return json_response([rows.repo_columns(repo) for repo in repos])
+
+
+def _parse_int(text: str | None) -> int:
+    """JavaScript's parseInt: leading digits, 0 where it finds none (NaN is as falsy)."""
+    match = re.match(r"\s*([+-]?\d+)", text or "")
+    return int(match.group(1)) if match else 0
+
+
+NO_PULLS = {"pulls": [], "diff": None}
+_PULLS = ((418, "Fix flaky checkout test", 24, 9, 2), (415, "Bump the UI kit to 4.2", 310, 288, 14))
+_DIFF_418 = ("diff --git a/src/checkout.test.ts b/src/checkout.test.ts\n--- a/src/checkout.test.ts\n"
+             "+++ b/src/checkout.test.ts\n@@ -12,7 +12,7 @@\n-  await wait(100)\n+  await screen.findByText('Paid')\n")
+
+
+def _github_token(call: Call, repo: Repo) -> bool:
+    """An installation token (minting it throws when GitHub fails), else the OAuth token."""
+    world = call.world
+    if repo.installation_id and world.github_app_configured:
+        if world.outside.github_api == "failing":
+            raise EmptyResponse(500)
+        return True
+    return world.users[repo.user_id].github_connected
+
+
+async def github_pulls(call: Call) -> web.Response:
+    """Every failure after the token degrades to an empty 200, as on the server."""
+    user_id = call.require_user()
+    wanted = call.query("repo_id")
+    repo = next((repo for repo in call.world.repos.values() if repo.user_id == user_id and not repo.hidden
+                 and (not wanted or repo.id == pg_uuid(wanted))), None)
+    if repo is None or not _github_token(call, repo):
+        return json_response(NO_PULLS)
+    if len(repo.full_name.split("/")) != 2 or call.world.outside.github_api == "failing":
+        return json_response(NO_PULLS)
+    owner = repo.full_name.split("/")[0]
+    pulls = [{"number": number, "title": title, "state": "open",
+              "html_url": f"https://github.com/{repo.full_name}/pull/{number}", "user": {"login": owner},
+              "additions": additions, "deletions": deletions, "changed_files": files}
+             for number, title, additions, deletions, files in _PULLS]
+    chosen = _parse_int(call.query("pr")) if call.query("pr") else pulls[0]["number"]
+    if not chosen:
+        return json_response(NO_PULLS)
+    return json_response({"pulls": pulls, "diff": _DIFF_418 if chosen == 418 else None})
 
 
 # -- /api/repos ----------------------------------------------------------------------------
 
-REPO_SETTINGS = ("default_branch", "root_directory", "install_command", "dev_command", "dev_port", "runtime",
-                 "env_sync_mode", "sandbox_timeout_ms", "sandbox_idle_timeout_ms")
-_COVERAGE = {
-    "app_covered": ("Trigger-ready", "The GitHub App covers this repository, so triggers and automations can run."),
-    "synced_only": ("Synced only", "This repository is synced, but the GitHub App does not cover it yet."),
-}
-
-
-def _workspace_row(call: Call, workspace: Workspace) -> dict[str, Any]:
-    repos = [repo for repo in call.world.repos.values() if repo.workspace_id == workspace.id]
-    return {
-        "id": workspace.id, "user_id": workspace.user_id, "owner_type": "user", "owner_user_id": workspace.user_id,
-        "product_team_id": None, "created_by_user_id": workspace.user_id, "name": workspace.name,
-        "description": workspace.description, "is_default": workspace.is_default,
-        "sandbox_billing_mode": "platform", "sandbox_timeout_ms": None, "sandbox_idle_timeout_ms": None,
-        "created_at": format_timestamp(workspace.created_at), "updated_at": format_timestamp(workspace.updated_at),
-        "repo_count": len(repos),
-    }
-
-
-def repo_columns(repo: Repo) -> dict[str, Any]:
-    """The `repos` table row."""
-    owner, _, name = repo.full_name.partition("/")
-    settings = {key: repo.settings.get(key) for key in REPO_SETTINGS if key not in ("default_branch", "root_directory")}
-    return {
-        "id": repo.id, "user_id": repo.user_id, "workspace_id": repo.workspace_id, "github_id": repo.github_id,
-        "github_installation_id": repo.installation_id, "full_name": repo.full_name, "owner": owner, "name": name,
-        "default_branch": repo.default_branch, "is_favorite": repo.is_favorite, "is_hidden": repo.hidden,
-        "root_directory": repo.root_directory, "is_monorepo": bool(repo.root_directory), **settings,
-        "snapshot_id": None, "created_at": format_timestamp(repo.created_at),
-    }
-
-
-def repo_row(call: Call, repo: Repo) -> dict[str, Any]:
-    """The row plus its workspace and GitHub coverage, as /api/repos answers."""
-    covered = repo.installation_id in call.world.installations
-    state = "app_covered" if covered else "synced_only"
-    label, detail = _COVERAGE[state]
+def _repo_answer(call: Call, repo: Repo, user_id: str) -> dict[str, Any]:
     workspace = call.world.workspaces.get(repo.workspace_id)
-    return {
-        **repo_columns(repo),
-        "workspace": {"id": workspace.id, "name": workspace.name, "is_default": workspace.is_default}
-        if workspace else None,
-        "github_has_app_installation": covered, "github_app_covered": covered, "github_triggerable": covered,
-        "github_access_state": state, "github_coverage_label": label, "github_coverage_detail": detail,
-    }
+    return rows.repo_with_workspace(repo, workspace, _has_installations(call, user_id))
 
 
 async def list_repos(call: Call) -> web.Response:
     user_id = call.require_user()
-    wanted = call.query("id")
+    scope = _scope(call, user_id)
+    single = call.query("id") or None
     show_hidden = call.query("show_hidden") == "true"
-    repos = [repo for repo in call.world.repos.values() if repo.user_id == user_id
-             and (wanted is None or repo.id == wanted) and (show_hidden or wanted or not repo.hidden)]
-    repos.sort(key=lambda repo: (not repo.is_favorite, repo.full_name))
-    return json_response([repo_row(call, repo) for repo in repos])
+    repos = call.world.repos.in_scope(scope)
+    if single:
+        canonical = _uuid_or_500(single)
+        repos = [repo for repo in repos if repo.id == canonical]
+    elif not show_hidden:
+        repos = [repo for repo in repos if not repo.hidden]
+    repos = _listing_order(repos)
+    if not single and not show_hidden:
+        repos = _visible(repos, _has_installations(call, user_id) and call.world.github_app_configured)
+    return json_response([_repo_answer(call, repo, user_id) for repo in repos])
 
 
-def _apply_settings(repo: Repo, body: dict[str, Any]) -> bool:
-    changed = False
-    for key in REPO_SETTINGS:
-        if key in body:
-            changed = True
-            if key in ("default_branch", "root_directory"):
-                setattr(repo, key, body[key] if isinstance(body[key], str) and body[key].strip() else None)
-            else:
-                repo.settings[key] = body[key]
-    for key, attribute in (("is_favorite", "is_favorite"), ("is_hidden", "hidden")):
-        if isinstance(body.get(key), bool):
-            setattr(repo, attribute, body[key])
-            changed = True
-    return changed
+def _column_text(value: Any) -> str | None:
+    return None if value is None else repo_settings.as_json_text(value)
 
+
+def _github_id(value: Any) -> int | None:
+    """The bigint column's input parse: 22P02 for anything but an integer."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    text = repo_settings.as_json_text(value)
+    if not re.fullmatch(r"\s*[+-]?\d+\s*", text):
+        raise flat_error(500, f'invalid input syntax for type bigint: "{text}"')
+    return int(text)
+
+
+def _new_repo(call: Call, scope: OwnerScope, body: dict[str, Any], workspace: Workspace) -> Repo:
+    """The insert, checked as Postgres checks it: input types, NOT NULL, then unique indexes."""
+    github_id = _github_id(body.get("github_id"))
+    full_name = _column_text(body.get("full_name"))
+    if full_name is None:
+        raise flat_error(500, 'null value in column "full_name" of relation "repos" violates not-null constraint')
+    settings = repo_settings.for_create(body)
+    clash = call.world.repos.clashing_index(scope, github_id, settings["root_directory"])
+    if clash is not None:
+        raise flat_error(500, f'duplicate key value violates unique constraint "{clash}"')
+    columns = {key: value for key, value in settings.items() if key not in ("default_branch", "root_directory")}
+    return Repo(id=call.world.ids.uuid(), user_id=scope.user_id, full_name=full_name, installation_id=None,
+                default_branch=settings["default_branch"], root_directory=settings["root_directory"],
+                workspace_id=workspace.id, github_id=github_id, is_favorite=repo_settings.truthy(body.get("is_favorite")),
+                settings={**columns, "owner": _column_text(body.get("owner")), "name": _column_text(body.get("name"))},
+                created_at=call.now, product_team_id=scope.team_id)
 
 
 async def create_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.unguarded_body()
-    world = call.world
-    workspace_id = body.get("workspace_id") or world.workspaces.default_for(user_id).id
-    workspace = world.workspaces.owned(user_id, workspace_id)
+    scope = _scope(call, user_id)
+    body = await _body(call)
+    requested = body.get("workspace_id")
+    if isinstance(requested, str) and requested.strip():
+        workspace = _owned_workspace_or_throw(call, scope, requested.strip())
+    else:
+        workspace = call.world.workspaces.ensure_default(scope, call.now)
     if workspace is None:
         raise flat_error(404, "Workspace not found")
-    full_name = str(body.get("full_name") or f"{body.get('owner')}/{body.get('name')}")
-    installation = next((item.id for item in world.installations.values()
-                         if item.user_id == user_id and item.account == full_name.split("/")[0]), None)
-    repo = Repo(id=world.ids.uuid(), user_id=user_id, full_name=full_name, installation_id=installation,
-                default_branch="main", root_directory=None, workspace_id=workspace.id,
-                github_id=body.get("github_id") if isinstance(body.get("github_id"), int) else 0,
-                is_favorite=body.get("is_favorite") is True, created_at=call.now)
-    _apply_settings(repo, body)
-    world.repos[repo.id] = repo
-    return json_response(repo_row(call, repo))
+    repo = _new_repo(call, scope, body, workspace)
+    call.world.repos.add(repo)
+    return json_response(_repo_answer(call, repo, user_id))
+
+
+def _apply_updates(repo: Repo, updates: dict[str, Any]) -> None:
+    attributes = {"default_branch": "default_branch", "root_directory": "root_directory",
+                  "is_favorite": "is_favorite", "is_hidden": "hidden"}
+    for key, value in updates.items():
+        if key in attributes:
+            setattr(repo, attributes[key], value)
+        else:
+            repo.settings[key] = value
 
 
 async def update_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.unguarded_body()
-    if not body.get("id"):
+    scope = _scope(call, user_id)
+    body = await _body(call)
+    if not repo_settings.truthy(body.get("id")):
         raise flat_error(400, "Missing id")
-    repo = call.world.repos.get(str(body["id"]))
-    if repo is None or repo.user_id != user_id:
-        raise flat_error(404, "Repo not found")
-    if not _apply_settings(repo, body):
+    updates = repo_settings.for_update(body)
+    if repo_settings.resets_vercel_link(body):
+        updates.update(rows.UNKNOWN_VERCEL_LINK)
+    if not updates:
         raise flat_error(400, "No repo updates provided")
-    return json_response(repo_row(call, repo))
+    repo = call.world.repos.owned(scope, _uuid_or_500(body["id"]))
+    if repo is None:  # the update matched no row, and `.single()` fails on that
+        raise flat_error(500, NO_SINGLE_ROW)
+    _apply_updates(repo, updates)
+    return json_response(_repo_answer(call, repo, user_id))
 
 
 async def delete_repo(call: Call) -> web.Response:
     user_id = call.require_user()
+    scope = _scope(call, user_id)
     repo_id = call.query("id")
     if not repo_id:
         raise flat_error(400, "Missing id")
-    repo = call.world.repos.get(repo_id)
-    if repo is not None and repo.user_id == user_id:
-        del call.world.repos[repo_id]
+    repo = call.world.repos.owned(scope, _uuid_or_500(repo_id))
+    if repo is not None:
+        del call.world.repos[repo.id]
     return json_response({"ok": True})
 
 
 # -- /api/workspaces -------------------------------------------------------------------------
 
+def _workspace_answer(workspace: Workspace, repo_count: int) -> dict[str, Any]:
+    return {**rows.workspace_columns(workspace), "repo_count": repo_count}
+
+
 async def list_workspaces(call: Call) -> web.Response:
     user_id = call.require_user()
-    return json_response([_workspace_row(call, workspace) for workspace in call.world.workspaces.of_user(user_id)])
+    scope = _scope(call, user_id)
+    repos = call.world.repos.in_scope(scope)
+    return json_response([_workspace_answer(workspace, sum(1 for repo in repos if repo.workspace_id == workspace.id))
+                          for workspace in call.world.workspaces.of_scope(scope)])
+
+
+def _name_clash(call: Call, scope: OwnerScope, name: str, other_than: str | None = None) -> None:
+    if call.world.workspaces.name_taken(scope, name, other_than):
+        raise flat_error(409, "A project with that name already exists")
 
 
 async def create_workspace(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await call.unguarded_body()
-    name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
+    scope = _scope(call, user_id)
+    body = await _body(call)
+    name = repo_settings.text(body.get("name")) or ""
     if not name:
         raise flat_error(400, "Workspace name is required")
-    if call.world.workspaces.name_taken(user_id, name):
-        raise flat_error(409, "A project with that name already exists")
-    description = body.get("description") if isinstance(body.get("description"), str) else None
-    workspace = Workspace(call.world.ids.uuid(), user_id, name, description, False, call.now, call.now)
+    _name_clash(call, scope, name)
+    workspace = Workspace(call.world.ids.uuid(), user_id, name, repo_settings.text(body.get("description")), False,
+                          call.now, call.now, product_team_id=scope.team_id,
+                          sandbox_timeout_ms=repo_settings.timeout_ms(body.get("sandbox_timeout_ms")))
     call.world.workspaces.add(workspace)
-    return json_response(_workspace_row(call, workspace))
+    return json_response(_workspace_answer(workspace, 0))
 
 
-def _owned_workspace(call: Call) -> Workspace:
-    user_id = call.require_user()
-    workspace = call.world.workspaces.owned(user_id, call.params["id"])
+def _scoped_workspace(call: Call) -> tuple[Workspace, OwnerScope]:
+    scope = _scope(call, call.require_user())
+    workspace = _owned_workspace_or_throw(call, scope, call.params["id"])
     if workspace is None:
         raise flat_error(404, "Workspace not found")
-    return workspace
+    return workspace, scope
 
 
 async def update_workspace(call: Call) -> web.Response:
-    workspace = _owned_workspace(call)
-    body = await call.unguarded_body()
-    if isinstance(body.get("name"), str) and body["name"].strip():
-        workspace.name = body["name"].strip()
-    if "description" in body and (body["description"] is None or isinstance(body["description"], str)):
-        workspace.description = body["description"]
+    workspace, scope = _scoped_workspace(call)
+    body = await _body(call, read_with_in=True)
+    name = repo_settings.text(body.get("name")) or ""
+    if "name" in body and not name:
+        raise flat_error(400, "Workspace name is required")
+    if "name" in body:
+        _name_clash(call, scope, name, other_than=workspace.id)
+        workspace.name = name
+    if "description" in body:
+        workspace.description = repo_settings.text(body["description"])
+    if "sandbox_timeout_ms" in body:
+        workspace.sandbox_timeout_ms = repo_settings.timeout_ms(body["sandbox_timeout_ms"])
     workspace.updated_at = call.now
-    return json_response(_workspace_row(call, workspace))
+    return json_response(_workspace_answer(workspace, len(call.world.repos.in_workspace(workspace.id))))
 
 
 async def delete_workspace(call: Call) -> web.Response:
-    workspace = _owned_workspace(call)
+    workspace, _ = _scoped_workspace(call)
     if workspace.is_default:
         raise flat_error(409, "The default imported project cannot be deleted")
-    if any(repo.workspace_id == workspace.id for repo in call.world.repos.values()):
+    if call.world.repos.in_workspace(workspace.id):
         raise flat_error(409, "Delete or move the repos in this project first")
     call.world.workspaces.delete(workspace.id)
     return json_response({"ok": True})
-
-
-# -- /api/github/repos and /api/github/pulls ------------------------------------------------------
-
-async def github_repos(call: Call) -> web.Response:
-    """A GitHub → database sync, then the visible synced rows."""
-    user_id = call.require_user()
-    world = call.world
-    repos = [repo for repo in world.repos.values() if repo.user_id == user_id]
-    has_installation = any(item.user_id == user_id for item in world.installations.values())
-    if not world.users[user_id].github_connected and not has_installation and not repos:
-        raise flat_error(400, "NO_GITHUB_CONNECTION")
-    return json_response([repo_columns(repo) for repo in sorted(repos, key=lambda r: r.full_name)
-                          if not repo.hidden])
-
-
-async def github_pulls(call: Call) -> web.Response:
-    """Every failure degrades to an empty 200, as on the server."""
-    user_id = call.require_user()
-    repo_id = call.query("repo_id")
-    repo = call.world.repos.get(repo_id or "")
-    if repo is None or repo.user_id != user_id or not call.world.users[user_id].github_connected:
-        return json_response({"pulls": [], "diff": None})
-    owner = repo.full_name.split("/")[0]
-    pulls = [{"number": number, "title": title, "state": "open",
-              "html_url": f"https://github.com/{repo.full_name}/pull/{number}", "user": {"login": owner},
-              "additions": additions, "deletions": deletions, "changed_files": files}
-             for number, title, additions, deletions, files in (
-                 (418, "Fix flaky checkout test", 24, 9, 2), (415, "Bump the UI kit to 4.2", 310, 288, 14))]
-    chosen = call.query("pr") or str(pulls[0]["number"])
-    diff = ("diff --git a/src/checkout.test.ts b/src/checkout.test.ts\n--- a/src/checkout.test.ts\n"
-            "+++ b/src/checkout.test.ts\n@@ -12,7 +12,7 @@\n-  await wait(100)\n+  await screen.findByText('Paid')\n"
-            if chosen == "418" else None)
-    return json_response({"pulls": pulls, "diff": diff})

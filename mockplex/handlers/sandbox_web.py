@@ -11,16 +11,16 @@ from typing import Any
 
 from aiohttp import web
 
+from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send_frames
-from mockplex.ids import pg_uuid
+from mockplex.ids import is_strict_uuid, pg_uuid
+from mockplex.jsvalues import js_string, js_truthy
+from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
 from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
-from mockplex.responses import JsonError, flat_error, json_response
-from mockplex.validation import (
-    trimmed_string,
-)
 from mockplex.world.records import Sandbox
+from mockplex.world.sandbox_shell import absolute_dir, change_directory, needs_a_terminal, run_command
 
 CLI_STATUSES = ("creating", "installing", "running", "paused")
 HEALTH = {"running": "running", "creating": "starting", "installing": "starting", "pausing": "pausing",
@@ -28,51 +28,106 @@ HEALTH = {"running": "running", "creating": "starting", "installing": "starting"
 BOOT_LIMIT = {"Too many active sandboxes": ("concurrent_sandboxes", 3, 0, 15),
               "Sandbox boot rate limit exceeded": ("sandbox_boots_per_hour", 120, 3600, 60),
               "Daily sandbox boot quota exceeded": ("sandbox_boots_per_day", 10_000, 86400, 3600)}
+DEFAULT_TIMEOUT_MS = 5 * 60 * 60 * 1000  # no workspace in the world sets its own sandbox timeout
+BASH_DENIED = "Your team role does not allow this sandbox operation (tools.bash)."
+IMMEDIATE = {"x-mogplex-exec-mode": "immediate"}
+EXEC_STREAM_HEADERS = {**SSE_HEADERS, "Cache-Control": "no-cache, no-transform"}
 
 
-def record(sandbox: Sandbox) -> dict[str, Any]:
+def record(sandbox: Sandbox, *, health_checked: bool = True, with_error: bool = True,
+           timeout_ms: int | None = None) -> dict[str, Any]:
+    """The client record; what a route's SELECT leaves out reads as null (or is absent)."""
     created, active = format_timestamp(sandbox.created_at), format_timestamp(sandbox.last_active_at)
+    error = sandbox.error if with_error else None
+    runtime = {"sandbox_id": sandbox.sandbox_id, "status": sandbox.status,
+               "health_status": HEALTH.get(sandbox.status, "not_available"),
+               "preview_url": sandbox.preview_url, "last_health_check_at": active if health_checked else None,
+               "last_preview_http_status": 200 if sandbox.status == "running" else None,
+               "boot_attempts": 1, "last_boot_started_at": created, "last_boot_completed_at": active}
+    if timeout_ms is not None:
+        runtime["effective_timeout_ms"] = timeout_ms
+    runtime["persistent"] = False
     return {
         "id": sandbox.id, "user_id": sandbox.user_id, "repo_id": sandbox.repo_id, "sandbox_id": sandbox.sandbox_id,
         "base_branch": sandbox.base_branch, "working_branch": sandbox.working_branch, "snapshot_id": None,
-        "stop_reason": "manual" if sandbox.status == "stopped" else "idle_timeout" if sandbox.status == "paused"
-        else None,
-        "install_log": sandbox.install_log, "dev_log": sandbox.dev_log, "runtime": "node22", "terminal_cwd": None,
-        "root_directory": sandbox.root_directory, "created_at": created, "last_active_at": active,
+        "stop_reason": _stop_reason(sandbox),
+        "install_log": sandbox.install_log, "dev_log": sandbox.dev_log, "runtime": "node22",
+        "terminal_cwd": sandbox.root_directory, "root_directory": sandbox.root_directory,
+        "created_at": created, "last_active_at": active,
         "billing_summary": {"source": "platform", "label": "Mogplex billing", "project_id": None, "team_id": None,
                             "team_label": "Personal"},
-        "runtime_summary": {"sandbox_id": sandbox.sandbox_id, "status": sandbox.status,
-                            "health_status": HEALTH.get(sandbox.status, "not_available"),
-                            "preview_url": sandbox.preview_url, "last_health_check_at": active,
-                            "last_preview_http_status": 200 if sandbox.status == "running" else None,
-                            "boot_attempts": 1, "last_boot_started_at": created, "last_boot_completed_at": active,
-                            "effective_timeout_ms": 2_700_000},
-        "error_summary": {"current_error": sandbox.error, "last_preview_error": None,
-                          "last_boot_error": sandbox.error, "display_error": sandbox.error,
+        "runtime_summary": runtime,
+        "error_summary": {"current_error": error, "last_preview_error": None,
+                          "last_boot_error": sandbox.error, "display_error": error or sandbox.error,
                           "has_errors": sandbox.error is not None},
     }
 
 
+def _stop_reason(sandbox: Sandbox) -> str | None:
+    if sandbox.stop_reason is not None:
+        return sandbox.stop_reason
+    return {"stopped": "manual", "paused": "idle_timeout"}.get(sandbox.status)
+
+
+def team_header(call: Call) -> str | None:
+    """x-mogplex-team-id when it is a well-formed uuid; anything else is personal scope."""
+    raw = call.request.headers.get("x-mogplex-team-id", "").strip()
+    return raw.lower() if is_strict_uuid(raw) else None
+
+
+def sandbox_caller(call: Call, needs_bash: bool) -> str:
+    """The sandbox credentials step: 401 without a caller; where the route needs `tools.bash`,
+    a team scope the caller holds no role in grants nothing."""
+    user_id = call.require_user()
+    team = team_header(call)
+    if needs_bash and team is not None and (user_id, team) not in call.world.team_members:
+        raise flat_error(403, BASH_DENIED)
+    return user_id
+
+
+def owned_sandbox(call: Call, user_id: str, not_found: str) -> Sandbox:
+    sandbox_id = pg_uuid(call.params["id"])
+    sandbox = call.world.owned_sandbox(user_id, sandbox_id) if sandbox_id else None
+    if sandbox is None:  # a malformed id fails in Postgres, and the route reads that as no row
+        raise flat_error(404, not_found)
+    return sandbox
+
+
+def is_pending(sandbox: Sandbox) -> bool:
+    return sandbox.sandbox_id in (None, "pending")
+
+
 async def list_sandboxes(call: Call) -> web.Response:
     user_id = call.require_user()
-    sandboxes = sorted((s for s in call.world.sandboxes.values() if s.user_id == user_id),
+    team = team_header(call)
+    if team is not None and (user_id, team) not in call.world.team_members:
+        raise flat_error(403, "Forbidden")
+    sandboxes = sorted((s for s in call.world.sandboxes.values()
+                        if s.user_id == user_id and s.product_team_id == team),
                        key=lambda s: s.created_at, reverse=True)
     if call.query("format") != "cli":
-        return json_response({"sandboxes": [record(sandbox) for sandbox in sandboxes]})
-    repos = call.world.repos
-    return json_response([{
-        "id": s.id, "sandboxId": s.sandbox_id if s.sandbox_id != "pending" else None,
-        "repo": repos[s.repo_id].full_name, "workspace": s.root_directory, "branch": s.working_branch,
-        "status": s.status, "createdAt": format_timestamp(s.created_at), "url": s.preview_url,
-    } for s in sandboxes if s.status in CLI_STATUSES])
+        return json_response({"sandboxes": [record(sandbox, health_checked=False, timeout_ms=DEFAULT_TIMEOUT_MS)
+                                            for sandbox in sandboxes]})
+    return json_response([_cli_record(call, sandbox) for sandbox in sandboxes if sandbox.status in CLI_STATUSES])
+
+
+def _cli_record(call: Call, sandbox: Sandbox) -> dict[str, Any]:
+    repo = call.world.repos.get(sandbox.repo_id)
+    workspace = call.world.workspaces.get(repo.workspace_id) if repo is not None else None
+    return {"id": sandbox.id, "sandboxId": None if is_pending(sandbox) else sandbox.sandbox_id,
+            "repo": repo.full_name if repo is not None else None,
+            "workspace": workspace.name if workspace is not None else None, "branch": sandbox.working_branch or None,
+            "status": sandbox.status, "createdAt": format_timestamp(sandbox.created_at), "url": sandbox.preview_url}
 
 
 async def get_sandbox(call: Call) -> web.Response:
-    user_id = call.require_user()
-    sandbox_id = pg_uuid(call.params["id"])
-    sandbox = call.world.owned_sandbox(user_id, sandbox_id) if sandbox_id else None
-    if sandbox is None:
-        raise flat_error(404, "Not found")
+    sandbox = owned_sandbox(call, sandbox_caller(call, needs_bash=False), "Not found")
+    if not is_pending(sandbox) and sandbox.status != "running":
+        # The detail route probes the VM: anything but a running VM (a persistent pause
+        # aside, and no sandbox here is persistent) is recorded as gone.
+        if sandbox.status != "stopped":
+            sandbox.status, sandbox.stop_reason = "stopped", "vm_gone"
+            call.world.changes.publish("sandboxes", "UPDATE", sandbox.user_id)
     return json_response({"sandbox": record(sandbox)})
 
 
@@ -84,19 +139,21 @@ def _boot_refusal(message: str) -> JsonError:
 
 
 async def create_sandbox(call: Call) -> web.StreamResponse:
-    user_id = call.require_user()
+    user_id = sandbox_caller(call, needs_bash=True)
     body = await call.body()
-    body = body if isinstance(body, dict) else {}
-    repo_id = trimmed_string(body.get("repoId"))
-    if repo_id is None:
+    if body is jsonio.NOT_JSON or body is None:
+        raise EmptyResponse(500)  # the route reads `repoId` off whatever parsed
+    repo_id = body.get("repoId") if isinstance(body, dict) else None
+    if not js_truthy(repo_id):
         raise flat_error(400, "repoId required")
     try:
-        plan = plan_launch(call.world, user_id, repo_id, body)
+        plan = plan_launch(call.world, user_id, repo_id if isinstance(repo_id, str) else "", body)
         sandbox, booted = reuse_or_boot(call.world, user_id, plan, call.now)
     except LaunchRefused as refused:
         raise _web_refusal(refused) from None
     if not booted:
-        return json_response({"sandbox": record(sandbox)})
+        return json_response({"sandbox": record(sandbox, health_checked=False, with_error=False)})
+    sandbox.product_team_id = team_header(call)
     response = await open_stream(call.request, SSE_HEADERS)
     await send_frames(response, [data_frame(event) for event in launch_events(sandbox)])
     await response.write_eof()
@@ -133,48 +190,47 @@ def launch_events(sandbox: Sandbox) -> list[dict[str, Any]]:
                      {"type": "status", "status": "running", "sandbox": final}, {"type": "ready", "sandbox": final}]
 
 
-def _owned_record(call: Call) -> Sandbox:
-    user_id = call.require_user()
-    sandbox_id = pg_uuid(call.params["id"])
-    sandbox = call.world.owned_sandbox(user_id, sandbox_id) if sandbox_id else None
-    if sandbox is None:
-        raise flat_error(404, "Sandbox not found")
-    return sandbox
-
-
 async def delete_sandbox(call: Call) -> web.Response:
-    sandbox = _owned_record(call)
-    sandbox.status, sandbox.last_active_at = "stopped", call.now
-    return json_response({"ok": True, "sandboxId": sandbox.sandbox_id})
-
-
-SANDBOX_ROOT = "/vercel/sandbox"
-
-
-def run_command(command: str, cwd: str) -> tuple[int, str, str]:
-    """A tiny shell: enough for clients that probe a sandbox with echo, pwd, ls, true, false."""
-    program, _, rest = command.strip().partition(" ")
-    outputs = {"echo": (0, rest + "\n", ""), "pwd": (0, cwd + "\n", ""), "true": (0, "", ""), "false": (1, "", ""),
-               "ls": (0, "README.md\npackage.json\nsrc\ntests\n", "")}
-    return outputs.get(program, (127, "", f"sh: {program}: command not found\n"))
+    sandbox = owned_sandbox(call, sandbox_caller(call, needs_bash=True), "Sandbox not found")
+    del call.world.sandboxes[sandbox.id]  # the VM is deleted, then its row
+    call.world.changes.publish("sandboxes", "DELETE", sandbox.user_id)
+    return json_response({"ok": True, "sandboxId": call.params["id"]})
 
 
 async def exec_command(call: Call) -> web.StreamResponse:
-    sandbox = _owned_record(call)
+    user_id = sandbox_caller(call, needs_bash=True)
     body = await call.body()
-    command = body.get("command") if isinstance(body, dict) else None
-    if not isinstance(command, str) or not command.strip():
+    if body is jsonio.NOT_JSON or body is None:
+        raise EmptyResponse(500)
+    fields = body if isinstance(body, dict) else {}
+    if not js_truthy(fields.get("command")):
         raise flat_error(400, "command required")
-    cwd = SANDBOX_ROOT + (f"/{sandbox.root_directory}" if sandbox.root_directory else "")
-    exit_code, stdout, stderr = run_command(command, cwd)
+    sandbox = owned_sandbox(call, user_id, "Not found")
+    if is_pending(sandbox):
+        raise flat_error(409, "Sandbox is not ready")
+    command = js_string(fields["command"]).strip()
+    cwd = fields.get("cwd")
+    command_cwd = cwd if isinstance(cwd, str) and cwd.strip() else sandbox.root_directory
+    reported_cwd = command_cwd or "."
+    landed = change_directory(command, absolute_dir(command_cwd))
+    if landed is not None:
+        sandbox.last_active_at = call.now
+        return json_response({"exitCode": 0, "stdout": "", "stderr": "", "cwd": landed}, headers=IMMEDIATE)
+    hint = needs_a_terminal(command)
+    if hint is not None:
+        return json_response({"exitCode": 1, "stdout": "", "stderr": hint, "cwd": reported_cwd}, headers=IMMEDIATE)
+    args = fields.get("args") if isinstance(fields.get("args"), list) else []
+    exit_code, stdout, stderr = run_command(" ".join([command, *map(js_string, args)]), absolute_dir(command_cwd))
     sandbox.last_active_at = call.now
     if "text/event-stream" not in call.request.headers.get("Accept", ""):
-        return json_response({"exitCode": exit_code, "stdout": stdout, "stderr": stderr, "cwd": cwd})
-    frames = [{"type": "run", "cmdId": call.world.ids.short("cmd_", 16)}]
+        return json_response({"exitCode": exit_code, "stdout": stdout, "stderr": stderr, "cwd": reported_cwd},
+                             headers=IMMEDIATE)
+    command_id = call.world.ids.short("cmd_", 16)
+    frames = [{"type": "run", "cmdId": command_id}]
     frames += [{"type": "log", "stream": name, "data": text} for name, text in (("stdout", stdout), ("stderr", stderr))
                if text]
-    response = await open_stream(call.request, SSE_HEADERS)
+    response = await open_stream(call.request, {**EXEC_STREAM_HEADERS, "X-Exec-Cmd-Id": command_id})
     await send_frames(response, [data_frame(frame) for frame in frames + [
-        {"type": "done", "exitCode": exit_code, "cwd": cwd}]])
+        {"type": "done", "exitCode": exit_code, "cwd": reported_cwd}]])
     await response.write_eof()
     return response

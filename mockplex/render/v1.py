@@ -123,8 +123,11 @@ def job_run(job: JobRun, *, detail: bool = False) -> dict[str, Any]:
         "cancelled_at": None, "cancel_reason": None, "cancel_error": None,
         "metadata": copy.deepcopy(job.metadata), "source_kind": "flow", "source_type": job.source_type,
         "repo": {"id": job.repo_id, "full_name": job.repo_full_name},
-        "agent": {"id": None, "name": None, "slug": None}, "cost_usd": job.cost_usd,
-        "latest_ai_call": latest_ai_call(job) if detail else None,
+        "agent": {"id": None, "name": None, "slug": None},
+        # The server's run queries select no cost_usd column, so the record's cost is always
+        # null; the detail sets its latest AI call before the cost, the list after it.
+        **({"latest_ai_call": latest_ai_call(job), "cost_usd": None} if detail
+           else {"cost_usd": None, "latest_ai_call": None}),
         "repairable": False, "requeueable": job.status == "failed",
         "cancelable": job.status in ACTIVE_JOB_STATUSES, "active_wait_count": 0,
         "latest_dispatch_event": copy.deepcopy(job.dispatch_events[-1]) if job.dispatch_events else None,

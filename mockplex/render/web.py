@@ -9,9 +9,11 @@ from mockplex.world.records import Agent, McpServer
 
 
 def agent(agent: Agent) -> dict[str, Any]:
-    return {"id": agent.id, "user_id": agent.user_id, "name": agent.name, "slug": agent.slug, "model": agent.model,
-            "system_prompt": agent.system_prompt, "description": agent.description, "category": agent.category,
-            "source_template": agent.source_template, "created_at": format_timestamp(agent.created_at)}
+    """An agents row as `select *` gives it: the table's column order (added columns last)."""
+    return {"id": agent.id, "user_id": agent.user_id, "name": agent.name, "model": agent.model,
+            "system_prompt": agent.system_prompt, "created_at": format_timestamp(agent.created_at),
+            "source_template": agent.source_template, "description": agent.description, "category": agent.category,
+            "slug": agent.slug}
 
 
 def mcp_server(server: McpServer) -> dict[str, Any]:

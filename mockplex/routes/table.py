@@ -37,6 +37,9 @@ class RouteSpec:
     scope: str | None = None
     idempotency: bool = False
     streaming: bool = False
+    # A well-formed x-mogplex-team-id naming a team the caller is not in is the shared
+    # resolver's 403 (the server's product-scope routes); elsewhere the header is ignored.
+    team_scope: bool = False
     steps: tuple[Callable[[web.Request], Awaitable[web.StreamResponse | None]], ...] = ()  # rules.steps runs them
     # The published contract (v1 REST routes): what the handler takes and answers.
     summary: str = ""

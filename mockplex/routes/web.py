@@ -11,13 +11,14 @@ from mockplex.handlers import (
 from mockplex.routes.table import RouteSpec
 
 
-def _internal(family: str, name: str, method: str, path: str, handler) -> RouteSpec:
-    return RouteSpec(family, name, method, path, handler, "internal")
+def _internal(family: str, name: str, method: str, path: str, handler, team_scope: bool = False) -> RouteSpec:
+    return RouteSpec(family, name, method, path, handler, "internal", team_scope=team_scope)
 
 
-def _unmodeled(family: str, method: str, path: str) -> RouteSpec:
+def _unmodeled(family: str, method: str, path: str, team_scope: bool = False) -> RouteSpec:
     """A real route the world does not answer yet: the family's not-found, marked unmodeled."""
-    return RouteSpec(family, f"unmodeled {method} {path}", method, path, unmodeled.not_modeled, "internal")
+    return RouteSpec(family, f"unmodeled {method} {path}", method, path, unmodeled.not_modeled, "internal",
+                     team_scope=team_scope)
 
 
 IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
@@ -35,8 +36,8 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "provider_keys.put", "PUT", "/api/settings/keys", identity.put_provider_key),
     _internal("identity", "provider_keys.delete", "DELETE", "/api/settings/keys", identity.delete_provider_key),
     _internal("identity", "provider_keys.verify", "POST", "/api/settings/keys/verify", identity.verify_provider_key),
-    _internal("identity", "models.get", "GET", "/api/models", identity.get_models),
-    _internal("identity", "models.patch", "PATCH", "/api/models", identity.patch_models),
+    _internal("identity", "models.get", "GET", "/api/models", identity.get_models, team_scope=True),
+    _internal("identity", "models.patch", "PATCH", "/api/models", identity.patch_models, team_scope=True),
     _unmodeled("identity", "GET", "/api/models/new-arrivals"),
     _unmodeled("identity", "GET", "/api/models/provider-icons"),
 )
@@ -44,28 +45,30 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
 PROJECT_ROUTES: tuple[RouteSpec, ...] = (
     _internal("projects", "github.installations", "GET", "/api/github/installations", projects.list_installations),
     _internal("projects", "github.owners", "GET", "/api/github/owners", projects.list_owners),
-    _internal("projects", "github.repos", "GET", "/api/github/repos", projects.github_repos),
+    _internal("projects", "github.repos", "GET", "/api/github/repos", projects.github_repos, team_scope=True),
     _internal("projects", "github.pulls", "GET", "/api/github/pulls", projects.github_pulls),
     _unmodeled("projects", "GET", "/api/github/installations/{installationId}/org-members"),
     _unmodeled("projects", "GET", "/api/repos/{id}/monorepo"),
     _unmodeled("projects", "POST", "/api/repos/{id}/subproject"),
     _unmodeled("projects", "GET", "/api/repos/{id}/launch-presets"),
     _unmodeled("projects", "GET", "/api/repos/{id}/connections"),
-    _unmodeled("projects", "GET", "/api/repos/{id}/rules"),
-    _unmodeled("projects", "GET", "/api/repos/{id}/skills"),
-    _unmodeled("projects", "GET", "/api/repos/{id}/models"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/rules", team_scope=True),
+    _unmodeled("projects", "GET", "/api/repos/{id}/skills", team_scope=True),
+    _unmodeled("projects", "GET", "/api/repos/{id}/models", team_scope=True),
     _unmodeled("projects", "GET", "/api/repos/{id}/env-vars"),
-    _unmodeled("projects", "GET", "/api/repos/{id}/secrets"),
+    _unmodeled("projects", "GET", "/api/repos/{id}/secrets", team_scope=True),
     _unmodeled("projects", "GET", "/api/repos/{id}/snapshot"),
-    _unmodeled("projects", "POST", "/api/workspaces/{id}/repos"),
-    _internal("projects", "repos.list", "GET", "/api/repos", projects.list_repos),
-    _internal("projects", "repos.create", "POST", "/api/repos", projects.create_repo),
-    _internal("projects", "repos.update", "PATCH", "/api/repos", projects.update_repo),
-    _internal("projects", "repos.delete", "DELETE", "/api/repos", projects.delete_repo),
-    _internal("projects", "workspaces.list", "GET", "/api/workspaces", projects.list_workspaces),
-    _internal("projects", "workspaces.create", "POST", "/api/workspaces", projects.create_workspace),
-    _internal("projects", "workspaces.update", "PATCH", "/api/workspaces/{id}", projects.update_workspace),
-    _internal("projects", "workspaces.delete", "DELETE", "/api/workspaces/{id}", projects.delete_workspace),
+    _unmodeled("projects", "POST", "/api/workspaces/{id}/repos", team_scope=True),
+    _internal("projects", "repos.list", "GET", "/api/repos", projects.list_repos, team_scope=True),
+    _internal("projects", "repos.create", "POST", "/api/repos", projects.create_repo, team_scope=True),
+    _internal("projects", "repos.update", "PATCH", "/api/repos", projects.update_repo, team_scope=True),
+    _internal("projects", "repos.delete", "DELETE", "/api/repos", projects.delete_repo, team_scope=True),
+    _internal("projects", "workspaces.list", "GET", "/api/workspaces", projects.list_workspaces, team_scope=True),
+    _internal("projects", "workspaces.create", "POST", "/api/workspaces", projects.create_workspace, team_scope=True),
+    _internal("projects", "workspaces.update", "PATCH", "/api/workspaces/{id}", projects.update_workspace,
+              team_scope=True),
+    _internal("projects", "workspaces.delete", "DELETE", "/api/workspaces/{id}", projects.delete_workspace,
+              team_scope=True),
 )
 
 REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
@@ -96,15 +99,15 @@ REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
 )
 
 ROUTING_ROUTES: tuple[RouteSpec, ...] = (
-    _internal("routing", "flows.list", "GET", "/api/flows", routing.list_flows),
-    _internal("routing", "flows.create", "POST", "/api/flows", routing.create_flow),
-    _internal("routing", "flows.get", "GET", "/api/flows/{id}", routing.get_flow),
-    _internal("routing", "flows.update", "PUT", "/api/flows/{id}", routing.update_flow),
-    _internal("routing", "flows.delete", "DELETE", "/api/flows/{id}", routing.delete_flow),
+    _internal("routing", "flows.list", "GET", "/api/flows", routing.list_flows, team_scope=True),
+    _internal("routing", "flows.create", "POST", "/api/flows", routing.create_flow, team_scope=True),
+    _internal("routing", "flows.get", "GET", "/api/flows/{id}", routing.get_flow, team_scope=True),
+    _internal("routing", "flows.update", "PUT", "/api/flows/{id}", routing.update_flow, team_scope=True),
+    _internal("routing", "flows.delete", "DELETE", "/api/flows/{id}", routing.delete_flow, team_scope=True),
     _internal("routing", "flows.runs", "GET", "/api/flows/{id}/runs", routing.list_flow_runs),
     _internal("routing", "flows.run", "GET", "/api/flows/{id}/runs/{runId}", routing.flow_run_detail),
-    _unmodeled("routing", "POST", "/api/flows/{id}/publish"),
-    _unmodeled("routing", "POST", "/api/flows/{id}/duplicate"),
+    _unmodeled("routing", "POST", "/api/flows/{id}/publish", team_scope=True),
+    _unmodeled("routing", "POST", "/api/flows/{id}/duplicate", team_scope=True),
     _unmodeled("routing", "POST", "/api/flows/{id}/test-trigger"),
     _unmodeled("routing", "POST", "/api/flows/{id}/webhook-secret"),
     _internal("routing", "triggers.list", "GET", "/api/triggers", routing.list_triggers),
@@ -128,14 +131,14 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
     _internal("runtime", "sandbox.delete", "DELETE", "/api/sandbox/{id}", sandbox_web.delete_sandbox),
     RouteSpec("runtime", "sandbox.exec", "POST", "/api/sandbox/{id}/exec", sandbox_web.exec_command, "internal",
               streaming=True),
-    _unmodeled("runtime", "POST", "/api/sandbox/{id}/resume"),
-    _unmodeled("runtime", "POST", "/api/sandbox/{id}/restart"),
-    _unmodeled("runtime", "POST", "/api/sandbox/{id}/harness"),
-    _unmodeled("runtime", "POST", "/api/sandbox/{id}/stop"),
-    _unmodeled("runtime", "POST", "/api/sandbox/{id}/pause"),
-    _unmodeled("runtime", "GET", "/api/sandbox/{id}/health"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/resume", team_scope=True),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/restart", team_scope=True),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/harness", team_scope=True),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/stop", team_scope=True),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/pause", team_scope=True),
+    _unmodeled("runtime", "GET", "/api/sandbox/{id}/health", team_scope=True),
     _unmodeled("runtime", "GET", "/api/conversations"),
-    _unmodeled("runtime", "GET", "/api/memories"),
+    _unmodeled("runtime", "GET", "/api/memories", team_scope=True),
     _unmodeled("runtime", "POST", "/api/control/chat"),
     _internal("runtime", "observability.stats", "GET", "/api/observability/stats", observability.stats),
     _internal("runtime", "observability.calls", "GET", "/api/observability/calls", observability.list_calls),
@@ -156,15 +159,15 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
 
 SYSTEM_ROUTES: tuple[RouteSpec, ...] = (
     _internal("system", "jobs.process", "POST", "/api/jobs/process", plumbing.process_job),
-    _internal("system", "agent.review", "POST", "/api/agent/review", plumbing.process_job),
+    _internal("system", "agent.review", "POST", "/api/agent/review", plumbing.review_job),
     _unmodeled("system", "GET", "/api/cron/{job}"),
     RouteSpec("system", "webhooks.github", "POST", "/api/webhooks/github", plumbing.github_webhook, "public"),
     RouteSpec("system", "webhooks.stripe", "POST", "/api/webhooks/stripe", plumbing.stripe_webhook, "public"),
     RouteSpec("system", "webhooks.slack", "POST", "/api/webhooks/slack", plumbing.slack_webhook, "public"),
     RouteSpec("system", "webhooks.flow", "POST", "/api/webhooks/flows/{id}", plumbing.flow_webhook, "public"),
-    _internal("system", "e2e.flows.get", "GET", "/api/test/e2e/flows", plumbing.e2e_flows),
-    _internal("system", "e2e.flows.post", "POST", "/api/test/e2e/flows", plumbing.e2e_flows),
-    _internal("system", "e2e.flows.delete", "DELETE", "/api/test/e2e/flows", plumbing.e2e_flows),
+    _internal("system", "e2e.flows.get", "GET", "/api/test/e2e/flows", plumbing.e2e_flows_snapshot),
+    _internal("system", "e2e.flows.post", "POST", "/api/test/e2e/flows", plumbing.e2e_flows_seed),
+    _internal("system", "e2e.flows.delete", "DELETE", "/api/test/e2e/flows", plumbing.e2e_flows_reset),
     _internal("system", "migrate", "POST", "/api/migrate", plumbing.retired),
 )
 

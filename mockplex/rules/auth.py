@@ -66,7 +66,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     elif spec.auth == "internal":
         # Resolved, not enforced: each internal route decides what no caller means.
         identity = resolve_internal(request)
-        if identity is not None and not _team_scope_allowed(request, identity.user_id):
+        if identity is not None and spec.team_scope and not _team_scope_allowed(request, identity.user_id):
             raise flat_error(403, "Forbidden")
         request[state.IDENTITY] = identity
     return await handler(request)

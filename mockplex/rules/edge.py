@@ -9,7 +9,8 @@ v1's any-bearer rule → a valid browser session, else 307 to /login.
 from __future__ import annotations
 
 import hmac
-from urllib.parse import quote, urlsplit
+import re
+from urllib.parse import quote_plus, urlsplit
 
 from aiohttp import web
 
@@ -28,6 +29,9 @@ PAT_EXACT = frozenset({
     "/api/cli/inference/chat/completions", "/api/cli/openai/chat/completions",
 })
 SANDBOX_SUBTREE = ("/api/sandbox",)
+# Paths the proxy's matcher leaves out: they never reach the gate, whatever they name.
+OUTSIDE_MATCHER = re.compile(r"/(?:_next/static|_next/image|favicon.ico|fonts/|.*\.(?:svg|png|jpg|jpeg|gif|webp)$)")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def in_subtree(path: str, roots: tuple[str, ...]) -> bool:
@@ -43,15 +47,21 @@ def bearer_token(request: web.Request) -> str | None:
     return header[7:] if header.startswith("Bearer ") else None
 
 
+def configured(secret: str | None) -> str:
+    """The server reads every secret from its environment trimmed; blank is unset."""
+    return (secret or "").strip()
+
+
 def e2e_authorized(request: web.Request) -> bool:
     settings = request.app[state.SETTINGS]
     given = request.headers.get("x-mogplex-e2e-auth", "").strip()
-    return settings.test_mode and bool(given) and same_secret(given, settings.e2e_secret)
+    expected = configured(settings.e2e_secret)
+    return settings.test_mode and bool(given) and bool(expected) and same_secret(given, expected)
 
 
 def delegated_user(request: web.Request) -> str | None:
     """The user a valid delegated-internal call acts for (sandbox subtree only)."""
-    secret = request.app[state.SETTINGS].internal_secret
+    secret = configured(request.app[state.SETTINGS].internal_secret)
     token = bearer_token(request)
     user = request.headers.get("X-Delegated-User-Id", "").strip()
     if secret and token is not None and same_secret(token, secret) and user:
@@ -60,7 +70,7 @@ def delegated_user(request: web.Request) -> str | None:
 
 
 def machine_refusal(request: web.Request) -> web.Response | None:
-    secret = request.app[state.SETTINGS].cron_secret
+    secret = configured(request.app[state.SETTINGS].cron_secret)
     if not secret:
         return json_response({"error": "CRON_SECRET_NOT_CONFIGURED"}, 503)
     token = bearer_token(request)
@@ -72,8 +82,10 @@ def machine_refusal(request: web.Request) -> web.Response | None:
 def gate_decision(request: web.Request) -> web.Response | None:
     """None lets the request through; otherwise the gate's own answer."""
     host, path = request.host, request.path
-    if host.startswith("www."):
-        return empty(308, {"Location": f"{request.scheme}://{host[4:]}{request.rel_url.raw_path_qs}"})
+    if OUTSIDE_MATCHER.match(path):
+        return None
+    if host.lower().startswith("www."):
+        return empty(308, {"Location": f"{request.scheme}://{host[4:].lower()}{_path_and_search(request)}"})
     if e2e_authorized(request):
         return None
     if not (path == "/api" or path.startswith("/api/")):
@@ -107,20 +119,36 @@ def _recorded_session(request: web.Request) -> bool:
 
 
 def login_redirect(request: web.Request) -> web.Response:
-    origin = request_origin(request)
-    target = quote(request.rel_url.raw_path_qs, safe="-_.!~*'()")
+    """`/login` on the request's origin; `expired=true` first when the Referer shares that
+    origin; `next` is pathname + search, form-encoded as URLSearchParams writes it."""
+    origin = _origin_of(request_origin(request) + "/")
+    target = quote_plus(_path_and_search(request), safe="*").replace("~", "%7E")
     referer = request.headers.get("Referer", "")
     same_origin = bool(referer) and _origin_of(referer) == origin
     query = f"expired=true&next={target}" if same_origin else f"next={target}"
     return empty(307, {"Location": f"{origin}/login?{query}"})
 
 
+def _path_and_search(request: web.Request) -> str:
+    """What a WHATWG URL gives as pathname + search: an empty query is no search."""
+    url = request.rel_url
+    query = url.raw_query_string.replace("'", "%27")
+    return url.raw_path + (f"?{query}" if query else "")
+
+
 def _origin_of(url: str) -> str | None:
+    """A URL's origin as `new URL(url).origin` spells it (lowercase host, no default port)."""
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url.strip())
+        port = parts.port
     except ValueError:
         return None
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown_port = f":{port}" if port is not None and port != DEFAULT_PORTS[scheme] else ""
+    return f"{scheme}://{host}{shown_port}"
 
 
 @web.middleware

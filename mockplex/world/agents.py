@@ -1,4 +1,8 @@
-"""The users' own agents and the preset templates any of them may fork."""
+"""The users' own agents and the preset templates any of them may fork.
+
+Rows keep the table's storage order: a query without ORDER BY (the web app's lists)
+reads them in it, and an updated row is written anew, after the others.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ class Agents:
         self.presets = presets
 
     def of_user(self, user_id: str) -> list[Agent]:
+        """A user's agents in storage order."""
         return [agent for agent in self._agents if agent.user_id == user_id]
 
     def listed(self, user_id: str) -> list[Agent]:
-        """A user's agents as every list shows them: by name, the first LISTED_AGENTS."""
+        """A user's agents as v1 lists them: by name, the first LISTED_AGENTS."""
         return sorted(self.of_user(user_id), key=lambda agent: agent.name)[:LISTED_AGENTS]
 
     def unforked_presets(self, user_id: str) -> list[PresetAgent]:
@@ -38,6 +43,11 @@ class Agents:
                       key=lambda agent: agent.created_at)
 
     def add(self, agent: Agent) -> None:
+        self._agents.append(agent)
+
+    def rewritten(self, agent: Agent) -> None:
+        """An updated row moves to the end of storage order."""
+        self._agents.remove(agent)
         self._agents.append(agent)
 
     def delete(self, user_id: str, agent_id: str) -> None:

@@ -84,6 +84,29 @@ class JobRun:
         return None
 
 
+@dataclass(frozen=True)
+class Starter:
+    """A starter template the web create offers: what it names the flow and how it wires it."""
+    name: str
+    description: str | None
+    event: str
+    start_filter: dict[str, Any] = field(default_factory=dict)
+    agent_data: dict[str, Any] = field(default_factory=dict)
+
+
+STARTERS = {
+    "blank": Starter("Blank workflow", "A simple trigger, agent, and completion path.", "mention"),
+    "pr-review": Starter("Pull request review", "Review every newly opened pull request.", "pr_opened"),
+    "dependabot-autopilot": Starter(
+        "Dependabot autopilot", "Review, repair, and merge safe Dependabot updates.", "pr_opened",
+        {"scope": "all", "authorFilter": "dependabot_only"},
+        {"autofix": True, "autofixSandbox": True, "autoMerge": True}),
+    "issue-triage": Starter("Issue triage", "Analyze each new issue and recommend next steps.", "issue_opened"),
+}
+# No template_id: the same wiring as "blank", but the flow keeps the generic name.
+UNNAMED_STARTER = Starter("Untitled flow", None, "mention")
+
+
 class FlowError(Exception):
     """An automation-layer failure; `kind` is not_found, conflict or bad_request (§9)."""
 

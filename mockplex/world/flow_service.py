@@ -12,7 +12,7 @@ from mockplex.world import flows
 from mockplex.world.agents import Agents
 from mockplex.world.automations import (
     ACTIVE_JOB_STATUSES, AGENTS_UNAVAILABLE, INSTALLATION_PENDING_LIMIT, REPO_PENDING_LIMIT, START_EVENTS,
-    Automation, FlowError, FlowVersion, JobRun,
+    Automation, FlowError, FlowVersion, JobRun, Starter,
 )
 from mockplex.world.changes import ChangeFeed
 from mockplex.world.records import TEMPLATE_MODEL, Agent, Installation, Repo, User
@@ -185,6 +185,29 @@ class FlowService:
                  "data": {"agentId": own[0].id if own else None, "harness": "mogplex", "role": "triage",
                           "modelOverride": model}},
                 {"id": "end", "type": "end", "position": {"x": 0, "y": 320}, "data": {"label": "Done"}},
+            ],
+            "edges": [{"id": "start-agent-1", "source": "start", "target": "agent-1"},
+                      {"id": "agent-1-end", "source": "agent-1", "target": "end"}],
+        })
+
+    def starter_draft(self, user_id: str, installation_id: int, starter: Starter,
+                      repository: str | None) -> dict[str, Any]:
+        """The web create's graph: trigger, the user's oldest agent, done; bound to the installation."""
+        own = sorted(self.agents.of_user(user_id), key=lambda a: a.created_at)
+        agent = own[0] if own else None
+        scope = {"scope": "all", **starter.start_filter, "installationIds": [installation_id]}
+        if repository:
+            scope["repos"] = [repository]
+        return flows.normalize_graph({
+            "nodes": [
+                {"id": "start", "type": "start", "position": {"x": 80, "y": 140},
+                 "data": {"label": flows.EVENT_LABELS[starter.event], "event": starter.event, "filter": scope}},
+                {"id": "agent-1", "type": "agent", "position": {"x": 360, "y": 140},
+                 "data": {"label": agent.name if agent else "Agent", "agentId": agent.id if agent else None,
+                          "harness": "mogplex", "role": "triage" if starter.event == "issue_opened" else "review",
+                          "modelOverride": self.users[user_id].default_model or TEMPLATE_MODEL,
+                          **starter.agent_data}},
+                {"id": "end", "type": "end", "position": {"x": 640, "y": 140}, "data": {"label": "Done"}},
             ],
             "edges": [{"id": "start-agent-1", "source": "start", "target": "agent-1"},
                       {"id": "agent-1-end", "source": "agent-1", "target": "end"}],

@@ -28,6 +28,24 @@ GRAPH_SCHEMA = schema.strict_object(
 )
 
 
+EVENT_LABELS = {"mention": "@mogplex", "pr_opened": "PR opened", "issue_opened": "Issue opened"}
+
+
+def coerce_graph(value: Any) -> dict[str, Any]:
+    """What the web update makes of any draft_graph: never an error, unusable entries dropped."""
+    graph = value if isinstance(value, dict) else {}
+    nodes = [node for node in _list(graph.get("nodes")) if isinstance(node, dict) and "id" in node]
+    edges = [edge for edge in _list(graph.get("edges"))
+             if isinstance(edge, dict) and all(key in edge for key in ("id", "source", "target"))]
+    viewport = graph.get("viewport")
+    usable = isinstance(viewport, dict) and all(key in viewport for key in DEFAULT_VIEWPORT)
+    return normalize_graph({"nodes": nodes, "edges": edges, "viewport": viewport if usable else None})
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 class GraphError(Exception):
     """The first rule a draft breaks, in the server's words."""
 

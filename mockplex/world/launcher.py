@@ -49,7 +49,7 @@ def plan_launch(world: World, user_id: str, repo_id: str, body: dict[str, Any]) 
         root = normalize_root_directory(body["rootDirectory"]) if "rootDirectory" in body else repo.root_directory
     except Invalid:
         raise LaunchRefused(400, "Invalid root directory") from None
-    if world.sandbox_service == "unavailable":
+    if world.outside.sandbox_service == "unavailable":
         raise LaunchRefused(503, SANDBOX_SERVICE_DOWN)
     return LaunchPlan(repo, base, working, root)
 

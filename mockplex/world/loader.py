@@ -13,6 +13,7 @@ from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.world import flows
 from mockplex.world.automations import Automation, FlowVersion, JobRun
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
+from mockplex.world.outside import OutsideServices, read_outside_services
 from mockplex.world.sessions import SESSION_BACKENDS, Session, read_session
 from mockplex.world.records import (
     Agent,
@@ -31,9 +32,6 @@ from mockplex.world.records import (
     User,
 )
 
-ENV_VAR_MODES = ("shipped", "working")
-TRIGGER_RUNTIME = ("configured", "missing")
-SANDBOX_SERVICE = ("available", "unavailable")
 SANDBOX_STATUSES = ("creating", "installing", "running", "pausing", "paused", "stopped", "error")
 # Fixture runs are history: live runs only come from POST /runs, which drives them.
 FIXTURE_RUN_STATUSES = ("success", "failed", "cancelled")
@@ -47,9 +45,7 @@ class WorldSeed:
 
     source: str
     name: str = "unnamed"
-    env_vars_mode: str = "shipped"
-    trigger_runtime: str = "configured"
-    sandbox_service: str = "available"
+    outside: OutsideServices = field(default_factory=OutsideServices)
     session_backend: str = "better-auth"
     github_app_configured: bool = True
     sessions: list[Session] = field(default_factory=list)
@@ -121,9 +117,7 @@ def _read_world(path: Path, seed: WorldSeed) -> None:
     if top is None:
         raise FixtureError(path, None, "world.yaml is empty")
     seed.name = top.get("name", str, "unnamed")
-    seed.env_vars_mode = top.choice("env_vars", ENV_VAR_MODES, "shipped")
-    seed.trigger_runtime = top.choice("trigger_runtime", TRIGGER_RUNTIME, "configured")
-    seed.sandbox_service = top.choice("sandbox_service", SANDBOX_SERVICE, "available")
+    seed.outside = read_outside_services(top)
     seed.session_backend = top.choice("session_backend", SESSION_BACKENDS, "better-auth")
     seed.github_app_configured = top.get("github_app_configured", bool, True)
     top.finish()
@@ -210,7 +204,7 @@ def _agent(entry: Entry) -> Agent:
         slug=entry.get("slug", str, None), model=entry.get("model", str),
         description=entry.get("description", str, None), category=entry.get("category", str, None),
         source_template=entry.get("source_template", str, None),
-        created_at=entry.get("created_at", datetime),
+        created_at=entry.get("created_at", datetime), system_prompt=entry.get("system_prompt", str, None),
     )
 
 

@@ -75,16 +75,17 @@ class Repo:
     id: str
     user_id: str
     full_name: str
-    installation_id: int
+    installation_id: int | None
     default_branch: str | None
     root_directory: str | None
     hidden: bool = False
     sandbox_boot_error: str | None = None  # every new sandbox boot of this repo fails so
     workspace_id: str | None = None
-    github_id: int = 0
+    github_id: int | None = 0
     is_favorite: bool = False
-    settings: dict[str, Any] = field(default_factory=dict)  # dev/install commands, ports, timeouts
+    settings: dict[str, Any] = field(default_factory=dict)  # the row's other columns (commands, ports, ...)
     created_at: datetime | None = None
+    product_team_id: str | None = None  # set: owned by that team, not by user_id
 
 
 @dataclass
@@ -103,6 +104,9 @@ class Workspace:
     is_default: bool
     created_at: datetime
     updated_at: datetime
+    product_team_id: str | None = None  # set: owned by that team, not by user_id
+    sandbox_timeout_ms: int = 5 * 60 * 60 * 1000
+    sandbox_idle_timeout_ms: int | None = None
 
 
 @dataclass
@@ -110,6 +114,11 @@ class PresetAgent:
     name: str
     category: str
     description: str
+
+    @property
+    def system_prompt(self) -> str:
+        """mockplex's own stand-in for the template's prompt."""
+        return f"You are {self.name}. {self.description}"
 
 
 @dataclass
@@ -123,7 +132,7 @@ class Agent:
     category: str | None
     source_template: str | None
     created_at: datetime
-    system_prompt: str = ""
+    system_prompt: str | None = ""
 
 
 @dataclass
@@ -168,6 +177,8 @@ class Sandbox:
     install_log: str | None = None
     dev_log: str | None = None
     lifecycle_events: list[SandboxEvent] = field(default_factory=list)
+    stop_reason: str | None = None  # set when the web detail route finds the VM gone; else read from status
+    product_team_id: str | None = None  # the team scope a web launch ran in; None is personal
 
     @property
     def active(self) -> bool:

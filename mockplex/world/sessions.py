@@ -82,6 +82,17 @@ class SessionStore:
             session = self._sessions.get(token)
         return session if session is not None and session.live_at(now) else None
 
+    def sign_out(self, cookies: Mapping[str, str]) -> None:
+        """Sign-out deletes the session the cookie names: the cookie stops working at once."""
+        token = session_token(cookies, self.backend)
+        if token is not None:
+            self._sessions.pop(token, None)
+
+    def present_cookies(self, cookies: Mapping[str, str]) -> list[str]:
+        """The names of this backend's session cookies the request carries (chunks included)."""
+        base = cookie_name(self.backend)
+        return [name for name in cookies if name == base or name.startswith(base + ".")]
+
     def _reload(self) -> bool:
         records = self._state.changed_records()
         for session in records or []:

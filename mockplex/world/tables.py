@@ -23,3 +23,7 @@ class Tables:
     def delete(self, table: str, user_id: str, row_id: Any) -> None:
         self._rows[table] = [row for row in self._rows.get(table, [])
                              if not (row["id"] == row_id and row["user_id"] == user_id)]
+
+    def every(self, table: str) -> list[Row]:
+        """Every user's rows: what a primary-key check sees."""
+        return list(self._rows.get(table, []))

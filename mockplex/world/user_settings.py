@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# What the provider answers the verify route's check: an HTTP status, or None when the
+# request never gets an answer. by_prefix judges the stored key by its usual prefix.
+PROVIDER_ANSWERS = {"accepted": 200, "bad_request": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
+                    "rate_limited": 429, "server_error": 500, "unreachable": None}
+PROVIDER_KEY_CHECKS = ("by_prefix", *PROVIDER_ANSWERS)
+KEY_PREFIXES = {"anthropic": "sk-ant-", "openai": "sk-"}
+
 
 @dataclass(frozen=True)
 class ProviderKey:
@@ -31,7 +38,17 @@ class ProviderKeys:
         return self._by_user.get(user_id, {}).get(provider)
 
     def listed(self, user_id: str) -> list[ProviderKey]:
-        return list(self._by_user.get(user_id, {}).values())
+        return sorted(self._by_user.get(user_id, {}).values(), key=lambda key: key.provider)
+
+    def providers(self, user_id: str) -> set[str]:
+        return set(self._by_user.get(user_id, {}))
+
+
+def provider_answer(check: str, provider: str, key: str) -> int | None:
+    """The status the provider's endpoint answers for this key under the world's setting."""
+    if check == "by_prefix":
+        return 200 if key.startswith(KEY_PREFIXES.get(provider, "")) else 401
+    return PROVIDER_ANSWERS[check]
 
 
 class ModelPreferences:

@@ -18,11 +18,13 @@ from mockplex.world import lifecycle
 from mockplex.world.agents import Agents
 from mockplex.world.changes import ChangeFeed
 from mockplex.world.chat_calls import ChatCalls
+from mockplex.world.e2e_flows import E2eFlowsStore
 from mockplex.world.env_vars import EnvVars
 from mockplex.world.flow_service import FlowService
 from mockplex.world.loader import WorldSeed
 from mockplex.world.mcp_servers import McpServers
 from mockplex.world.records import Model, Repo, Run, RunEvent, Sandbox, SandboxEvent, User
+from mockplex.world.repos import Repos
 from mockplex.world.sessions import SessionStore
 from mockplex.world.tables import Tables
 from mockplex.world.tokens import TokenStore
@@ -44,9 +46,7 @@ class World:
         seed = copy.deepcopy(seed)
         self.name = seed.name
         self.source = seed.source
-        self.env_vars_mode = seed.env_vars_mode
-        self.trigger_runtime = seed.trigger_runtime
-        self.sandbox_service = seed.sandbox_service
+        self.outside = seed.outside
         self.github_app_configured = seed.github_app_configured
         self.sessions = SessionStore(seed.session_backend, seed.sessions, state_dir)
         self.clock = clock
@@ -54,7 +54,7 @@ class World:
         self.users: dict[str, User] = {user.id: user for user in seed.users}
         self.tokens = TokenStore(seed.tokens, seed.oauth_grants, state_dir)
         self.installations = {installation.id: installation for installation in seed.installations}
-        self.repos: dict[str, Repo] = {repo.id: repo for repo in seed.repos}
+        self.repos = Repos((repo.id, repo) for repo in seed.repos)
         self.agents = Agents(seed.agents, seed.presets)
         self.models: list[Model] = seed.models
         self.sandboxes: dict[str, Sandbox] = {sandbox.id: sandbox for sandbox in seed.sandboxes}
@@ -69,6 +69,7 @@ class World:
         self.changes = ChangeFeed()
         self.chat_calls = ChatCalls()
         self.provider_keys = ProviderKeys()
+        self.e2e_flows = E2eFlowsStore()
         self.flows = FlowService(seed.automations, seed.job_runs, agents=self.agents, users=self.users,
                                  installations=self.installations, ids=ids, clock=clock, changes=self.changes)
         self.workspaces = Workspaces(self.users)
@@ -212,7 +213,7 @@ class World:
         self.runs[run.id] = run
         self.changes.publish("ai_calls", "INSERT", user_id)
         self.idempotency[(user_id, key)] = run.id
-        if self.trigger_runtime == "missing":  # queueing fails: the run is born failed
+        if self.outside.trigger_runtime == "missing":  # queueing fails: the run is born failed
             run.runtime_provider = run.runtime_run_id = None
             self._fail(run, RUNTIME_MISSING, run.updated_at)
         else:
@@ -244,7 +245,7 @@ class World:
     def _begin_streaming(self, run: Run, moment: datetime) -> None:
         repo = self.repos[run.repo_id]
         sandbox = self.reusable_sandbox(run.user_id, repo.id, run.working_branch, run.root_directory)
-        if sandbox is None and self.sandbox_service == "unavailable":
+        if sandbox is None and self.outside.sandbox_service == "unavailable":
             self._fail(run, SANDBOX_SERVICE_DOWN, moment)
             return
         if sandbox is None:
