@@ -21,8 +21,8 @@ from mockplex.replay.route import ReplaySettings
 from mockplex.responses import NOT_FOUND_HTML
 
 SESSION = {"Cookie": f"{SESSION_COOKIE}={DANA_SESSION}"}
-UNLISTED = ("/api/teams", "/api/teams/{id}/members", f"{V1}/teams", f"{V1}/teams/{{id}}")
-RECORDED_CALLS = [("/api/teams", SESSION), ("/api/teams/t1/members", SESSION),
+UNLISTED = ("/api/gadgets", "/api/gadgets/{id}/parts", f"{V1}/teams", f"{V1}/teams/{{id}}")
+RECORDED_CALLS = [("/api/gadgets", SESSION), ("/api/gadgets/g1/parts", SESSION),
                   (f"{V1}/teams", {"Authorization": f"Bearer {RW}"}),
                   (f"{V1}/teams/t1", {"Authorization": f"Bearer {OAUTH}"})]
 
@@ -67,19 +67,19 @@ async def replaying(aiohttp_client, tmp_path, cassette: Path, **settings) -> Api
 async def test_an_unlisted_web_app_route_replays_behind_the_session_rules(aiohttp_server, aiohttp_client, tmp_path):
     cassette, answers = await record_teams(aiohttp_server, tmp_path)
     api = await replaying(aiohttp_client, tmp_path, cassette)
-    for path in ("/api/teams", "/api/teams/t1/members"):
+    for path in ("/api/gadgets", "/api/gadgets/g1/parts"):
         replayed = await api.internal("GET", path)
         assert (replayed.status, replayed.headers["X-Mockplex-Source"], replayed.raw_body) == (200, "replay",
                                                                                                answers[path])
-    unsigned = await api.internal("GET", "/api/teams", session=None)
-    assert unsigned.status == 307 and "/login?next=%2Fapi%2Fteams" in unsigned.headers["Location"]
-    pat = await api.internal("GET", "/api/teams", session=None, token=RW)  # not on the PAT allowlist
+    unsigned = await api.internal("GET", "/api/gadgets", session=None)
+    assert unsigned.status == 307 and "/login?next=%2Fapi%2Fgadgets" in unsigned.headers["Location"]
+    pat = await api.internal("GET", "/api/gadgets", session=None, token=RW)  # not on the PAT allowlist
     assert pat.status == 307
     callers = yaml.safe_load(cassette.read_text())["metadata"]["mockplex"]["callers"]
     cookie_caller = next(name for name in callers if name.startswith("cookie:"))
     stand_in = stand_in_token(hashlib.sha256(cassette.read_bytes()).hexdigest(), cookie_caller)
-    by_stand_in = await api.internal("GET", "/api/teams", session=stand_in)  # no session the world knows
-    assert (by_stand_in.status, by_stand_in.raw_body) == (200, answers["/api/teams"])
+    by_stand_in = await api.internal("GET", "/api/gadgets", session=stand_in)  # no session the world knows
+    assert (by_stand_in.status, by_stand_in.raw_body) == (200, answers["/api/gadgets"])
 
 
 async def test_an_unlisted_v1_route_replays_behind_the_bearer_rules(aiohttp_server, aiohttp_client, tmp_path):
@@ -104,10 +104,10 @@ async def test_what_nothing_recorded_for_the_caller_gets_the_framework_404(aioht
     cassette, _ = await record_teams(aiohttp_server, tmp_path)
     api = await replaying(aiohttp_client, tmp_path, cassette)
     fixture_world = Api(await aiohttp_client(build_app(make_settings(tmp_path / "fixture"))))
-    for path in ("/api/never-recorded", "/api/teams"):
+    for path in ("/api/never-recorded", "/api/gadgets"):
         assert_framework_404(await fixture_world.internal("GET", path))
     assert_framework_404(await api.internal("GET", "/api/never-recorded"))
-    assert_framework_404(await api.internal("POST", "/api/teams"))  # recorded as GET only
+    assert_framework_404(await api.internal("POST", "/api/gadgets"))  # recorded as GET only
     assert_framework_404(await api.call("GET", f"{V1}/teams", OAUTH))  # recorded by another caller
     assert_framework_404(await api.call("GET", f"{V1}/teams/t1", RW))
     assert (await api.call("GET", f"{V1}/teams/t1", OAUTH)).status == 200
@@ -118,19 +118,19 @@ async def test_an_unlisted_route_follows_the_mode_of_the_family_its_prefix_names
     cassette, _ = await record_teams(aiohttp_server, tmp_path)
     api = await replaying(aiohttp_client, tmp_path, cassette, default_mode="fixture", family_modes={"v1": "replay"})
     assert (await api.call("GET", f"{V1}/teams", RW)).headers["X-Mockplex-Source"] == "replay"
-    assert_framework_404(await api.internal("GET", "/api/teams"))  # under no family: the default mode
+    assert_framework_404(await api.internal("GET", "/api/gadgets"))  # under no family: the default mode
 
 
 async def test_a_miss_on_a_recorded_unlisted_path_is_explained_or_the_framework_404(aiohttp_server, aiohttp_client,
                                                                                    tmp_path):
     cassette, _ = await record_teams(aiohttp_server, tmp_path)
     api = await replaying(aiohttp_client, tmp_path, cassette)
-    missed = await api.internal("GET", "/api/teams?page=2")
+    missed = await api.internal("GET", "/api/gadgets?page=2")
     assert missed.status == 404 and json.loads(missed.raw_body)["error"].endswith(
-        "closest recorded request: GET /api/teams (differs in query key 'page' (None recorded, '2' sent)); "
+        "closest recorded request: GET /api/gadgets (differs in query key 'page' (None recorded, '2' sent)); "
         "would match with --ignore-query page")
     falling_back = await replaying(aiohttp_client, tmp_path, cassette, fallback="fixture")
-    assert_framework_404(await falling_back.internal("GET", "/api/teams?page=2"))
+    assert_framework_404(await falling_back.internal("GET", "/api/gadgets?page=2"))
 
 
 async def test_record_and_passthrough_forward_unlisted_routes(aiohttp_server, aiohttp_client, tmp_path):
@@ -140,12 +140,12 @@ async def test_record_and_passthrough_forward_unlisted_routes(aiohttp_server, ai
         tmp_path / "pass", family_modes={"v1": "passthrough"}, forwarding=passthrough))))
     forwarded = await v1_passes.call("GET", f"{V1}/teams", RW)
     assert (forwarded.status, forwarded.headers["X-Mockplex-Source"]) == (200, "passthrough")
-    assert_framework_404(await v1_passes.internal("GET", "/api/teams"))  # under no family: fixture
+    assert_framework_404(await v1_passes.internal("GET", "/api/gadgets"))  # under no family: fixture
     cassette = tmp_path / "served" / "teams.yaml"
     recording = Api(await aiohttp_client(build_app(make_settings(
         tmp_path / "record", default_mode="record", forwarding=RecordSettings(origin(upstream), cassette, "all")))))
-    recorded = await recording.internal("GET", "/api/teams/t1/members")
+    recorded = await recording.internal("GET", "/api/gadgets/g1/parts")
     assert (recorded.status, recorded.headers["X-Mockplex-Source"]) == (200, "record")
     await recording.client.close()
     assert [item["request"]["uri"] for item in yaml.safe_load(cassette.read_text())["interactions"]] == [
-        f"{origin(upstream)}/api/teams/t1/members"]
+        f"{origin(upstream)}/api/gadgets/g1/parts"]

@@ -23,8 +23,8 @@ def _unmodeled(family: str, method: str, path: str, team_scope: bool = False) ->
 
 IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "auth.user", "GET", "/api/auth/user", identity.auth_user),
-    _unmodeled("identity", "GET", "/api/auth/{rest*}"),
-    _unmodeled("identity", "POST", "/api/auth/{rest*}"),
+    _unmodeled("identity", "GET", "/api/auth/{all*}"),
+    _unmodeled("identity", "POST", "/api/auth/{all*}"),
     _internal("identity", "auth.logout", "POST", "/api/auth/logout", identity.logout),
     _internal("identity", "auth.logout.page", "GET", "/api/auth/logout", identity.logout_redirect),
     _internal("identity", "settings.get", "GET", "/api/settings", identity.get_settings),
@@ -40,6 +40,18 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "models.patch", "PATCH", "/api/models", identity.patch_models, team_scope=True),
     _unmodeled("identity", "GET", "/api/models/new-arrivals"),
     _unmodeled("identity", "GET", "/api/models/provider-icons"),
+    _unmodeled("identity", "GET", "/api/auth/github"),
+    _unmodeled("identity", "GET", "/api/auth/github/callback"),
+    _unmodeled("identity", "GET", "/api/auth/login/github"),
+    _unmodeled("identity", "GET", "/api/auth/vercel"),
+    _unmodeled("identity", "GET", "/api/auth/vercel/callback"),
+    _unmodeled("identity", "POST", "/api/auth/vercel/token"),
+    _unmodeled("identity", "DELETE", "/api/auth/vercel/token"),
+    _unmodeled("identity", "POST", "/api/auth/waitlist/new-code"),
+    _unmodeled("identity", "POST", "/api/auth/waitlist/request"),
+    _unmodeled("identity", "POST", "/api/auth/waitlist/validate"),
+    _unmodeled("identity", "POST", "/api/models/new-arrivals"),
+    _unmodeled("identity", "PATCH", "/api/models/new-arrivals"),
 )
 
 PROJECT_ROUTES: tuple[RouteSpec, ...] = (
@@ -69,6 +81,22 @@ PROJECT_ROUTES: tuple[RouteSpec, ...] = (
               team_scope=True),
     _internal("projects", "workspaces.delete", "DELETE", "/api/workspaces/{id}", projects.delete_workspace,
               team_scope=True),
+    _unmodeled("projects", "POST", "/api/repos/{id}/connections"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/connections"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/env-vars"),
+    _unmodeled("projects", "PATCH", "/api/repos/{id}/env-vars"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/env-vars"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/launch-presets"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/launch-presets/{presetId}"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/models"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/rules"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/rules"),
+    _unmodeled("projects", "PUT", "/api/repos/{id}/secrets"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/secrets"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/skills"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/skills"),
+    _unmodeled("projects", "POST", "/api/repos/{id}/snapshot"),
+    _unmodeled("projects", "DELETE", "/api/repos/{id}/snapshot"),
 )
 
 REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
@@ -96,6 +124,19 @@ REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
     _internal("reusable", "connections.update", "PATCH", "/api/connections", connections.update_connection),
     _internal("reusable", "connections.delete", "DELETE", "/api/connections", connections.delete_connection),
     _internal("reusable", "connections.test", "POST", "/api/connections/{id}/test", connections.test_connection),
+    _unmodeled("reusable", "POST", "/api/agent-categories"),
+    _unmodeled("reusable", "DELETE", "/api/agent-categories"),
+    _unmodeled("reusable", "GET", "/api/connections/managed-auth"),
+    _unmodeled("reusable", "POST", "/api/connections/managed-auth/webhook"),
+    _unmodeled("reusable", "GET", "/api/connections/oauth"),
+    _unmodeled("reusable", "GET", "/api/connections/oauth/callback"),
+    _unmodeled("reusable", "GET", "/api/mcp-servers/{id}"),
+    _unmodeled("reusable", "PATCH", "/api/mcp-servers/{id}"),
+    _unmodeled("reusable", "DELETE", "/api/mcp-servers/{id}"),
+    _unmodeled("reusable", "GET", "/api/skills/registry"),
+    _unmodeled("reusable", "GET", "/api/skills/registry/{path*}"),
+    _unmodeled("reusable", "GET", "/api/skills/vercel-docs"),
+    _unmodeled("reusable", "GET", "/api/skills/vercel-docs/{path*}"),
 )
 
 ROUTING_ROUTES: tuple[RouteSpec, ...] = (
@@ -118,6 +159,15 @@ ROUTING_ROUTES: tuple[RouteSpec, ...] = (
     _internal("routing", "assignments.create", "POST", "/api/assignments", routing.create_assignment),
     _internal("routing", "assignments.update", "PUT", "/api/assignments", routing.update_assignment),
     _internal("routing", "assignments.delete", "DELETE", "/api/assignments", routing.delete_assignment),
+    _unmodeled("routing", "GET", "/api/automations/harnesses"),
+    _unmodeled("routing", "POST", "/api/automations/sandbox-test"),
+    _unmodeled("routing", "GET", "/api/flows/approvals"),
+    _unmodeled("routing", "POST", "/api/flows/approvals/{id}"),
+    _unmodeled("routing", "GET", "/api/flows/templates"),
+    _unmodeled("routing", "POST", "/api/flows/templates"),
+    _unmodeled("routing", "DELETE", "/api/flows/templates/{id}"),
+    _unmodeled("routing", "POST", "/api/flows/{id}/assistant"),
+    _unmodeled("routing", "POST", "/api/flows/{id}/chat"),
 )
 
 RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
@@ -137,8 +187,6 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
     _unmodeled("runtime", "POST", "/api/sandbox/{id}/stop", team_scope=True),
     _unmodeled("runtime", "POST", "/api/sandbox/{id}/pause", team_scope=True),
     _unmodeled("runtime", "GET", "/api/sandbox/{id}/health", team_scope=True),
-    _unmodeled("runtime", "GET", "/api/conversations"),
-    _unmodeled("runtime", "GET", "/api/memories", team_scope=True),
     _unmodeled("runtime", "POST", "/api/control/chat"),
     _internal("runtime", "observability.stats", "GET", "/api/observability/stats", observability.stats),
     _internal("runtime", "observability.calls", "GET", "/api/observability/calls", observability.list_calls),
@@ -155,12 +203,32 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
     _internal("runtime", "commands.list", "GET", "/api/commands", tables.lister(tables.fixed(tables.COMMANDS))),
     _internal("runtime", "commands.create", "POST", "/api/commands", tables.creator(tables.fixed(tables.COMMANDS))),
     _internal("runtime", "commands.delete", "DELETE", "/api/commands", tables.deleter(tables.fixed(tables.COMMANDS))),
+    _unmodeled("runtime", "GET", "/api/control/approvals"),
+    _unmodeled("runtime", "POST", "/api/control/approvals/{id}"),
+    _unmodeled("runtime", "POST", "/api/observability/calls/{id}/cancel"),
+    _unmodeled("runtime", "POST", "/api/observability/jobs/{id}/cancel"),
+    _unmodeled("runtime", "POST", "/api/observability/jobs/{id}/repair"),
+    _unmodeled("runtime", "POST", "/api/observability/jobs/{id}/requeue"),
+    _unmodeled("runtime", "POST", "/api/observability/jobs/{id}/review-findings/{findingId}/issue"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/exec/cancel"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/extend"),
+    _unmodeled("runtime", "GET", "/api/sandbox/{id}/files"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/files"),
+    _unmodeled("runtime", "PUT", "/api/sandbox/{id}/files"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/presence"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/reconcile"),
+    _unmodeled("runtime", "GET", "/api/sandbox/{id}/terminal/connect"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/terminal/connect"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/terminal/session"),
+    _unmodeled("runtime", "GET", "/api/sandbox/{id}/tree"),
+    _unmodeled("runtime", "POST", "/api/sandbox/{id}/tree"),
+    _unmodeled("runtime", "PATCH", "/api/sandbox/{id}/tree"),
+    _unmodeled("runtime", "DELETE", "/api/sandbox/{id}/tree"),
 )
 
 SYSTEM_ROUTES: tuple[RouteSpec, ...] = (
     _internal("system", "jobs.process", "POST", "/api/jobs/process", plumbing.process_job),
     _internal("system", "agent.review", "POST", "/api/agent/review", plumbing.review_job),
-    _unmodeled("system", "GET", "/api/cron/{job}"),
     RouteSpec("system", "webhooks.github", "POST", "/api/webhooks/github", plumbing.github_webhook, "public"),
     RouteSpec("system", "webhooks.stripe", "POST", "/api/webhooks/stripe", plumbing.stripe_webhook, "public"),
     RouteSpec("system", "webhooks.slack", "POST", "/api/webhooks/slack", plumbing.slack_webhook, "public"),
@@ -169,7 +237,79 @@ SYSTEM_ROUTES: tuple[RouteSpec, ...] = (
     _internal("system", "e2e.flows.post", "POST", "/api/test/e2e/flows", plumbing.e2e_flows_seed),
     _internal("system", "e2e.flows.delete", "DELETE", "/api/test/e2e/flows", plumbing.e2e_flows_reset),
     _internal("system", "migrate", "POST", "/api/migrate", plumbing.retired),
+    _unmodeled("system", "GET", "/api/cron/production-smoke"),
+    _unmodeled("system", "GET", "/api/cron/reconcile-job-runs"),
+    _unmodeled("system", "GET", "/api/cron/reconcile-vercel-links"),
+    _unmodeled("system", "GET", "/api/cron/repair-jobs"),
+    _unmodeled("system", "GET", "/api/cron/sandbox-reaper"),
+    _unmodeled("system", "GET", "/api/cron/sync-models"),
+    _unmodeled("system", "GET", "/api/cron/zombie-row-reaper"),
+)
+
+MEMORY_ROUTES: tuple[RouteSpec, ...] = (
+    _unmodeled("memory", "GET", "/api/conversations"),
+    _unmodeled("memory", "PUT", "/api/conversations"),
+    _unmodeled("memory", "DELETE", "/api/conversations"),
+    _unmodeled("memory", "GET", "/api/memories", team_scope=True),
+    _unmodeled("memory", "POST", "/api/memories"),
+    _unmodeled("memory", "PATCH", "/api/memories"),
+    _unmodeled("memory", "DELETE", "/api/memories"),
+    _unmodeled("memory", "POST", "/api/memories/actions"),
+)
+
+ACCOUNT_ROUTES: tuple[RouteSpec, ...] = (
+    _unmodeled("accounts", "GET", "/api/billing"),
+    _unmodeled("accounts", "GET", "/api/invites/{token}"),
+    _unmodeled("accounts", "POST", "/api/invites/{token}"),
+    _unmodeled("accounts", "GET", "/api/memberships"),
+    _unmodeled("accounts", "PATCH", "/api/profile/vercel-billing"),
+    _unmodeled("accounts", "POST", "/api/stripe/checkout"),
+    _unmodeled("accounts", "POST", "/api/stripe/portal"),
+    _unmodeled("accounts", "POST", "/api/teams"),
+    _unmodeled("accounts", "GET", "/api/teams/slug-check"),
+    _unmodeled("accounts", "GET", "/api/teams/{teamId}/audit-events"),
+    _unmodeled("accounts", "POST", "/api/teams/{teamId}/icon"),
+    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/icon"),
+    _unmodeled("accounts", "GET", "/api/teams/{teamId}/installations"),
+    _unmodeled("accounts", "POST", "/api/teams/{teamId}/installations"),
+    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/installations/{installationId}"),
+    _unmodeled("accounts", "POST", "/api/teams/{teamId}/invites"),
+    _unmodeled("accounts", "POST", "/api/teams/{teamId}/invites/bulk"),
+    _unmodeled("accounts", "POST", "/api/teams/{teamId}/invites/{inviteId}"),
+    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/invites/{inviteId}"),
+    _unmodeled("accounts", "GET", "/api/teams/{teamId}/keys"),
+    _unmodeled("accounts", "PUT", "/api/teams/{teamId}/keys"),
+    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/keys"),
+    _unmodeled("accounts", "GET", "/api/teams/{teamId}/members"),
+    _unmodeled("accounts", "PATCH", "/api/teams/{teamId}/members/{memberUserId}"),
+    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/members/{memberUserId}"),
+    _unmodeled("accounts", "GET", "/api/teams/{teamId}/models"),
+    _unmodeled("accounts", "PATCH", "/api/teams/{teamId}/models"),
+    _unmodeled("accounts", "POST", "/api/teams/{teamId}/ownership"),
+    _unmodeled("accounts", "GET", "/api/unsubscribe"),
+    _unmodeled("accounts", "POST", "/api/unsubscribe"),
+    _unmodeled("accounts", "GET", "/api/vercel/targets"),
+    _unmodeled("accounts", "POST", "/api/vercel/targets"),
+)
+
+INTEGRATION_ROUTES: tuple[RouteSpec, ...] = (
+    _unmodeled("integrations", "GET", "/api/integrations/slack/callback"),
+    _unmodeled("integrations", "GET", "/api/integrations/slack/install"),
+    _unmodeled("integrations", "GET", "/api/integrations/slack/installations"),
+    _unmodeled("integrations", "PATCH", "/api/integrations/slack/installations/{teamId}"),
+    _unmodeled("integrations", "DELETE", "/api/integrations/slack/installations/{teamId}"),
+    _unmodeled("integrations", "GET", "/api/integrations/slack/installations/{teamId}/channels"),
+    _unmodeled("integrations", "GET", "/api/integrations/slack/installations/{teamId}/links"),
+    _unmodeled("integrations", "POST", "/api/integrations/slack/installations/{teamId}/links"),
+    _unmodeled("integrations", "DELETE", "/api/integrations/slack/installations/{teamId}/links/{linkId}"),
+    _unmodeled("integrations", "POST", "/api/oauth/decision"),
+)
+
+CLI_ROUTES: tuple[RouteSpec, ...] = (
+    _unmodeled("cli", "POST", "/api/cli/inference/chat/completions"),
+    _unmodeled("cli", "GET", "/api/cli/latest"),
+    _unmodeled("cli", "POST", "/api/cli/openai/chat/completions"),
 )
 
 INTERNAL_ROUTES = (IDENTITY_ROUTES + PROJECT_ROUTES + REUSABLE_ROUTES + ROUTING_ROUTES + RUNTIME_ROUTES
-                   + SYSTEM_ROUTES)
+                   + MEMORY_ROUTES + SYSTEM_ROUTES + ACCOUNT_ROUTES + INTEGRATION_ROUTES + CLI_ROUTES)

@@ -1,0 +1,27 @@
+"""The route table against the server's own list of route files and exported methods
+(tests/server_routes.txt): a route the server has and the table lacks, or one the table
+invents, fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mockplex.routes import ROUTES
+
+SERVER_ROUTES = Path(__file__).with_name("server_routes.txt")
+def server_routes() -> set[tuple[str, str]]:
+    lines = SERVER_ROUTES.read_text().splitlines()
+    return {tuple(line.split()) for line in lines if line and not line.startswith("#")}
+
+
+def table_routes() -> set[tuple[str, str]]:
+    return {(spec.method, spec.template) for spec in ROUTES if spec.template.startswith("/api/")}
+
+
+def test_the_table_has_every_route_and_method_the_server_exports():
+    assert sorted(server_routes() - table_routes()) == []
+
+
+def test_the_table_invents_no_route():
+    assert sorted(table_routes() - server_routes()) == []
+
