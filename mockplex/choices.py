@@ -16,6 +16,9 @@ from mockplex.routes import FAMILIES
 from mockplex.settings import DEFAULT_E2E_SECRET, DEFAULT_HOST, DEFAULT_PORT, MODES, Settings
 
 DEFAULT_CASSETTE_DIR = "cassettes"
+# A seed asks for the same bytes from the same requests, which a wall clock would break:
+# unless a clock is chosen too, time starts at the default epoch and moves 1 s a request.
+SEEDED_CLOCK = "step:1"
 
 
 class ChoiceError(ValueError):
@@ -33,8 +36,8 @@ class Choices:
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    seed: int = 0
-    clock: Clock | None = None  # None: the real clock
+    seed: int | None = None  # None: 0
+    clock: Clock | None = None  # None: the real clock, or SEEDED_CLOCK when a seed is given
     fixtures_dir: Path | None = None
     state_dir: Path | None = None
     no_source_header: bool = False
@@ -77,8 +80,8 @@ def assemble(choices: Choices) -> Settings:
     replay = _replay_settings(choices, modes, config)
     forwarding = _forwarding_settings(choices, modes, config)
     return Settings(
-        fixtures_dir=choices.fixtures_dir, state_dir=choices.state_dir, seed=choices.seed,
-        clock=choices.clock or parse_clock("real"), source_header=not choices.no_source_header,
+        fixtures_dir=choices.fixtures_dir, state_dir=choices.state_dir, seed=choices.seed or 0,
+        clock=choices.clock or parse_clock("real" if choices.seed is None else SEEDED_CLOCK), source_header=not choices.no_source_header,
         rate_limits=not choices.no_rate_limits,
         mcp_allowed_origins=tuple(o.strip() for o in choices.mcp_allowed_origins.split(",") if o.strip()),
         test_mode=choices.test_mode, e2e_secret=choices.e2e_secret,

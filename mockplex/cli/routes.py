@@ -6,7 +6,7 @@ import click
 
 
 @click.command()
-@click.option("--markdown", is_flag=True, help="A Markdown table per family (as in the README).")
+@click.option("--markdown", is_flag=True, help="One Markdown table, a row per family (as in the README).")
 def routes(markdown):
     """List every route mockplex knows, by family, and how each is answered."""
     from mockplex.routes import ROUTES
@@ -14,6 +14,8 @@ def routes(markdown):
     families: dict[str, list] = {}
     for spec in ROUTES:
         families.setdefault(spec.family, []).append(spec)
+    if markdown:
+        click.echo("| family | modeled | unmodeled |\n| --- | --- | --- |")
     for family, specs in families.items():
         modeled = [f"{s.method} {s.template}" for s in specs if not s.name.startswith("unmodeled")]
         unmodeled = [s.name.removeprefix("unmodeled ") for s in specs if s.name.startswith("unmodeled")]

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mockplex.admin.faults import FaultError, check_fault
-from mockplex.choices import ChoiceError, Choices, assemble
+from mockplex.choices import SEEDED_CLOCK, ChoiceError, Choices, assemble
 from mockplex.cli.cassettes import BadCassetteInput
 from mockplex.cli.options import checked_by, fixtures_option, load_world, option_group, state_option
 from mockplex.clock import CLOCK_HELP, ClockSpecError, parse_clock
@@ -23,6 +23,8 @@ from mockplex.world.fixtures import FixtureError
 
 
 def _clock(ctx, param, value):
+    if value is None:
+        return None
     try:
         return parse_clock(value)
     except ClockSpecError as exc:
@@ -43,9 +45,11 @@ world_options = option_group(
                  help="Interface to bind. Stays on loopback unless you say otherwise."),
     click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
                  help="Port to listen on; 0 picks a free one (the banner shows it)."),
-    click.option("--seed", default=0, show_default=True, type=int,
-                 help="Seeds every generated id: same seed + same requests = same bytes."),
-    click.option("--clock", "clock", default="real", show_default=True, callback=_clock, help=CLOCK_HELP),
+    click.option("--seed", type=int,
+                 help="Seeds every generated id: same seed + same requests = same bytes. Without "
+                      f"--clock it also starts the deterministic clock {SEEDED_CLOCK}.  [default: 0]"),
+    click.option("--clock", "clock", callback=_clock,
+                 help=CLOCK_HELP + f"  [default: real; {SEEDED_CLOCK} with --seed]"),
     fixtures_option,
     state_option,
     click.option("--no-source-header", is_flag=True, help="Do not add X-Mockplex-Source to responses."),
