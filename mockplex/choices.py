@@ -73,7 +73,8 @@ def assemble(choices: Choices) -> Settings:
     ChoiceError for a choice that cannot be served."""
     config = load_config(choices.config_path) if choices.config_path else FileConfig(None)
     modes = ServeModes(
-        default=choices.mode or config.mode or "fixture",
+        # A cassette given on the command line is one the user wants served.
+        default=choices.mode or config.mode or ("replay" if choices.cassette else "fixture"),
         families={**config.families, **_family_modes(choices.family_modes)}, routes=config.routes,
         cassette=choices.cassette or config.cassette,
         cassette_dir=choices.cassette_dir or Path(config.cassette_dir or DEFAULT_CASSETTE_DIR))
@@ -116,17 +117,18 @@ class ServeModes:
         return {self.default, *self.families.values(), *self.routes.values()}
 
     def cassette_path(self) -> Path:
-        from mockplex.recording.names import CassetteNameError, cassette_path
+        from mockplex.recording.names import CassetteNameError, cassette_argument
 
         if not self.cassette:
             raise ChoiceError("replaying or recording needs --cassette NAME", "--cassette")
         try:
-            return cassette_path(self.cassette_dir, self.cassette)
+            return cassette_argument(self.cassette_dir, self.cassette)
         except CassetteNameError as error:
             raise ChoiceError(str(error), "--cassette") from None
 
 
 def _replay_settings(choices: Choices, modes: ServeModes, config: FileConfig):
+    from mockplex.recording.names import cassette_name_of
     from mockplex.replay.callers import CALLER_PLACEHOLDER
     from mockplex.replay.route import TIMINGS_HELP, ReplaySettings
     from mockplex.replay.store import Matching
@@ -149,13 +151,14 @@ def _replay_settings(choices: Choices, modes: ServeModes, config: FileConfig):
         credentials = credential_pairs(choices.credentials)
     except ValueError as error:
         raise ChoiceError(str(error), "--credential") from None
-    return ReplaySettings(path, modes.cassette, choices.on_exhausted or config.replay.get("on_exhausted") or "repeat",
+    name = cassette_name_of(modes.cassette_dir, path)
+    return ReplaySettings(path, name, choices.on_exhausted or config.replay.get("on_exhausted") or "repeat",
                           timing, choices.fallback or config.replay.get("fallback") or "error",
                           Matching(**{knob: frozenset(flags or config.replay.get(knob) or ())
                                       for knob, flags in knobs.items()}),
                           {token: CALLER_PLACEHOLDER.fullmatch(placeholder).group(1)
                            for (cassette, placeholder), token in credentials.items()
-                           if cassette in ("", modes.cassette)})
+                           if cassette in ("", name)})
 
 
 def _forwarding_settings(choices: Choices, modes: ServeModes, config: FileConfig):

@@ -4,10 +4,12 @@ user reported, smoothed."""
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.request
 
-from conftest import RW, WEB_REPO
-from test_cli import Served
+import pytest
+from conftest import EXAMPLES, RW, WEB_REPO
+from test_cli import Served, run_cli
 
 
 def start_run(served: Served, key: str) -> bytes:
@@ -36,3 +38,34 @@ def test_without_a_seed_the_clock_is_the_real_one(tmp_path):
     banner = "".join(served.banner)
     served.stop()
     assert "seed 0 | clock real" in banner
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A folder with the shipped example cassettes in `cassettes/`, as a user's project has."""
+    shutil.copytree(EXAMPLES, tmp_path / "cassettes")
+    return tmp_path
+
+
+@pytest.mark.parametrize("given", ["catalog", "catalog.yaml", "cassettes/catalog.yaml"])
+def test_a_cassette_given_is_served_as_a_name_or_a_path(project, given):
+    served = Served("--cassette", given, "--quiet", cwd=project)
+    banner = "".join(served.banner)
+    status, _ = served.get("/models")
+    served.stop()
+    assert "v1=replay" in banner and "replaying " in banner and str(project / "cassettes" / "catalog.yaml") in banner
+    assert status == 200
+
+
+def test_a_cassette_with_a_mode_that_never_reads_it_is_a_clear_error(project):
+    ran = run_cli("serve", "--cassette", "catalog", "--mode", "fixture", "--port", "0", cwd=project)
+    assert ran.returncode == 2
+    assert ("Invalid value for --cassette: a cassette is read only in replay or record mode, and every route "
+            "here is answered by fixture: drop --mode, or give --mode replay") in ran.stderr
+
+
+@pytest.mark.parametrize("given", ["catalog", "cassettes/catalog.yaml"])
+def test_cassettes_show_takes_a_name_or_a_path(project, given):
+    ran = run_cli("cassettes", "show", given, cwd=project)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[0].split() == ["#", "method", "request", "status", "body"]

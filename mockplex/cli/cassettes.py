@@ -62,11 +62,11 @@ def list_cassettes(cassette_dir):
 def show_cassette(name, cassette_dir):
     """A readable table of one cassette's interactions."""
     from mockplex.recording.inspect import load, rows
-    from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.recording.names import CassetteNameError, cassette_argument
     from mockplex.replay.reading import CassetteLoadError
 
     try:
-        path = cassette_path(cassette_dir, name)
+        path = cassette_argument(cassette_dir, name)
         cassette = load(path)
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="NAME") from None
@@ -90,14 +90,15 @@ def cassette_credentials(name, cassette_dir):
     showed (yes, no or ? when never tested) and how many requests it made."""
     from collections import Counter
 
-    from mockplex.recording.names import CassetteNameError, cassette_path
     from mockplex.names import SCOPES
+    from mockplex.recording.names import CassetteNameError, cassette_argument, cassette_name_of
     from mockplex.replay.callers import stand_in_token
     from mockplex.replay.reading import CassetteLoadError
     from mockplex.replay.route import ReplaySettings
 
     try:
-        store = ReplaySettings(cassette_path(cassette_dir, name), name).open()  # read as replay reads it
+        path = cassette_argument(cassette_dir, name)
+        store = ReplaySettings(path, cassette_name_of(cassette_dir, path)).open()  # read as replay reads it
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="NAME") from None
     except CassetteLoadError as error:
@@ -118,11 +119,11 @@ def lint_cassettes(names, cassette_dir):
     published contract (see `mockplex openapi`). Exit 0 when clean, 1 when not."""
     from mockplex.contract.lint import lint_cassette
     from mockplex.recording.inspect import leaks, load
-    from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.recording.names import CassetteNameError, cassette_argument
     from mockplex.replay.reading import CassetteLoadError
 
     try:
-        paths = [cassette_path(cassette_dir, name) for name in names] if names else _cassettes_in(cassette_dir)
+        paths = [cassette_argument(cassette_dir, name) for name in names] if names else _cassettes_in(cassette_dir)
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="NAMES") from None
     problems = 0

@@ -45,13 +45,13 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
     """
     from mockplex.recording.app import RecordSettings, build_record_app
     from mockplex.recording.cassette_file import CassetteError
-    from mockplex.recording.names import CassetteNameError, cassette_path
+    from mockplex.recording.names import CassetteNameError, cassette_argument
     from mockplex.recording.proxy import RECORDER
     from mockplex.recording.redaction import Redactor
     from mockplex.server import configure_logging, record_banner, run
 
     try:
-        path = cassette_path(cassette_dir, cassette_name)
+        path = cassette_argument(cassette_dir, cassette_name)
     except CassetteNameError as error:
         raise click.BadParameter(str(error), param_hint="--cassette") from None
     redactor = Redactor(frozenset(h.lower() for h in redact_header), frozenset(redact_json_key), redact_regex)

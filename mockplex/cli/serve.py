@@ -158,6 +158,10 @@ def serve(quiet, **flags):
         raise click.ClickException(f"bad config: {exc}") from None
     except ChoiceError as error:
         raise click.BadParameter(str(error), param_hint=error.flag) from None
+    if choices.cassette and not settings.modes_in_use() & {"replay", "record"}:  # a cassette named is one to serve
+        raise click.BadParameter(f"a cassette is read only in replay or record mode, and every route here is answered "
+                                 f"by {', '.join(sorted(settings.modes_in_use()))}: drop --mode, or give --mode replay",
+                                 param_hint="--cassette")
     configure_logging(quiet)
     try:
         asyncio.run(run(settings))

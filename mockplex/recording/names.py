@@ -24,3 +24,21 @@ def cassette_path(directory: Path, name: str) -> Path:
     if directory.resolve() not in path.parents:
         raise CassetteNameError(f"invalid cassette name {name!r}: it leaves {directory}")
     return path
+
+
+def cassette_argument(directory: Path, given: str) -> Path:
+    """What a user's cassette argument means, the same in every command: a path to a
+    `.yaml` file (one with a '/', or one that exists where you are) is that file;
+    anything else is a name inside `directory`."""
+    if given.endswith(".yaml") and ("/" in given or Path(given).is_file()):
+        return Path(given).resolve()
+    return cassette_path(directory, given)
+
+
+def cassette_name_of(directory: Path, path: Path) -> str:
+    """The name a cassette is known by (in messages and `N:...=TOKEN` pairs): its path
+    inside `directory` without `.yaml`, or the file's stem when it lies elsewhere."""
+    try:
+        return path.relative_to(directory.resolve()).with_suffix("").as_posix()
+    except ValueError:
+        return path.stem
