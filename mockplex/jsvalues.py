@@ -1,11 +1,16 @@
 """How JavaScript reads a parsed JSON value where a route tests it (`!value`) or stringifies
-it (`String(value)`) instead of checking its type."""
+it (`String(value)`, `Number(value)`) instead of checking its type."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mockplex.jsonio import js_float_text
+
+
+JS_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+JS_RADIX = {"0x": 16, "0o": 8, "0b": 2}
 
 
 def js_truthy(value: Any) -> bool:
@@ -27,3 +32,23 @@ def js_string(value: Any) -> str:
     if isinstance(value, dict):
         return "[object Object]"
     return str(value)
+
+
+def js_number(value: Any) -> float:
+    """Number(value) for a parsed JSON value: NaN where JavaScript gives NaN."""
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    if value is None:
+        return 0.0
+    if isinstance(value, dict):
+        return float("nan")
+    text = (js_string(value) if isinstance(value, list) else value).strip()
+    if not text:
+        return 0.0
+    if JS_DECIMAL.fullmatch(text):
+        return float(text.replace("Infinity", "inf"))
+    radix = JS_RADIX.get(text[:2].lower())
+    try:
+        return float(int(text[2:], radix)) if radix and text[2:].isalnum() else float("nan")
+    except ValueError:
+        return float("nan")

@@ -132,6 +132,17 @@ def shipped_cassettes(tmp_path) -> Path:
 
 
 @pytest.fixture
+async def world_api(aiohttp_client, tmp_path):
+    """An Api over a copy of the default world whose world.yaml holds only the given settings."""
+    async def make(**settings: str) -> Api:
+        world = tmp_path / "world"
+        shutil.copytree(REPO_ROOT / "fixtures", world)
+        (world / "world.yaml").write_text("name: settings\n" + "".join(f"{k}: {v}\n" for k, v in settings.items()))
+        return Api(await aiohttp_client(build_app(make_settings(tmp_path, fixtures_dir=world))))
+    return make
+
+
+@pytest.fixture
 async def make_api(aiohttp_client, tmp_path):
     async def make(clock: str = "frozen", **overrides) -> Api:
         app = build_app(make_settings(tmp_path, clock, **overrides))

@@ -297,7 +297,7 @@ async def test_model_patch_rows(api, body, message):
 
 
 async def test_unmodeled_routes_say_so(api):
-    response = await api.internal("GET", "/api/models/new-arrivals")
+    response = await api.internal("POST", "/api/auth/waitlist/request")
     assert (response.status, body_of(response)) == (404, {"error": "Not found"})
     assert response.headers["X-Mockplex-Source"] == "unmodeled"
 

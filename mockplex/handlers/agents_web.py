@@ -115,13 +115,14 @@ def _problem(fields: dict[str, Any], required: Iterable[str]) -> str | None:
     return next((message for broken, message in checks if broken), None)
 
 
-def _validated(fields: dict[str, Any], required: Iterable[str]) -> None:
+def _validated(call: Call, user_id: str, fields: dict[str, Any], required: Iterable[str]) -> None:
     problem = _problem(fields, required)
     if problem is not None:
         raise flat_error(400, problem)
     category = fields.get("category")
-    # A slug outside the built-in set must be one of the user's own categories; the world holds none.
-    if isinstance(category, str) and category and category not in BUILT_IN_CATEGORIES:
+    # A slug outside the built-in set must be one of the user's own categories.
+    if (isinstance(category, str) and category and category not in BUILT_IN_CATEGORIES
+            and not call.world.agent_categories.has_slug(user_id, category)):
         raise flat_error(400, "Invalid category")
 
 
@@ -135,7 +136,7 @@ def _as_text(value: Any) -> str | None:
 async def create_agent(call: Call) -> web.Response:
     user_id = call.require_user()
     fields = _picked(await _lenient_body(call), CREATE_FIELDS)
-    _validated(fields, REQUIRABLE_FIELDS)
+    _validated(call, user_id, fields, REQUIRABLE_FIELDS)
     agent = Agent(id=call.world.ids.uuid(), user_id=user_id, name=fields["name"], slug=None, model=fields["model"],
                   description=_as_text(fields.get("description")), category=fields["category"],
                   source_template=_as_text(fields.get("source_template")), created_at=call.now,
@@ -169,7 +170,7 @@ async def update_agent(call: Call) -> web.Response:
     if not _filled(raw_id):
         raise flat_error(400, "Invalid agent id")
     updates = _picked(body, UPDATE_FIELDS)
-    _validated(updates, [field for field in REQUIRABLE_FIELDS if field in updates])
+    _validated(call, user_id, updates, [field for field in REQUIRABLE_FIELDS if field in updates])
     if not updates:
         raise flat_error(500, _empty_update_error(call))
     agent = _stored_row(call, user_id, raw_id)

@@ -98,14 +98,13 @@ def job_row(job: JobRun, attribution: dict[str, Any], now: datetime) -> dict[str
     return {
         "id": job.id, "assignment_id": None, "trigger_id": None, "flow_id": job.flow_id,
         "flow_version_id": job.flow_version_id, "runtime_provider": "trigger" if job.runtime_run_id else None,
-        "runtime_run_id": job.runtime_run_id, "workflow_run_id": None, "retry_of_job_run_id": None,
+        "runtime_run_id": job.runtime_run_id, "workflow_run_id": None, "retry_of_job_run_id": job.retry_of_job_run_id,
         "status": job.status, "created_at": format_timestamp(job.created_at), "started_at": _ts(job.started_at),
         "completed_at": _ts(job.completed_at), "input_tokens": job.input_tokens, "output_tokens": job.output_tokens,
         "cost_usd": job.cost_usd, "duration_ms": job.duration_ms, "error": job.error,
         "start_attempts": 1 if job.started_at else 0, "last_start_attempt_at": _ts(job.started_at),
-        "last_start_error": None, "last_start_source": _start_source(job),
-        "cancel_requested_at": None, "cancelled_at": None, "cancel_reason": None, "cancel_error": None,
-        "metadata": dict(job.metadata), "source_kind": "flow",
+        "last_start_error": None, "last_start_source": job.start_source or _start_source(job),
+        **job.cancel_columns(), "metadata": dict(job.metadata), "source_kind": job.source_kind,
         "source_type": job.metadata.get("source_type") if isinstance(job.metadata.get("source_type"), str)
         and job.metadata["source_type"] else attribution["source_type"] or "unknown",
         "repo": {"id": job.repo_id, "full_name": job.repo_full_name}, "agent": attribution["agent"],

@@ -16,6 +16,7 @@ from mockplex.render import projects as rows
 from mockplex.responses import EmptyResponse, flat_error, json_response
 from mockplex.world.owner_scope import OwnerScope
 from mockplex.world.records import Repo, User, Workspace
+from mockplex.world.world import World
 
 NO_SINGLE_ROW = "JSON object requested, multiple (or no) rows returned"
 
@@ -93,7 +94,7 @@ async def list_installations(call: Call) -> web.Response:
     return json_response(answer)
 
 
-def _github_login(call: Call, user: User) -> str | None:
+def github_login(call: Call, user: User) -> str | None:
     """The profile's GitHub username, else GitHub's /user (which throws when GitHub fails)."""
     if user.github_username:
         return user.github_username
@@ -108,7 +109,11 @@ async def list_owners(call: Call) -> web.Response:
     user = world.users[user_id]
     if not user.github_connected:
         return json_response([])
-    personal = _github_login(call, user)
+    return json_response(github_owner_targets(world, user_id, github_login(call, user)))
+
+
+def github_owner_targets(world: World, user_id: str, personal: str | None) -> list[dict[str, Any]]:
+    """buildGithubRepoOwnerTargets: the personal login, then each installation's account."""
     targets: dict[str, dict[str, Any]] = {}
     if personal:
         targets[personal.lower()] = {"login": personal, "kind": "personal", "github_installation_id": None,
@@ -123,8 +128,7 @@ async def list_owners(call: Call) -> web.Response:
         targets[login.lower()] = {"login": login, "kind": kind, "github_installation_id": installation.id,
                                   "scope_label": "Personal" if kind == "personal" else label,
                                   "source": "oauth+installation" if login.lower() in targets else "installation"}
-    ordered = sorted(targets.values(), key=lambda target: (target["kind"] != "personal", target["login"].lower()))
-    return json_response(ordered)
+    return sorted(targets.values(), key=lambda target: (target["kind"] != "personal", target["login"].lower()))
 
 
 # -- /api/github/repos and /api/github/pulls ------------------------------------------------------

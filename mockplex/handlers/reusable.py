@@ -122,12 +122,18 @@ def _server(call: Call, user_id: str, fields: dict[str, Any]) -> McpServer:
         http_headers={} if stdio else {**plain, **secrets}, extra=fields["extra"], secret_keys=tuple(secrets))
 
 
-async def create_mcp_server(call: Call) -> web.Response:
-    user_id = call.require_user()
+async def json_or_caught_failure(call: Call) -> Any:
+    """`await request.json()` inside the handler's catch-all: not JSON answers V8's message as a 500."""
     raw = await call.request.read()
     body = jsonio.parse_body(raw)
     if body is jsonio.NOT_JSON:
         raise flat_error(500, parse_failure_message(raw))
+    return body
+
+
+async def create_mcp_server(call: Call) -> web.Response:
+    user_id = call.require_user()
+    body = await json_or_caught_failure(call)
     try:
         fields = _validated_server(body)
         if any(server.name == fields["name"] for server in call.world.mcp_servers.custom(user_id)):

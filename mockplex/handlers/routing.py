@@ -21,16 +21,18 @@ from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.render import v1
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
 from mockplex.validation import parse_limit
+from mockplex.world.flow_service import SOURCE_KINDS
 from mockplex.world.automations import (
     ACTIVE_JOB_STATUSES, STARTERS, UNNAMED_STARTER, Automation, FlowError, JobRun, Starter,
 )
 
-SOURCE_KINDS = {"schedule": "schedule", "webhook": "webhook", "slack_mention": "slack"}
 STORAGE_FAILED = "FLOW_STORAGE_FAILED"
 
 
 def _source_kind(automation: Automation) -> str:
     """The column publish writes from the published start event; a never-published flow says github."""
+    if automation.source_kind:
+        return automation.source_kind
     published = automation.published_version
     start = next((node for node in published.graph["nodes"] if node["type"] == "start"), None) \
         if published else None
@@ -163,7 +165,7 @@ async def create_flow(call: Call) -> web.Response:
     return json_response(flow_record(automation), 201)
 
 
-def _load_flow(call: Call) -> Automation | None:
+def load_flow(call: Call) -> Automation | None:
     """loadOwnedFlow: None when missing; a malformed id fails in the database."""
     flow_id = pg_uuid(call.params["id"])
     if flow_id is None:
@@ -179,7 +181,7 @@ def _handler_flow(call: Call) -> Automation:
     """The [id] route's own lookup: outside its try, so a storage error is the framework's empty 500."""
     call.require_user()
     try:
-        automation = _load_flow(call)
+        automation = load_flow(call)
     except FlowLoadFailed:
         raise EmptyResponse(500) from None
     if automation is None:
@@ -191,7 +193,7 @@ def _service_flow(call: Call) -> Automation:
     """The run routes' lookup inside the flow service: its errors carry codes."""
     call.require_user()
     try:
-        automation = _load_flow(call)
+        automation = load_flow(call)
     except FlowLoadFailed as failure:
         raise _flow_error(500, str(failure), STORAGE_FAILED) from None
     if automation is None:

@@ -22,7 +22,7 @@ CHAT_START_FAILURE = "Failed to start chat run"
 MODEL_STREAM_FAILURE = "The model provider returned an error: service unavailable"
 
 
-def _last_user_text(messages: Any) -> str:
+def last_user_text(messages: Any) -> str:
     for message in reversed(messages if isinstance(messages, list) else []):
         if isinstance(message, dict) and message.get("role") == "user":
             parts = message.get("parts") if isinstance(message.get("parts"), list) else []
@@ -54,7 +54,7 @@ async def chat(call: Call) -> web.StreamResponse:
     body = body if isinstance(body, dict) else {}
     world = call.world
     call_id = world.ids.uuid()
-    prompt = _last_user_text(body.get("messages"))
+    prompt = last_user_text(body.get("messages"))
     outcome = world.outside.chat_model
     reply = None if outcome != "replies" else f"mockplex heard: {prompt}" if prompt else "mockplex is listening."
     world.chat_calls.record(_call_row(call, body, call_id, prompt, reply))

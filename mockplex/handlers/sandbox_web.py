@@ -20,7 +20,11 @@ from mockplex.jsvalues import js_string, js_truthy
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
 from mockplex.world.launcher import LaunchRefused, plan_launch, reuse_or_boot
 from mockplex.world.records import Sandbox
-from mockplex.world.sandbox_shell import absolute_dir, change_directory, needs_a_terminal, run_command
+from mockplex.world.sandbox_lifecycle import ProviderFailed
+from mockplex.world.sandbox_machines import Command, machine
+from mockplex.world.sandbox_shell import (
+    absolute_dir, cd_failure, cd_target, change_directory, needs_a_terminal, run_command,
+)
 
 CLI_STATUSES = ("creating", "installing", "running", "paused")
 HEALTH = {"running": "running", "creating": "starting", "installing": "starting", "pausing": "pausing",
@@ -29,7 +33,7 @@ BOOT_LIMIT = {"Too many active sandboxes": ("concurrent_sandboxes", 3, 0, 15),
               "Sandbox boot rate limit exceeded": ("sandbox_boots_per_hour", 120, 3600, 60),
               "Daily sandbox boot quota exceeded": ("sandbox_boots_per_day", 10_000, 86400, 3600)}
 DEFAULT_TIMEOUT_MS = 5 * 60 * 60 * 1000  # no workspace in the world sets its own sandbox timeout
-BASH_DENIED = "Your team role does not allow this sandbox operation (tools.bash)."
+CAPABILITY_DENIED = "Your team role does not allow this sandbox operation ({})."
 IMMEDIATE = {"x-mogplex-exec-mode": "immediate"}
 EXEC_STREAM_HEADERS = {**SSE_HEADERS, "Cache-Control": "no-cache, no-transform"}
 
@@ -49,7 +53,7 @@ def record(sandbox: Sandbox, *, health_checked: bool = True, with_error: bool = 
     runtime["persistent"] = False
     return {
         "id": sandbox.id, "user_id": sandbox.user_id, "repo_id": sandbox.repo_id, "sandbox_id": sandbox.sandbox_id,
-        "base_branch": sandbox.base_branch, "working_branch": sandbox.working_branch, "snapshot_id": None,
+        "base_branch": sandbox.base_branch, "working_branch": sandbox.working_branch, "snapshot_id": sandbox.snapshot_id,
         "stop_reason": _stop_reason(sandbox),
         "install_log": sandbox.install_log, "dev_log": sandbox.dev_log, "runtime": "node22",
         "terminal_cwd": sandbox.root_directory, "root_directory": sandbox.root_directory,
@@ -65,7 +69,7 @@ def record(sandbox: Sandbox, *, health_checked: bool = True, with_error: bool = 
 
 def _stop_reason(sandbox: Sandbox) -> str | None:
     if sandbox.stop_reason is not None:
-        return sandbox.stop_reason
+        return sandbox.stop_reason or None
     return {"stopped": "manual", "paused": "idle_timeout"}.get(sandbox.status)
 
 
@@ -76,12 +80,16 @@ def team_header(call: Call) -> str | None:
 
 
 def sandbox_caller(call: Call, needs_bash: bool) -> str:
-    """The sandbox credentials step: 401 without a caller; where the route needs `tools.bash`,
-    a team scope the caller holds no role in grants nothing."""
+    return capable_caller(call, "tools.bash" if needs_bash else None)
+
+
+def capable_caller(call: Call, capability: str | None) -> str:
+    """The sandbox credentials step: 401 without a caller; where the route needs a
+    capability, a team scope the caller holds no role in grants nothing."""
     user_id = call.require_user()
     team = team_header(call)
-    if needs_bash and team is not None and (user_id, team) not in call.world.team_members:
-        raise flat_error(403, BASH_DENIED)
+    if capability is not None and team is not None and (user_id, team) not in call.world.team_members:
+        raise flat_error(403, CAPABILITY_DENIED.format(capability))
     return user_id
 
 
@@ -143,7 +151,12 @@ async def create_sandbox(call: Call) -> web.StreamResponse:
     body = await call.body()
     if body is jsonio.NOT_JSON or body is None:
         raise EmptyResponse(500)  # the route reads `repoId` off whatever parsed
-    repo_id = body.get("repoId") if isinstance(body, dict) else None
+    return await launch(call, user_id, body if isinstance(body, dict) else {}, team_header(call))
+
+
+async def launch(call: Call, user_id: str, body: dict[str, Any], team: str | None) -> web.StreamResponse:
+    """The launcher's answer: the reused record as JSON, or a new VM's boot as SSE."""
+    repo_id = body.get("repoId")
     if not js_truthy(repo_id):
         raise flat_error(400, "repoId required")
     try:
@@ -153,7 +166,7 @@ async def create_sandbox(call: Call) -> web.StreamResponse:
         raise _web_refusal(refused) from None
     if not booted:
         return json_response({"sandbox": record(sandbox, health_checked=False, with_error=False)})
-    sandbox.product_team_id = team_header(call)
+    sandbox.product_team_id = team
     response = await open_stream(call.request, SSE_HEADERS)
     await send_frames(response, [data_frame(event) for event in launch_events(sandbox)])
     await response.write_eof()
@@ -212,20 +225,30 @@ async def exec_command(call: Call) -> web.StreamResponse:
     cwd = fields.get("cwd")
     command_cwd = cwd if isinstance(cwd, str) and cwd.strip() else sandbox.root_directory
     reported_cwd = command_cwd or "."
+    try:
+        vm = machine(call.world, sandbox)
+    except ProviderFailed as failed:
+        raise flat_error(500, str(failed)) from None
     landed = change_directory(command, absolute_dir(command_cwd))
     if landed is not None:
+        failure = cd_failure(cd_target(command), landed, vm.disk)
+        if failure is not None:
+            return json_response({"exitCode": 1, "stdout": "", "stderr": failure, "cwd": reported_cwd},
+                                 headers=IMMEDIATE)
         sandbox.last_active_at = call.now
         return json_response({"exitCode": 0, "stdout": "", "stderr": "", "cwd": landed}, headers=IMMEDIATE)
     hint = needs_a_terminal(command)
     if hint is not None:
         return json_response({"exitCode": 1, "stdout": "", "stderr": hint, "cwd": reported_cwd}, headers=IMMEDIATE)
     args = fields.get("args") if isinstance(fields.get("args"), list) else []
-    exit_code, stdout, stderr = run_command(" ".join([command, *map(js_string, args)]), absolute_dir(command_cwd))
+    exit_code, stdout, stderr = run_command(" ".join([command, *map(js_string, args)]), absolute_dir(command_cwd),
+                                            vm.disk)
     sandbox.last_active_at = call.now
     if "text/event-stream" not in call.request.headers.get("Accept", ""):
         return json_response({"exitCode": exit_code, "stdout": stdout, "stderr": stderr, "cwd": reported_cwd},
                              headers=IMMEDIATE)
     command_id = call.world.ids.short("cmd_", 16)
+    vm.commands[command_id] = Command(command, exit_code)
     frames = [{"type": "run", "cmdId": command_id}]
     frames += [{"type": "log", "stream": name, "data": text} for name, text in (("stdout", stdout), ("stderr", stderr))
                if text]

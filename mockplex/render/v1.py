@@ -113,15 +113,14 @@ def job_run(job: JobRun, *, detail: bool = False) -> dict[str, Any]:
     record = {
         "id": job.id, "assignment_id": None, "trigger_id": None, "flow_id": job.flow_id,
         "flow_version_id": job.flow_version_id, "runtime_provider": "trigger" if job.runtime_run_id else None,
-        "runtime_run_id": job.runtime_run_id, "workflow_run_id": None, "retry_of_job_run_id": None,
+        "runtime_run_id": job.runtime_run_id, "workflow_run_id": None, "retry_of_job_run_id": job.retry_of_job_run_id,
         "status": job.status, "created_at": format_timestamp(job.created_at),
         "started_at": _ts(job.started_at), "completed_at": _ts(job.completed_at),
         "input_tokens": job.input_tokens, "output_tokens": job.output_tokens,
         "duration_ms": job.duration_ms, "error": job.error, "start_attempts": 1 if job.started_at else 0,
         "last_start_attempt_at": _ts(job.started_at), "last_start_error": None,
-        "last_start_source": "mcp" if job.started_at else None, "cancel_requested_at": None,
-        "cancelled_at": None, "cancel_reason": None, "cancel_error": None,
-        "metadata": copy.deepcopy(job.metadata), "source_kind": "flow", "source_type": job.source_type,
+        "last_start_source": job.start_source or ("mcp" if job.started_at else None), **job.cancel_columns(),
+        "metadata": copy.deepcopy(job.metadata), "source_kind": job.source_kind, "source_type": job.source_type,
         "repo": {"id": job.repo_id, "full_name": job.repo_full_name},
         "agent": {"id": None, "name": None, "slug": None},
         # The server's run queries select no cost_usd column, so the record's cost is always

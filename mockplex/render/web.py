@@ -24,9 +24,9 @@ def mcp_server(server: McpServer) -> dict[str, Any]:
     def secret_names(values: dict[str, str]) -> list[str]:
         return sorted(key for key in values if key in server.secret_keys)
 
-    stamp = format_timestamp(server.created_at)
     return {"id": server.id, "name": server.name, "enabled": server.enabled, "transport": server.transport,
             "command": server.command, "args": list(server.args), "envPlain": plain(server.env),
             "envSecretNames": secret_names(server.env), "url": server.url, "headerPlain": plain(server.http_headers),
             "headerSecretNames": secret_names(server.http_headers), "extra": dict(server.extra),
-            "createdAt": stamp, "updatedAt": stamp}
+            "createdAt": format_timestamp(server.created_at),
+            "updatedAt": format_timestamp(server.updated_at or server.created_at)}

@@ -37,6 +37,8 @@ class Automation:
     versions: list[FlowVersion] = field(default_factory=list)
     published_version_id: str | None = None
     webhook_secret: bool = False
+    signing_secret: str | None = None  # the secret /webhook-secret handed out; fixtures hold none
+    source_kind: str | None = None  # the column publish writes; None: never published, so github
 
     @property
     def published_version(self) -> FlowVersion | None:
@@ -67,6 +69,11 @@ class JobRun:
     ai_call_id: str | None = None
     dispatch_events: list[dict[str, Any]] = field(default_factory=list)
     node_runs: list[dict[str, Any]] = field(default_factory=list)
+    cancel_requested_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    retry_of_job_run_id: str | None = None
+    start_source: str | None = None  # the last start's source, once a web action restarted it
 
     def advance(self, now: datetime) -> None:
         """A started job run finishes JOB_RUN_SECONDS after it started."""
@@ -78,10 +85,22 @@ class JobRun:
                 node_run.update(status="success", completed_at=format_timestamp(self.completed_at))
 
     @property
+    def source_kind(self) -> str:
+        return "manual_retry" if self.retry_of_job_run_id else "flow"
+
+    def cancel_columns(self) -> dict[str, Any]:
+        return {"cancel_requested_at": _maybe_ts(self.cancel_requested_at), "cancelled_at": _maybe_ts(self.cancelled_at),
+                "cancel_reason": self.cancel_reason, "cancel_error": None}
+
+    @property
     def duration_ms(self) -> int | None:
         if self.started_at and self.completed_at:
             return int((self.completed_at - self.started_at).total_seconds() * 1000)
         return None
+
+
+def _maybe_ts(moment: datetime | None) -> str | None:
+    return format_timestamp(moment) if moment else None
 
 
 @dataclass(frozen=True)
@@ -108,13 +127,18 @@ UNNAMED_STARTER = Starter("Untitled flow", None, "mention")
 
 
 class FlowError(Exception):
-    """An automation-layer failure; `kind` is not_found, conflict or bad_request (§9)."""
+    """An automation-layer failure; `kind` is not_found, conflict or bad_request (§9), `code`
+    the web routes' FlowServiceError code, `details` the graph rules broken."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, code: str | None = None, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.code = code
+        self.details = details
 
 
 AGENTS_UNAVAILABLE = "One or more agents are not available to this user."
-START_EVENTS = ("mention", "pull_request", "push", "issue", "schedule", "webhook", "slack", "manual")
+# The start operator's trigger events (the server coerces any other to mention).
+START_EVENTS = ("mention", "pr_opened", "issue_opened", "pr_comment", "issue_comment", "push", "ci_failure", "labeled",
+                "tag_push", "schedule", "webhook", "slack_mention")

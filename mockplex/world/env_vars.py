@@ -30,6 +30,10 @@ class EnvVars:
     def add(self, repo_id: str, entry: EnvVarEntry) -> None:
         self._by_repo.setdefault(repo_id, []).append(entry)
 
+    def remove(self, repo_id: str, entry_id: str) -> None:
+        """Delete one entry by its id (the web app's way), if it is there."""
+        self._by_repo[repo_id] = [entry for entry in self._by_repo.get(repo_id, []) if entry.id != entry_id]
+
     def delete(self, repo_id: str, key: str) -> int:
         """Delete every entry of the key; how many there were."""
         entries = self._by_repo.get(repo_id, [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from mockplex.clock import Clock, format_timestamp
 from mockplex.ids import IdGenerator
@@ -16,6 +16,11 @@ from mockplex.world.automations import (
 )
 from mockplex.world.changes import ChangeFeed
 from mockplex.world.records import TEMPLATE_MODEL, Agent, Installation, Repo, User
+
+GRAPH_INVALID = "FLOW_GRAPH_INVALID"
+AGENT_FORBIDDEN = "FLOW_AGENT_FORBIDDEN"
+# The source_kind column publish writes for a start event; any other event is github.
+SOURCE_KINDS = {"schedule": "schedule", "webhook": "webhook", "slack_mention": "slack"}
 
 
 class FlowService:
@@ -94,23 +99,40 @@ class FlowService:
         try:
             flows.validate_executable(graph)
         except flows.GraphError as exc:
-            raise FlowError("bad_request", str(exc)) from None
+            raise FlowError("bad_request", str(exc), GRAPH_INVALID, exc.errors) from None
         start = next(node for node in graph["nodes"] if node["type"] == "start")
         event = start["data"].get("event")
         if event not in START_EVENTS:
-            raise FlowError("bad_request", "Flow start configuration is missing.")
+            raise FlowError("bad_request", "Flow start configuration is missing.", GRAPH_INVALID)
         if event == "webhook" and not automation.webhook_secret:
-            raise FlowError("bad_request", "Generate a webhook signing secret before publishing this flow.")
+            raise FlowError("bad_request", "Generate a webhook signing secret before publishing this flow.",
+                            GRAPH_INVALID)
         scoped = start["data"]["filter"].get("installationId")
         if scoped is not None and not self.installation_owned(automation.user_id, scoped):
-            raise FlowError("not_found", "Installation not found")
+            raise FlowError("not_found", "Installation not found", "FLOW_INSTALLATION_NOT_FOUND")
         number = max((version.version_number for version in automation.versions), default=0) + 1
         version = FlowVersion(self.ids.uuid(), number, copy.deepcopy(graph), now)
         automation.versions.append(version)
         automation.draft_graph = graph
         automation.published_version_id = version.id
         automation.status = "active"
+        automation.source_kind = SOURCE_KINDS.get(event, "github")
         automation.updated_at = now
+
+    def duplicate(self, automation: Automation, now: datetime) -> Automation:
+        """An inactive, unpublished copy without the webhook secret; the source kind is copied."""
+        copied = Automation(
+            id=self.ids.uuid(), user_id=automation.user_id, installation_id=automation.installation_id,
+            name=f"{automation.name} Copy", description=automation.description, notes=automation.notes,
+            status="inactive", draft_graph=self.resolve_agents(automation.user_id, automation.draft_graph),
+            created_at=now, updated_at=now, source_kind=automation.source_kind,
+        )
+        self.automations[copied.id] = copied
+        return copied
+
+    def store_signing_secret(self, automation: Automation, secret: str) -> None:
+        automation.signing_secret = secret
+        automation.webhook_secret = True
 
     def set_model(self, automation: Automation, node_id: str, model_id: str | None, now: datetime) -> None:
         node = next((node for node in automation.draft_graph["nodes"] if node["id"] == node_id), None)
@@ -133,10 +155,44 @@ class FlowService:
                              if self.automations[run.flow_id].installation_id == automation.installation_id]
         if len(installation_runs) >= INSTALLATION_PENDING_LIMIT:
             return self._suppressed(automation, None, "INSTALLATION_PENDING_LIMIT")
-        run = self._start_job(automation, repo, key, payload, now)
+        version = automation.published_version
+        metadata = {**payload, "source": "mcp", "dispatch_source": "mcp", "source_type": _start_event(version.graph),
+                    "flow_id": automation.id, "flow_version_id": version.id, "repo_id": repo.id,
+                    "repo_full_name": repo.full_name, "installation_id": repo.installation_id,
+                    "default_branch": repo.default_branch}
+        run = self._start_job(automation, repo, key, metadata, "mcp", now)
         return {"automationId": automation.id, "jobRunId": run.id, "outcome": "queued", "reason": None,
                 "started": True, "status": "running",
                 "runtime": {"provider": "trigger", "runId": run.runtime_run_id}}
+
+    def dispatch(self, flow_id: str, event: str, key: str, payload: dict[str, Any], repos: Iterable[Repo],
+                 start_source: str, now: datetime, expected_user: str | None = None) -> dict[str, Any]:
+        """dispatchFlowTrigger: a published, active flow whose start event matches queues a job
+        run on the repository its start filter names."""
+        automation = self.automations.get(flow_id)
+        version = automation.published_version if automation else None
+        if automation is None or automation.status != "active" or version is None:
+            return _dispatched(False, None, "FLOW_INACTIVE")
+        if expected_user and automation.user_id != expected_user:
+            return _dispatched(False, None, "FLOW_NOT_OWNED")
+        start = next((node for node in version.graph["nodes"] if node["type"] == "start"), None)
+        if start is None or start["data"].get("event") != event:
+            return _dispatched(False, None, "TRIGGER_MISMATCH")
+        named = start["data"]["filter"].get("repos")
+        full_name = named[0].strip() if isinstance(named, list) and named and isinstance(named[0], str) else ""
+        repo = next((repo for repo in repos if full_name and repo.user_id == automation.user_id
+                     and repo.installation_id == automation.installation_id and repo.full_name == full_name), None)
+        if repo is None:
+            return _dispatched(True, None, "REPO_NOT_FOUND")
+        existing = self.job_keys.get(key)
+        if existing is not None:
+            return _dispatched(True, existing, "IDEMPOTENT_DUPLICATE")
+        payload_key = SOURCE_KINDS.get(event, "trigger_payload")  # the payload sits under the source's name
+        metadata = {"repo_id": repo.id, "repo_full_name": repo.full_name,
+                    "installation_id": automation.installation_id, "team_id": None, "source_type": event,
+                    "flow_id": automation.id, "flow_version_id": version.id, payload_key: payload}
+        run = self._start_job(automation, repo, key, metadata, start_source, now)
+        return {"matched": True, "outcome": "queued", "jobRunId": run.id, "started": True, "reason": None}
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -144,15 +200,10 @@ class FlowService:
         return {"automationId": automation.id, "jobRunId": job_run_id, "outcome": "suppressed", "reason": reason,
                 "started": False, "status": "suppressed", "runtime": None}
 
-    def _start_job(self, automation: Automation, repo: Repo, key: str, payload: dict[str, Any],
+    def _start_job(self, automation: Automation, repo: Repo, key: str, metadata: dict[str, Any], source: str,
                    now: datetime) -> JobRun:
         version = automation.published_version
-        start = next(node for node in version.graph["nodes"] if node["type"] == "start")
-        source_type = start["data"].get("event") or "flow"
-        metadata = {**payload, "source": "mcp", "dispatch_source": "mcp", "source_type": source_type,
-                    "flow_id": automation.id, "flow_version_id": version.id, "repo_id": repo.id,
-                    "repo_full_name": repo.full_name, "installation_id": repo.installation_id,
-                    "default_branch": repo.default_branch}
+        source_type = metadata["source_type"]
         ids = self.ids
         run = JobRun(
             id=ids.uuid(), user_id=automation.user_id, flow_id=automation.id, flow_version_id=version.id,
@@ -161,7 +212,7 @@ class FlowService:
             idempotency_key=key, ai_call_id=ids.uuid(), model=self._first_model(version.graph),
         )
         run.dispatch_events.append({"id": ids.uuid(), "event_kind": "enqueue", "outcome": "queued", "reason": None,
-                                    "metadata": {"source": "mcp"}, "created_at": format_timestamp(now)})
+                                    "metadata": {"source": source}, "created_at": format_timestamp(now)})
         run.node_runs = [{"id": ids.uuid(), "node_id": node["id"], "node_type": node["type"], "status": "running",
                           "started_at": format_timestamp(now), "completed_at": None, "error": None}
                          for node in version.graph["nodes"] if node["type"] == "agent"]
@@ -224,13 +275,13 @@ class FlowService:
             if agent_id.startswith("preset:"):
                 node["data"]["agentId"] = self._fork(user_id, agent_id[len("preset:"):]).id
             elif agent_id not in own:
-                raise FlowError("bad_request", AGENTS_UNAVAILABLE)
+                raise FlowError("bad_request", AGENTS_UNAVAILABLE, AGENT_FORBIDDEN)
         return graph
 
     def _fork(self, user_id: str, template: str) -> Agent:
         preset = self.agents.preset(template)
         if preset is None:
-            raise FlowError("bad_request", AGENTS_UNAVAILABLE)
+            raise FlowError("bad_request", AGENTS_UNAVAILABLE, AGENT_FORBIDDEN)
         forks = self.agents.forks(user_id, template)
         if forks:
             return forks[0]
@@ -240,3 +291,12 @@ class FlowService:
                       created_at=self.clock.now())
         self.agents.add(agent)
         return agent
+
+
+def _start_event(graph: dict[str, Any]) -> str:
+    start = next(node for node in graph["nodes"] if node["type"] == "start")
+    return start["data"].get("event") or "flow"
+
+
+def _dispatched(matched: bool, job_run_id: str | None, reason: str) -> dict[str, Any]:
+    return {"matched": matched, "outcome": "suppressed", "jobRunId": job_run_id, "started": False, "reason": reason}

@@ -47,7 +47,11 @@ def _list(value: Any) -> list:
 
 
 class GraphError(Exception):
-    """The first rule a draft breaks, in the server's words."""
+    """Every rule a draft breaks, in the server's words; the message is the first."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(errors[0])
+        self.errors = errors
 
 
 def graph_request_error(value: Any) -> str | None:
@@ -124,67 +128,83 @@ def normalize_graph(graph: dict[str, Any]) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges, "viewport": {key: viewport[key] for key in ("x", "y", "zoom")}}
 
 
-# -- the executable-graph rules, first failure wins --------------------------------
+# -- the executable-graph rules, collected in the server's order ---------------------
 
 def _label(node: dict[str, Any]) -> str:
     return node["data"].get("label") or node["id"]
 
 
 def validate_executable(graph: dict[str, Any]) -> None:
+    errors = executable_errors(graph)
+    if errors:
+        raise GraphError(errors)
+
+
+def executable_errors(graph: dict[str, Any]) -> list[str]:
+    """The server's graph validation: structural rules first, the rest only once those hold."""
     nodes, edges = graph["nodes"], graph["edges"]
     by_type = lambda kind: [node for node in nodes if node["type"] == kind]  # noqa: E731
-    if len(by_type("start")) != 1:
-        raise GraphError("A flow must have exactly one start node.")
-    if len(by_type("end")) != 1:
-        raise GraphError("A flow must have exactly one end node.")
-    if not by_type("agent"):
-        raise GraphError("A flow must contain at least one agent node.")
+    errors: list[str] = []
     seen: set[str] = set()
     for node in nodes:
         if node["id"] in seen:
-            raise GraphError(f'Duplicate node id "{node["id"]}".')
+            errors.append(f'Duplicate node id "{node["id"]}".')
         seen.add(node["id"])
+    if len(by_type("start")) != 1:
+        errors.append("A flow must have exactly one start node.")
+    if len(by_type("end")) != 1:
+        errors.append("A flow must have exactly one end node.")
+    if not by_type("agent"):
+        errors.append("A flow must contain at least one agent node.")
+    if sum(1 for node in by_type("agent") if node["data"].get("autoMerge") is True) > 1:
+        errors.append("A flow can request at most one pull request merge.")
     for edge in edges:
         if edge["source"] not in seen or edge["target"] not in seen:
-            raise GraphError(f'Edge "{edge["id"]}" references a missing node.')
+            errors.append(f'Edge "{edge["id"]}" references a missing node.')
         if edge["source"] == edge["target"]:
-            raise GraphError(f'Edge "{edge["id"]}" cannot connect a node to itself.')
-    _check_topology(nodes, edges, by_type("start")[0], by_type("end")[0])
-    for agent in by_type("agent"):
-        _check_agent(agent, edges)
+            errors.append(f'Edge "{edge["id"]}" cannot connect a node to itself.')
+    if errors:
+        return errors
+    return _topology_errors(nodes, edges, by_type("start")[0], by_type("end")[0])
 
 
-def _check_topology(nodes: list[dict], edges: list[dict], start: dict, end: dict) -> None:
+def _topology_errors(nodes: list[dict], edges: list[dict], start: dict, end: dict) -> list[str]:
     outgoing = {node["id"]: [edge["target"] for edge in edges if edge["source"] == node["id"]] for node in nodes}
     incoming = {node["id"]: [edge["source"] for edge in edges if edge["target"] == node["id"]] for node in nodes}
+    errors: list[str] = []
     if incoming[start["id"]]:
-        raise GraphError("The start node cannot have incoming edges.")
+        errors.append("The start node cannot have incoming edges.")
     if len(outgoing[start["id"]]) != 1:
-        raise GraphError("The start node must have exactly one outgoing edge.")
+        errors.append("The start node must have exactly one outgoing edge.")
     if outgoing[end["id"]]:
-        raise GraphError("The end node cannot have outgoing edges.")
-    reachable = _closure(start["id"], outgoing)
+        errors.append("The end node cannot have outgoing edges.")
+    for node in nodes:
+        if node["type"] == "agent":
+            errors += _agent_errors(node, incoming[node["id"]], outgoing[node["id"]])
+    reachable, leads_to_end = _closure(start["id"], outgoing), _closure(end["id"], incoming)
     for node in nodes:
         if node["id"] not in reachable:
-            raise GraphError(f'Node "{_label(node)}" is disconnected from the start node.')
-    leads_to_end = _closure(end["id"], incoming)
-    for node in nodes:
-        if node["id"] not in leads_to_end:
-            raise GraphError(f'Node "{_label(node)}" does not lead to the end node.')
-    if _has_cycle(outgoing):
-        raise GraphError("The flow graph contains a cycle.")
+            errors.append(f'Node "{_label(node)}" is disconnected from the start node.')
+        elif node["id"] not in leads_to_end:
+            errors.append(f'Node "{_label(node)}" does not lead to the end node.')
+    relevant = reachable & leads_to_end
+    if _has_cycle({node: [target for target in outgoing[node] if target in relevant] for node in relevant}):
+        errors.append("The flow graph contains a cycle.")
+    return errors
 
 
-def _check_agent(agent: dict, edges: list[dict]) -> None:
+def _agent_errors(agent: dict, inbound: list[str], outbound: list[str]) -> list[str]:
     label, data = _label(agent), agent["data"]
-    if not any(edge["target"] == agent["id"] for edge in edges):
-        raise GraphError(f'Agent "{label}" must have an incoming edge.')
-    if not any(edge["source"] == agent["id"] for edge in edges):
-        raise GraphError(f'Agent "{label}" must have an outgoing edge.')
+    errors = []
+    if not inbound:
+        errors.append(f'Agent "{label}" must have an incoming edge.')
+    if not outbound:
+        errors.append(f'Agent "{label}" must have an outgoing edge.')
     if data["harness"] == "mogplex" and not data["agentId"]:
-        raise GraphError(f'Agent node "{label}" must be assigned to an agent.')
-    if data["harness"] == "mogplex" and not data["modelOverride"]:
-        raise GraphError(f'Agent node "{label}" must have a model selected.')
+        errors.append(f'Agent node "{label}" must be assigned to an agent.')
+    if data["harness"] == "mogplex" and not (data["modelOverride"] or "").strip():
+        errors.append(f'Agent node "{label}" must have a model selected.')
+    return errors
 
 
 def _closure(origin: str, neighbours: dict[str, list[str]]) -> set[str]:

@@ -13,6 +13,8 @@ from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.world import flows
 from mockplex.world.automations import Automation, FlowVersion, JobRun
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
+from mockplex.world.github_contents import GithubRepository, read_github_repository
+from mockplex.world.flow_waits import WaitingWork, read_waiting_work
 from mockplex.world.outside import OutsideServices, read_outside_services
 from mockplex.world.sessions import SESSION_BACKENDS, Session, read_session
 from mockplex.world.records import (
@@ -63,6 +65,8 @@ class WorldSeed:
     runs: list[Run] = field(default_factory=list)
     automations: list[Automation] = field(default_factory=list)
     job_runs: list[JobRun] = field(default_factory=list)
+    github_repositories: list[GithubRepository] = field(default_factory=list)
+    waiting_work: WaitingWork = field(default_factory=WaitingWork)
 
 
 def default_fixtures_dir() -> Path:
@@ -86,6 +90,7 @@ def load_seed(folder: Path) -> WorldSeed:
                                    "oauth_tokens": (seed.oauth_grants, _oauth)})
     _read(folder / "repos.yaml", {"installations": (seed.installations, _installation),
                                   "repos": (seed.repos, _repo)})
+    _read(folder / "github.yaml", {"repositories": (seed.github_repositories, read_github_repository)})
     _read(folder / "agents.yaml", {"presets": (seed.presets, _preset), "agents": (seed.agents, _agent)})
     _read(folder / "models.yaml", {"models": (seed.models, _model)})
     _read(folder / "sandboxes.yaml", {"sandboxes": (seed.sandboxes, _sandbox)})
@@ -95,6 +100,7 @@ def load_seed(folder: Path) -> WorldSeed:
     _read(folder / "teams.yaml", {"teams": (seed.teams, _team)})
     _read(folder / "automations.yaml", {"automations": (seed.automations, _automation),
                                         "job_runs": (seed.job_runs, _job_run)})
+    seed.waiting_work = read_waiting_work(folder / "approvals.yaml")
     _cross_check(folder, seed)
     return seed
 
@@ -218,7 +224,7 @@ def _model(entry: Entry) -> Model:
         pricing_output=pricing.get("output", (int, float), None),
         visible=entry.get("visible", bool, True), available=entry.get("available", bool, True),
         enabled_by_default=entry.get("enabled", bool, True),
-        recommendation=entry.get("recommendation", dict, None),
+        recommendation=entry.get("recommendation", dict, None), created_at=entry.get("created_at", datetime, None),
     )
     pricing.finish()
     return model

@@ -14,6 +14,9 @@ class McpServers:
     def custom(self, user_id: str) -> list[McpServer]:
         return [s for s in self._servers if s.user_id == user_id]
 
+    def owned(self, user_id: str, server_id: str) -> McpServer | None:
+        return next((s for s in self.custom(user_id) if s.id == server_id), None)
+
     def listed(self, user_id: str) -> list[McpServer]:
         """What the CLI gets: custom servers oldest first (disabled ones too), then the
         exported connections a custom one does not shadow."""

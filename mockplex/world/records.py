@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
+
+# When profiles gained the new-arrivals cursor: every model the catalog held then is old news.
+MODELS_SEEN_DEFAULT = datetime(2026, 5, 1, tzinfo=timezone.utc)
 
 ACTIVE_SANDBOX_STATUSES = ("creating", "installing", "running", "pausing")
 TERMINAL_RUN_STATUSES = ("success", "failed", "cancelled")
@@ -28,6 +31,8 @@ class User:
     vercel_linked: bool = False
     account_vercel_project_id: str | None = None
     account_vercel_team_id: str | None = None
+    auto_enable_new_models: bool = True
+    models_seen_at: datetime = MODELS_SEEN_DEFAULT  # the new-arrivals cursor: models created later are new
 
 
 @dataclass
@@ -148,6 +153,7 @@ class Model:
     available: bool
     enabled_by_default: bool  # false: the fixture's users switched it off
     recommendation: dict[str, Any] | None = None  # {bucket, rank, reason, at}
+    created_at: datetime | None = None  # None: older than every user's arrivals cursor
 
 
 @dataclass
@@ -177,8 +183,10 @@ class Sandbox:
     install_log: str | None = None
     dev_log: str | None = None
     lifecycle_events: list[SandboxEvent] = field(default_factory=list)
-    stop_reason: str | None = None  # set when the web detail route finds the VM gone; else read from status
+    stop_reason: str | None = None  # None: read from status; "": cleared (a manual pause keeps none)
+    snapshot_id: str | None = None
     product_team_id: str | None = None  # the team scope a web launch ran in; None is personal
+    idle_warning: bool = False  # the reaper's first idle pass; its next one stops the VM
 
     @property
     def active(self) -> bool:
@@ -201,6 +209,7 @@ class McpServer:
     extra: dict[str, Any] = field(default_factory=dict)
     id: str = ""
     secret_keys: tuple[str, ...] = ()  # env / header names stored encrypted
+    updated_at: datetime | None = None  # None: never edited since created_at
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""What `POST /api/sandbox/{id}/exec` runs: a tiny shell over an imagined checkout, the
+"""What `POST /api/sandbox/{id}/exec` runs: a tiny shell over the VM's file system, the
 server's `cd` handling, and its refusal of programs that need a TTY (no stdin exists)."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import posixpath
 import re
 
-SANDBOX_ROOT = "/vercel/sandbox"
+from mockplex.world.sandbox_disk import SANDBOX_ROOT, SandboxDisk
+
 CD_COMMAND = re.compile(r"^cd(?:\s+(.+))?$")
 ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
 TUI_PROGRAMS = frozenset({"vim", "nvim", "vi", "nano", "pico", "emacs", "joe", "micro", "htop", "top", "btop", "atop",
@@ -28,21 +29,61 @@ def absolute_dir(cwd: str | None) -> str:
     return posixpath.normpath(posixpath.join(SANDBOX_ROOT, cwd or "."))
 
 
-def run_command(command: str, directory: str) -> tuple[int, str, str]:
-    """Enough for clients that probe a sandbox with echo, pwd, ls, true, false."""
+def run_command(command: str, directory: str, disk: SandboxDisk) -> tuple[int, str, str]:
+    """Enough for clients that probe a sandbox with echo, pwd, true, false, and read its
+    files with ls and cat."""
     program, _, rest = command.strip().partition(" ")
+    operands = [word for word in rest.split() if not word.startswith("-")]
+    if program == "ls":
+        return _list(operands[0] if operands else ".", directory, disk)
+    if program == "cat":
+        return _concatenate(operands, directory, disk)
     outputs = {"echo": (0, rest + "\n", ""), "pwd": (0, directory + "\n", ""), "true": (0, "", ""),
-               "false": (1, "", ""), "ls": (0, "README.md\npackage.json\nsrc\ntests\n", "")}
+               "false": (1, "", "")}
     return outputs.get(program, (127, "", f"sh: {program}: command not found\n"))
 
 
+def _list(operand: str, directory: str, disk: SandboxDisk) -> tuple[int, str, str]:
+    target = posixpath.join(directory, operand)
+    if not disk.exists(target):
+        return 2, "", f"ls: cannot access '{operand}': No such file or directory\n"
+    if not disk.is_dir(target):
+        return 0, operand + "\n", ""
+    return 0, "".join(name + "\n" for name in disk.children(target) if not name.startswith(".")), ""
+
+
+def _concatenate(operands: list[str], directory: str, disk: SandboxDisk) -> tuple[int, str, str]:
+    stdout, stderr = "", ""
+    for operand in operands:
+        target = posixpath.join(directory, operand)
+        content = disk.read(target)
+        if content is None:
+            reason = "Is a directory" if disk.is_dir(target) else "No such file or directory"
+            stderr += f"cat: {operand}: {reason}\n"
+        else:
+            stdout += content.decode("utf-8", "replace")
+    return (1 if stderr else 0), stdout, stderr
+
+
 def change_directory(command: str, directory: str) -> str | None:
-    """Where `cd …` lands (every directory exists in the imagined checkout), or None when
-    the command is not a cd."""
+    """Where `cd …` would land, or None when the command is not a cd."""
     match = CD_COMMAND.match(command)
     if match is None:
         return None
-    return posixpath.normpath(posixpath.join(directory, (match.group(1) or ".").strip()))
+    return posixpath.normpath(posixpath.join(directory, cd_target(command)))
+
+
+def cd_target(command: str) -> str:
+    match = CD_COMMAND.match(command)
+    return (match.group(1) or ".").strip() if match else "."
+
+
+def cd_failure(target: str, landed: str, disk: SandboxDisk) -> str | None:
+    """What the shell says when `cd` cannot enter where it would land."""
+    if disk.is_dir(landed):
+        return None
+    reason = "Not a directory" if disk.exists(landed) else "No such file or directory"
+    return f"sh: line 1: cd: {target}: {reason}\n"
 
 
 def needs_a_terminal(command: str) -> str | None:

@@ -15,16 +15,23 @@ from typing import Any
 from mockplex.clock import DEFAULT_EPOCH, Clock
 from mockplex.ids import IdGenerator
 from mockplex.world import lifecycle
+from mockplex.world.agent_categories import AgentCategories
 from mockplex.world.agents import Agents
 from mockplex.world.changes import ChangeFeed
 from mockplex.world.chat_calls import ChatCalls
 from mockplex.world.e2e_flows import E2eFlowsStore
 from mockplex.world.env_vars import EnvVars
 from mockplex.world.flow_service import FlowService
+from mockplex.world.flow_templates import FlowTemplates
 from mockplex.world.loader import WorldSeed
 from mockplex.world.mcp_servers import McpServers
+from mockplex.world.memories import MemoryState
 from mockplex.world.records import Model, Repo, Run, RunEvent, Sandbox, SandboxEvent, User
+from mockplex.world.repo_attachments import RepoAttachments
 from mockplex.world.repos import Repos
+from mockplex.world.repo_layout import RepoLayoutState
+from mockplex.world.sandbox_lifecycle import SandboxPresence
+from mockplex.world.sandbox_machines import SandboxMachines
 from mockplex.world.sessions import SessionStore
 from mockplex.world.tables import Tables
 from mockplex.world.tokens import TokenStore
@@ -56,6 +63,7 @@ class World:
         self.installations = {installation.id: installation for installation in seed.installations}
         self.repos = Repos((repo.id, repo) for repo in seed.repos)
         self.agents = Agents(seed.agents, seed.presets)
+        self.agent_categories = AgentCategories()
         self.models: list[Model] = seed.models
         self.sandboxes: dict[str, Sandbox] = {sandbox.id: sandbox for sandbox in seed.sandboxes}
         self.mcp_servers = McpServers(seed.mcp_servers)
@@ -70,9 +78,16 @@ class World:
         self.chat_calls = ChatCalls()
         self.provider_keys = ProviderKeys()
         self.e2e_flows = E2eFlowsStore()
+        self.sandbox_presence = SandboxPresence()
+        self.repo_attachments = RepoAttachments()
+        self.memory = MemoryState()
+        self.sandbox_machines = SandboxMachines()
         self.flows = FlowService(seed.automations, seed.job_runs, agents=self.agents, users=self.users,
                                  installations=self.installations, ids=ids, clock=clock, changes=self.changes)
+        self.flow_templates = FlowTemplates()
         self.workspaces = Workspaces(self.users)
+        self.repo_layout = RepoLayoutState(seed.github_repositories)
+        self.waiting_work = seed.waiting_work
         for repo in self.repos.values():
             repo.workspace_id = repo.workspace_id or self.workspaces.default_for(repo.user_id).id
             repo.github_id = repo.github_id or int(repo.id.replace("-", "")[:8], 16) % 900_000_000 + 100_000_000
