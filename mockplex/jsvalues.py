@@ -4,11 +4,13 @@ it (`String(value)`, `Number(value)`) instead of checking its type."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from mockplex.jsonio import js_float_text
 
 
+JS_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 JS_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 JS_RADIX = {"0x": 16, "0o": 8, "0b": 2}
 
@@ -52,3 +54,9 @@ def js_number(value: Any) -> float:
         return float(int(text[2:], radix)) if radix and text[2:].isalnum() else float("nan")
     except ValueError:
         return float("nan")
+
+
+def js_iso(moment: datetime) -> str:
+    """Date.prototype.toISOString: UTC, milliseconds and a Z."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -88,12 +88,12 @@ def trimmed_string(value: object) -> str | None:
 
 
 # What String.prototype.trim removes: ECMAScript white space and line terminators.
-_JS_WHITESPACE = "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+JS_WHITESPACE = "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 def js_trim(text: str) -> str:
-    return text.strip(_JS_WHITESPACE)
+    return text.strip(JS_WHITESPACE)
 
 
 def js_length(text: str) -> int:

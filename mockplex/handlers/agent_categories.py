@@ -13,14 +13,14 @@ from mockplex.clock import format_timestamp
 from mockplex.handlers.agents_web import BUILT_IN_CATEGORIES
 from mockplex.ids import is_strict_uuid
 from mockplex.responses import flat_error, json_response
-from mockplex.validation import _JS_WHITESPACE, js_length, js_trim
+from mockplex.validation import JS_WHITESPACE, js_length, js_trim
 from mockplex.world.agent_categories import AgentCategory
 
 MAX_LABEL = 40
 MAX_SLUG = 40
 MAX_PER_USER = 50
 SLUG_ATTEMPTS = 20
-_SPACE_RUN = re.compile(f"[{re.escape(_JS_WHITESPACE)}]+")
+_SPACE_RUN = re.compile(f"[{re.escape(JS_WHITESPACE)}]+")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _COMBINING_MARKS = re.compile("[\u0300-\u036f]")
 

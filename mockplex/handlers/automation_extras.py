@@ -19,7 +19,7 @@ HOSTED_AI_REFUSED = ("Hosted AI requires a positive billing balance. Add funds o
 HARNESS_PROVIDERS = (("claude-code", "anthropic", "Anthropic"), ("codex", "openai", "OpenAI"))
 
 
-def _gateway_source(call: Call, user_id: str) -> str | None:
+def gateway_source(call: Call, user_id: str) -> str | None:
     if "ai_gateway" in call.world.provider_keys.providers(user_id):
         return "user_ai_gateway"
     if call.world.users[user_id].platform_ai:
@@ -33,7 +33,7 @@ def _availability(source: str | None, reason: str | None) -> dict[str, Any]:
 
 async def harnesses(call: Call) -> web.Response:
     user_id = call.require_user()
-    gateway = _gateway_source(call, user_id)
+    gateway = gateway_source(call, user_id)
     keys = call.world.provider_keys.providers(user_id)
     listed = {"mogplex": _availability("mogplex", None)}
     for harness, provider, label in HARNESS_PROVIDERS:

@@ -3,9 +3,10 @@ remote server (an MCP tool listing or a REST HEAD request)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from mockplex.jsvalues import js_iso
 from mockplex.world.connections import Connection
 
 TOOL_COUNT = 12
@@ -14,12 +15,6 @@ HTTP_STATUS = {"healthy": 200, "auth_failed": 401, "error": 500}
 MCP_ERRORS = {"auth_failed": "MCP HTTP Transport Error: POSTing to endpoint (HTTP 401): Unauthorized",
               "error": "MCP HTTP Transport Error: POSTing to endpoint (HTTP 500): Internal Server Error"}
 UNREACHABLE = "fetch failed"
-
-
-def js_iso(moment: datetime) -> str:
-    """Date.prototype.toISOString."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def failure(status: str, error: str, now: datetime, http_status: int | None = None) -> dict[str, Any]:

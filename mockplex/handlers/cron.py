@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex.call import Call
-from mockplex.handlers.connection_probe import js_iso
+from mockplex.jsvalues import js_iso
 from mockplex.responses import json_response
 from mockplex.world.records import Sandbox
 

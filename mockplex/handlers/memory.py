@@ -11,7 +11,7 @@ from aiohttp import web
 from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.handlers import memory_scope
-from mockplex.handlers.connection_probe import js_iso
+from mockplex.jsvalues import js_iso
 from mockplex.jsvalues import js_truthy
 from mockplex.responses import EmptyResponse, flat_error, json_response
 from mockplex.world import memories as lanes

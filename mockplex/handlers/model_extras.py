@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex.call import Call
-from mockplex.handlers.identity import _reachable
+from mockplex.handlers.models_web import reachable_for
 from mockplex.jsonio import NOT_JSON
 from mockplex.responses import EmptyResponse, flat_error, json_response
 from mockplex.world.records import Model, User
@@ -51,7 +51,7 @@ async def new_arrivals(call: Call) -> web.Response:
         _advance_cursor(user, arrivals)
         return json_response({"models": [], "autoEnable": False})
     # Teams add no keys or allowlists in the world, so the personal scope decides alone.
-    reachable = _reachable(call, user)
+    reachable = reachable_for(call, user)
     shown = [{"id": model.id, "name": model.name, "provider": model.provider}
              for model in arrivals if reachable(model)]
     return json_response({"models": shown, "autoEnable": True})

@@ -21,7 +21,7 @@ from mockplex.world.world import World
 NO_SINGLE_ROW = "JSON object requested, multiple (or no) rows returned"
 
 
-def _scope(call: Call, user_id: str) -> OwnerScope:
+def owner_scope(call: Call, user_id: str) -> OwnerScope:
     """A well-formed x-mogplex-team-id scopes to that team (membership is checked upstream)."""
     team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
     return OwnerScope(user_id, team_id.lower() if is_strict_uuid(team_id) else None)
@@ -45,7 +45,7 @@ def _uuid_or_500(value: Any) -> str:
     return canonical
 
 
-def _owned_workspace_or_throw(call: Call, scope: OwnerScope, workspace_id: str) -> Workspace | None:
+def owned_workspace_or_throw(call: Call, scope: OwnerScope, workspace_id: str) -> Workspace | None:
     """getWorkspaceForScope: a malformed id makes it throw (uncaught: an empty 500)."""
     canonical = pg_uuid(workspace_id)
     if canonical is None:
@@ -148,7 +148,7 @@ def _listing_order(repos: list[Repo]) -> list[Repo]:
 async def github_repos(call: Call) -> web.Response:
     """A GitHub → database sync, then the visible synced rows."""
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     world = call.world
     has_token = world.users[user_id].github_connected
     installation_sync = _has_installations(call, user_id) and world.github_app_configured
@@ -173,7 +173,7 @@ _DIFF_418 = ("diff --git a/src/checkout.test.ts b/src/checkout.test.ts\n--- a/sr
              "+++ b/src/checkout.test.ts\n@@ -12,7 +12,7 @@\n-  await wait(100)\n+  await screen.findByText('Paid')\n")
 
 
-def _github_token(call: Call, repo: Repo) -> bool:
+def github_token(call: Call, repo: Repo) -> bool:
     """An installation token (minting it throws when GitHub fails), else the OAuth token."""
     world = call.world
     if repo.installation_id and world.github_app_configured:
@@ -189,7 +189,7 @@ async def github_pulls(call: Call) -> web.Response:
     wanted = call.query("repo_id")
     repo = next((repo for repo in call.world.repos.values() if repo.user_id == user_id and not repo.hidden
                  and (not wanted or repo.id == pg_uuid(wanted))), None)
-    if repo is None or not _github_token(call, repo):
+    if repo is None or not github_token(call, repo):
         return json_response(NO_PULLS)
     if len(repo.full_name.split("/")) != 2 or call.world.outside.github_api == "failing":
         return json_response(NO_PULLS)
@@ -213,7 +213,7 @@ def _repo_answer(call: Call, repo: Repo, user_id: str) -> dict[str, Any]:
 
 async def list_repos(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     single = call.query("id") or None
     show_hidden = call.query("show_hidden") == "true"
     repos = call.world.repos.in_scope(scope)
@@ -262,11 +262,11 @@ def _new_repo(call: Call, scope: OwnerScope, body: dict[str, Any], workspace: Wo
 
 async def create_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     body = await _body(call)
     requested = body.get("workspace_id")
     if isinstance(requested, str) and requested.strip():
-        workspace = _owned_workspace_or_throw(call, scope, requested.strip())
+        workspace = owned_workspace_or_throw(call, scope, requested.strip())
     else:
         workspace = call.world.workspaces.ensure_default(scope, call.now)
     if workspace is None:
@@ -288,7 +288,7 @@ def _apply_updates(repo: Repo, updates: dict[str, Any]) -> None:
 
 async def update_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     body = await _body(call)
     if not repo_settings.truthy(body.get("id")):
         raise flat_error(400, "Missing id")
@@ -306,7 +306,7 @@ async def update_repo(call: Call) -> web.Response:
 
 async def delete_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     repo_id = call.query("id")
     if not repo_id:
         raise flat_error(400, "Missing id")
@@ -324,7 +324,7 @@ def _workspace_answer(workspace: Workspace, repo_count: int) -> dict[str, Any]:
 
 async def list_workspaces(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     repos = call.world.repos.in_scope(scope)
     return json_response([_workspace_answer(workspace, sum(1 for repo in repos if repo.workspace_id == workspace.id))
                           for workspace in call.world.workspaces.of_scope(scope)])
@@ -337,7 +337,7 @@ def _name_clash(call: Call, scope: OwnerScope, name: str, other_than: str | None
 
 async def create_workspace(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = _scope(call, user_id)
+    scope = owner_scope(call, user_id)
     body = await _body(call)
     name = repo_settings.text(body.get("name")) or ""
     if not name:
@@ -351,8 +351,8 @@ async def create_workspace(call: Call) -> web.Response:
 
 
 def _scoped_workspace(call: Call) -> tuple[Workspace, OwnerScope]:
-    scope = _scope(call, call.require_user())
-    workspace = _owned_workspace_or_throw(call, scope, call.params["id"])
+    scope = owner_scope(call, call.require_user())
+    workspace = owned_workspace_or_throw(call, scope, call.params["id"])
     if workspace is None:
         raise flat_error(404, "Workspace not found")
     return workspace, scope

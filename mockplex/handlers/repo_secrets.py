@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from mockplex.call import Call
-from mockplex.handlers.projects import _github_token
+from mockplex.handlers.projects import github_token
 from mockplex.handlers.repo_resources import as_text, body_fields, queried_repo
 from mockplex.jsvalues import js_string, js_truthy
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
@@ -111,7 +111,7 @@ async def delete_env_var(call: Call) -> web.Response:
 def _secrets_repo(call: Call) -> Repo:
     """The owned repo and a GitHub token for it (minting one throws when GitHub fails)."""
     repo = queried_repo(call, NOT_FOUND)  # `.single()`, its error never read
-    if not _github_token(call, repo):
+    if not github_token(call, repo):
         raise flat_error(400, "NO_GITHUB_TOKEN")
     return repo
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp, parse_timestamp
-from mockplex.handlers.identity import js_iso
+from mockplex.jsvalues import js_iso
 from mockplex.handlers.repo_layout import users_repo
 from mockplex.responses import JsonError, flat_error, json_response
 from mockplex.world import snapshots

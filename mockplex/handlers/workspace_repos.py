@@ -82,8 +82,8 @@ def _owner_target(call: Call, user_id: str, requested: str | None) -> dict[str, 
 
 async def create_workspace_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = projects._scope(call, user_id)
-    workspace = projects._owned_workspace_or_throw(call, scope, call.params["id"])
+    scope = projects.owner_scope(call, user_id)
+    workspace = projects.owned_workspace_or_throw(call, scope, call.params["id"])
     if workspace is None:
         raise flat_error(404, "Workspace not found")
     body = await json_object(call)

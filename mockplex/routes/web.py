@@ -5,16 +5,13 @@ not answer yet is listed as unmodeled."""
 from __future__ import annotations
 
 from mockplex.handlers import (
-    agent_categories, automation_extras, github_org_members, mcp_server_detail, model_extras, skill_registries,
-    agents_web, connections, conversations, cron, identity, memory, observability, plumbing, projects, reusable,
-    routing, runtime, sandbox_lifecycle, sandbox_web, tables, unmodeled,
+    agent_categories, agents_web, api_keys, approvals, automation_extras, automation_sandbox_test, connections,
+    control_chat, conversations, cron, flow_actions, flow_assistant, github_org_members, identity, mcp_server_detail,
+    memory, model_extras, model_sync, models_web, observability, observability_actions, observability_jobs,
+    observability_stats, plumbing, projects, provider_keys, repo_layout, repo_resources, repo_secrets,
+    repo_snapshots, reusable, routing, runtime, sandbox_files, sandbox_harness, sandbox_lifecycle, sandbox_terminal,
+    sandbox_web, skill_registries, tables, unmodeled, workspace_repos,
 )
-from mockplex.handlers import repo_resources, repo_secrets
-from mockplex.handlers import repo_layout, repo_snapshots, workspace_repos
-from mockplex.handlers import approvals, control_chat, observability_actions
-from mockplex.handlers import sandbox_files, sandbox_terminal
-from mockplex.handlers import model_sync
-from mockplex.handlers import flow_actions, flow_assistant
 from mockplex.routes.table import RouteSpec
 
 
@@ -36,15 +33,15 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "auth.logout.page", "GET", "/api/auth/logout", identity.logout_redirect),
     _internal("identity", "settings.get", "GET", "/api/settings", identity.get_settings),
     _internal("identity", "settings.patch", "PATCH", "/api/settings", identity.patch_settings),
-    _internal("identity", "api_keys.list", "GET", "/api/settings/api-keys", identity.list_api_keys),
-    _internal("identity", "api_keys.create", "POST", "/api/settings/api-keys", identity.create_api_key),
-    _internal("identity", "api_keys.revoke", "DELETE", "/api/settings/api-keys/{id}", identity.revoke_api_key),
-    _internal("identity", "provider_keys.list", "GET", "/api/settings/keys", identity.list_provider_keys),
-    _internal("identity", "provider_keys.put", "PUT", "/api/settings/keys", identity.put_provider_key),
-    _internal("identity", "provider_keys.delete", "DELETE", "/api/settings/keys", identity.delete_provider_key),
-    _internal("identity", "provider_keys.verify", "POST", "/api/settings/keys/verify", identity.verify_provider_key),
-    _internal("identity", "models.get", "GET", "/api/models", identity.get_models, team_scope=True),
-    _internal("identity", "models.patch", "PATCH", "/api/models", identity.patch_models, team_scope=True),
+    _internal("identity", "api_keys.list", "GET", "/api/settings/api-keys", api_keys.list_api_keys),
+    _internal("identity", "api_keys.create", "POST", "/api/settings/api-keys", api_keys.create_api_key),
+    _internal("identity", "api_keys.revoke", "DELETE", "/api/settings/api-keys/{id}", api_keys.revoke_api_key),
+    _internal("identity", "provider_keys.list", "GET", "/api/settings/keys", provider_keys.list_provider_keys),
+    _internal("identity", "provider_keys.put", "PUT", "/api/settings/keys", provider_keys.put_provider_key),
+    _internal("identity", "provider_keys.delete", "DELETE", "/api/settings/keys", provider_keys.delete_provider_key),
+    _internal("identity", "provider_keys.verify", "POST", "/api/settings/keys/verify", provider_keys.verify_provider_key),
+    _internal("identity", "models.get", "GET", "/api/models", models_web.get_models, team_scope=True),
+    _internal("identity", "models.patch", "PATCH", "/api/models", models_web.patch_models, team_scope=True),
     _internal("identity", "models.new_arrivals", "GET", "/api/models/new-arrivals", model_extras.new_arrivals),
     _internal("identity", "models.provider_icons", "GET", "/api/models/provider-icons", model_extras.provider_icons),
     _unmodeled("identity", "GET", "/api/auth/github"),
@@ -181,7 +178,8 @@ ROUTING_ROUTES: tuple[RouteSpec, ...] = (
     _internal("routing", "assignments.update", "PUT", "/api/assignments", routing.update_assignment),
     _internal("routing", "assignments.delete", "DELETE", "/api/assignments", routing.delete_assignment),
     _internal("routing", "automations.harnesses", "GET", "/api/automations/harnesses", automation_extras.harnesses),
-    _unmodeled("routing", "POST", "/api/automations/sandbox-test"),
+    _internal("routing", "automations.sandbox_test", "POST", "/api/automations/sandbox-test",
+              automation_sandbox_test.sandbox_test, team_scope=True),
     _internal("routing", "flows.approvals.list", "GET", "/api/flows/approvals", approvals.list_flow_approvals),
     _internal("routing", "flows.approvals.resolve", "POST", "/api/flows/approvals/{id}",
               approvals.resolve_flow_approval),
@@ -210,22 +208,23 @@ RUNTIME_ROUTES: tuple[RouteSpec, ...] = (
     _internal("runtime", "sandbox.resume", "POST", "/api/sandbox/{id}/resume", sandbox_lifecycle.resume_sandbox),
     RouteSpec("runtime", "sandbox.restart", "POST", "/api/sandbox/{id}/restart", sandbox_lifecycle.restart_sandbox,
               "internal", streaming=True),
-    _unmodeled("runtime", "POST", "/api/sandbox/{id}/harness", team_scope=True),
+    RouteSpec("runtime", "sandbox.harness", "POST", "/api/sandbox/{id}/harness", sandbox_harness.run_harness,
+              "internal", streaming=True),
     _internal("runtime", "sandbox.stop", "POST", "/api/sandbox/{id}/stop", sandbox_lifecycle.stop_sandbox),
     _internal("runtime", "sandbox.pause", "POST", "/api/sandbox/{id}/pause", sandbox_lifecycle.pause_sandbox),
     _internal("runtime", "sandbox.health", "GET", "/api/sandbox/{id}/health", sandbox_lifecycle.sandbox_health),
     RouteSpec("runtime", "control.chat", "POST", "/api/control/chat", control_chat.control_chat, "internal",
               streaming=True),
-    _internal("runtime", "observability.stats", "GET", "/api/observability/stats", observability.stats),
+    _internal("runtime", "observability.stats", "GET", "/api/observability/stats", observability_stats.stats),
     _internal("runtime", "observability.calls", "GET", "/api/observability/calls", observability.list_calls),
     _internal("runtime", "observability.call_events", "GET", "/api/observability/call-events",
               observability.call_events),
-    _internal("runtime", "observability.jobs", "GET", "/api/observability/jobs", observability.list_jobs),
-    _internal("runtime", "observability.job", "GET", "/api/observability/jobs/{id}", observability.job_detail),
+    _internal("runtime", "observability.jobs", "GET", "/api/observability/jobs", observability_jobs.list_jobs),
+    _internal("runtime", "observability.job", "GET", "/api/observability/jobs/{id}", observability_jobs.job_detail),
     _internal("runtime", "observability.automation_events", "GET", "/api/observability/automation-events",
-              observability.automation_events),
+              observability_jobs.automation_events),
     _internal("runtime", "observability.automation_failures", "GET", "/api/observability/automation-failures",
-              observability.automation_failures),
+              observability_jobs.automation_failures),
     _internal("runtime", "observability.tool_calls", "GET", "/api/observability/tool-calls",
               observability.tool_calls),
     _internal("runtime", "commands.list", "GET", "/api/commands", tables.lister(tables.fixed(tables.COMMANDS))),
