@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
-from conftest import API_REPO, OTHER_USER, READ_ONLY, REPO_ROOT, RUNNING_SANDBOX, RW, Api, body_of, make_settings
+from conftest import API_REPO, OTHER_USER, READ_ONLY, RUNNING_SANDBOX, RW, body_of
 
-from mockplex.app import build_app
 
 PAUSED_SANDBOX = "6f2a4b8c-3d5e-4f70-9bac-1d2e3f4a5b6c"
 OTHER_USERS_SANDBOX = "8b4c6dae-5f70-4192-bdce-3f4a5b6c7d8e"
@@ -19,16 +17,6 @@ BASH_DENIED = {"error": "Your team role does not allow this sandbox operation (t
 
 def sse_json(raw: bytes) -> list:
     return [json.loads(frame[len("data: "):]) for frame in raw.decode().split("\n\n") if frame]
-
-
-@pytest.fixture
-async def world_api(aiohttp_client, tmp_path):
-    async def make(**settings: str) -> Api:
-        world = tmp_path / "world"
-        shutil.copytree(REPO_ROOT / "fixtures", world)
-        (world / "world.yaml").write_text("name: runtime\n" + "".join(f"{k}: {v}\n" for k, v in settings.items()))
-        return Api(await aiohttp_client(build_app(make_settings(tmp_path, fixtures_dir=world))))
-    return make
 
 
 # -- GET /api/sandbox ---------------------------------------------------------------------------

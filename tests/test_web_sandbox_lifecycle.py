@@ -7,7 +7,6 @@ import json
 
 import pytest
 from conftest import OTHER_USER, READ_ONLY, RUNNING_SANDBOX, RW, WEB_REPO, Api, body_of
-import test_web_runtime
 
 PAUSED = "6f2a4b8c-3d5e-4f70-9bac-1d2e3f4a5b6c"
 ERRORED = "7a3b5c9d-4e6f-4081-acbd-2e3f4a5b6c7d"
@@ -19,7 +18,6 @@ ROUTES = [("POST", "stop", "Sandbox not found", True), ("POST", "pause", "Sandbo
           ("POST", "resume", "Sandbox not found", True), ("POST", "restart", "Sandbox not found", True),
           ("GET", "health", "Not found", False), ("POST", "reconcile", "Not found", True),
           ("POST", "presence", "Sandbox not found", False)]
-world_api = test_web_runtime.world_api  # a world with its own world.yaml settings
 ATTACH = {"event": "attach", "tabId": "tab-1", "sessionId": "sess-1", "eventSeq": 1}
 
 
