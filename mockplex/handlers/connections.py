@@ -7,13 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.connection_input import Invalid, normalized_connection
 from mockplex.handlers.connection_probe import probe
-from mockplex.handlers.json_failure import parse_failure_message
 from mockplex.handlers.tables import js_text
+from mockplex.handlers.web_bodies import caught_json
 from mockplex.ids import pg_uuid
 from mockplex.responses import JsonError, flat_error, json_response
 from mockplex.world.connections import Connection, new_row
@@ -21,15 +20,6 @@ from mockplex.world.connections import Connection, new_row
 MAX_MCP_CONNECTIONS = 5
 UNAVAILABLE = JsonError(503, {"error": "Connections are temporarily unavailable. Please try again in a minute.",
                               "code": "CONNECTIONS_UNAVAILABLE"})
-
-
-async def _caught_body(call: Call) -> Any:
-    """`await req.json()` inside the handler's try: a parse failure is 500 {"error": message}."""
-    raw = await call.request.read()
-    body = jsonio.parse_body(raw)
-    if body is jsonio.NOT_JSON:
-        raise flat_error(500, parse_failure_message(raw))
-    return body
 
 
 async def list_connections(call: Call) -> web.Response:
@@ -51,7 +41,7 @@ def _mcp_count(call: Call, user_id: str, fields: dict[str, Any]) -> int:
 
 async def create_connection(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await _caught_body(call)
+    body = await caught_json(call)
     try:
         fields = normalized_connection(body)
     except Invalid as invalid:
@@ -81,7 +71,7 @@ async def create_connection(call: Call) -> web.Response:
 async def _owned_target(call: Call) -> tuple[Connection, dict[str, Any]]:
     """The connection a PATCH/DELETE body names, after the handler's id and ownership checks."""
     user_id = call.require_user()
-    body = await _caught_body(call)
+    body = await caught_json(call)
     if body is None:
         raise flat_error(500, "Cannot destructure property 'id' of '(intermediate value)' as it is null.")
     fields = body if isinstance(body, dict) else {}

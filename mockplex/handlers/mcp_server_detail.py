@@ -13,8 +13,15 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.handlers.reusable import (
-    RESERVED_EXTRA_KEYS, Invalid, _name, _no_conflicts, _string_map, _strings, _trimmed, json_or_caught_failure,
+    RESERVED_EXTRA_KEYS,
+    Invalid,
+    no_conflicts,
+    server_name,
+    string_map,
+    strings,
+    trimmed,
 )
+from mockplex.handlers.web_bodies import caught_json
 from mockplex.ids import pg_uuid
 from mockplex.render import web as render_web
 from mockplex.responses import flat_error, json_response
@@ -87,10 +94,10 @@ def _secret_ops(body: dict[str, Any], field: str) -> dict[str, str | None]:
 def _target(body: dict[str, Any], existing: McpServer, transport: str) -> str:
     """The transport's command or url: the other one refused, this one kept or replaced."""
     unwanted, wanted = ("url", "command") if transport == "stdio" else ("command", "url")
-    if unwanted in body and _trimmed(body[unwanted]):
+    if unwanted in body and trimmed(body[unwanted]):
         raise Invalid(f"{transport} servers cannot include {unwanted}", "INVALID_TRANSPORT_FIELDS")
     kept = getattr(existing, wanted) if existing.transport == transport else None
-    target = _trimmed(body[wanted]) if wanted in body else kept
+    target = trimmed(body[wanted]) if wanted in body else kept
     if not target:
         raise Invalid(f"{wanted} is required for {transport} servers")
     return target
@@ -106,12 +113,12 @@ def _merged(body: Any, existing: McpServer) -> dict[str, Any]:
         transport = body["transport"]
         if transport not in ("stdio", "http"):
             raise Invalid("transport must be stdio or http", "INVALID_TRANSPORT")
-    name = _name(body["name"]) if "name" in body else existing.name
+    name = server_name(body["name"]) if "name" in body else existing.name
     enabled = body.get("enabled", existing.enabled)
     if not isinstance(enabled, bool):
         raise Invalid("enabled must be a boolean")
     kept_args = list(existing.args) if transport == "stdio" else []
-    args = _strings(body["args"], "args") if "args" in body else kept_args
+    args = strings(body["args"], "args") if "args" in body else kept_args
     extra = body.get("extra", existing.extra)
     if not isinstance(extra, dict):
         raise Invalid("extra must be an object")
@@ -123,7 +130,7 @@ def _merged(body: Any, existing: McpServer) -> dict[str, Any]:
               "extra": extra}
     for prefix, own in (("env", "stdio"), ("header", "http")):
         plain = f"{prefix}Plain"
-        fields[plain] = _string_map(body, plain) if plain in body else _slots(existing, own).plain
+        fields[plain] = string_map(body, plain) if plain in body else _slots(existing, own).plain
         fields[f"{prefix}Secrets"] = _secret_ops(body, f"{prefix}Secrets")
     return fields
 
@@ -154,7 +161,7 @@ def _write(call: Call, server: McpServer, fields: dict[str, Any]) -> None:
     ops = fields[f"{prefix}Secrets"]
     secrets = _applied(slots.secrets, ops)
     try:
-        _no_conflicts(fields[f"{prefix}Plain"], secrets, "env" if prefix == "env" else "headers")
+        no_conflicts(fields[f"{prefix}Plain"], secrets, "env" if prefix == "env" else "headers")
         taken = {other.name for other in call.world.mcp_servers.custom(server.user_id) if other is not server}
         if fields["name"] in taken:
             raise Invalid("A server with that name already exists", "DUPLICATE_NAME", 409)
@@ -172,7 +179,7 @@ def _write(call: Call, server: McpServer, fields: dict[str, Any]) -> None:
 
 async def patch_mcp_server(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await json_or_caught_failure(call)
+    body = await caught_json(call)
     server = _stored(call, user_id)
     if server is None:
         raise flat_error(404, NOT_FOUND)

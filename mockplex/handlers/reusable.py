@@ -6,11 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex import jsonio
 from mockplex.call import Call
-from mockplex.handlers.json_failure import parse_failure_message
-from mockplex.render import v1, web as render_web
-from mockplex.responses import JsonError, flat_error, json_response
+from mockplex.handlers.web_bodies import caught_json
+from mockplex.render import v1
+from mockplex.render import web as render_web
+from mockplex.responses import JsonError, json_response
 from mockplex.world.records import McpServer
 
 RESERVED_EXTRA_KEYS = ("args", "command", "env", "http_headers", "url")
@@ -32,12 +32,12 @@ async def list_mcp_servers(call: Call) -> web.Response:
     return json_response({"servers": [render_web.mcp_server(server) for server in custom]})
 
 
-def _trimmed(value: Any) -> str:
+def trimmed(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _name(value: Any) -> str:
-    name = _trimmed(value)
+def server_name(value: Any) -> str:
+    name = trimmed(value)
     if not name:
         raise Invalid("name is required")
     if "__" in name:
@@ -45,7 +45,7 @@ def _name(value: Any) -> str:
     return name
 
 
-def _strings(value: Any, field: str) -> list[str]:
+def strings(value: Any, field: str) -> list[str]:
     if not isinstance(value, list):
         raise Invalid(f"{field} must be an array")
     for index, entry in enumerate(value):
@@ -54,7 +54,7 @@ def _strings(value: Any, field: str) -> list[str]:
     return list(value)
 
 
-def _string_map(body: dict[str, Any], field: str, secret: bool = False) -> dict[str, str]:
+def string_map(body: dict[str, Any], field: str, secret: bool = False) -> dict[str, str]:
     if field not in body:
         return {}
     value = body[field]
@@ -73,7 +73,7 @@ def _string_map(body: dict[str, Any], field: str, secret: bool = False) -> dict[
     return record
 
 
-def _no_conflicts(plain: dict[str, str], secrets: dict[str, str], field: str) -> None:
+def no_conflicts(plain: dict[str, str], secrets: dict[str, str], field: str) -> None:
     if any(key in plain for key in secrets):
         raise Invalid(f"{field} cannot contain the same key in both plain and secret maps", "INVALID_DUPLICATE_KEY")
 
@@ -82,15 +82,15 @@ def _validated_server(body: Any) -> dict[str, Any]:
     """The server's create normalization, check for check in its order."""
     if not isinstance(body, dict):
         raise Invalid("request body must be an object")
-    name = _name(body.get("name"))
+    name = server_name(body.get("name"))
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
         raise Invalid("enabled must be a boolean")
     transport = body.get("transport")
     if transport not in ("stdio", "http"):
         raise Invalid("transport must be stdio or http", "INVALID_TRANSPORT")
-    args = _strings(body["args"], "args") if "args" in body else []
-    maps = {field: _string_map(body, field, field.endswith("Secrets"))
+    args = strings(body["args"], "args") if "args" in body else []
+    maps = {field: string_map(body, field, field.endswith("Secrets"))
             for field in ("envPlain", "envSecrets", "headerPlain", "headerSecrets")}
     extra = body.get("extra", {})
     if not isinstance(extra, dict):
@@ -98,12 +98,12 @@ def _validated_server(body: Any) -> dict[str, Any]:
     reserved = next((key for key in extra if key in RESERVED_EXTRA_KEYS), None)
     if reserved is not None:
         raise Invalid(f"extra.{reserved} is reserved for {transport} servers", "INVALID_EXTRA")
-    _no_conflicts(maps["envPlain"], maps["envSecrets"], "env")
-    _no_conflicts(maps["headerPlain"], maps["headerSecrets"], "headers")
+    no_conflicts(maps["envPlain"], maps["envSecrets"], "env")
+    no_conflicts(maps["headerPlain"], maps["headerSecrets"], "headers")
     unwanted, wanted = ("url", "command") if transport == "stdio" else ("command", "url")
-    if _trimmed(body.get(unwanted)):
+    if trimmed(body.get(unwanted)):
         raise Invalid(f"{transport} servers cannot include {unwanted}", "INVALID_TRANSPORT_FIELDS")
-    target = _trimmed(body.get(wanted))
+    target = trimmed(body.get(wanted))
     if not target:
         raise Invalid(f"{wanted} is required for {transport} servers")
     return {"name": name, "enabled": enabled, "transport": transport, wanted: target, "args": args,
@@ -122,18 +122,9 @@ def _server(call: Call, user_id: str, fields: dict[str, Any]) -> McpServer:
         http_headers={} if stdio else {**plain, **secrets}, extra=fields["extra"], secret_keys=tuple(secrets))
 
 
-async def json_or_caught_failure(call: Call) -> Any:
-    """`await request.json()` inside the handler's catch-all: not JSON answers V8's message as a 500."""
-    raw = await call.request.read()
-    body = jsonio.parse_body(raw)
-    if body is jsonio.NOT_JSON:
-        raise flat_error(500, parse_failure_message(raw))
-    return body
-
-
 async def create_mcp_server(call: Call) -> web.Response:
     user_id = call.require_user()
-    body = await json_or_caught_failure(call)
+    body = await caught_json(call)
     try:
         fields = _validated_server(body)
         if any(server.name == fields["name"] for server in call.world.mcp_servers.custom(user_id)):

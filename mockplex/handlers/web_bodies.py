@@ -8,6 +8,7 @@ from typing import Any
 
 from mockplex import jsonio
 from mockplex.call import Call
+from mockplex.handlers.json_failure import parse_failure_message
 from mockplex.responses import EmptyResponse, flat_error
 
 
@@ -33,3 +34,13 @@ async def unguarded_fields(call: Call) -> dict[str, Any]:
     if body is jsonio.NOT_JSON:
         raise EmptyResponse(500)
     return _fields(body)
+
+
+async def caught_json(call: Call) -> Any:
+    """A handler whose catch-all wraps request.json(): malformed JSON is a 500 carrying
+    V8's parse message."""
+    raw = await call.request.read()
+    body = jsonio.parse_body(raw)
+    if body is jsonio.NOT_JSON:
+        raise flat_error(500, parse_failure_message(raw))
+    return body
