@@ -34,38 +34,44 @@ class Choices:
     """What the user asked for. None (or empty) where they said nothing and mockplex.yaml
     may still say something; elsewhere the default is the Settings default."""
 
+    # where it listens and the world it serves (serve's world options)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    header_timeout: float = HEADER_TIMEOUT
     seed: int | None = None  # None: 0
     clock: Clock | None = None  # None: the real clock, or SEEDED_CLOCK when a seed is given
     fixtures_dir: Path | None = None
     state_dir: Path | None = None
     no_source_header: bool = False
     no_rate_limits: bool = False
+    # the server's secrets and test mode
     mcp_allowed_origins: str = ""  # comma-separated
     test_mode: bool = False
     e2e_secret: str = DEFAULT_E2E_SECRET
     cron_secret: str | None = None
     internal_secret: str | None = None
     github_webhook_secret: str | None = None
+    # mockplex's own controls
     faults: tuple[dict[str, Any], ...] = ()
     admin_token: str | None = None
     config_path: Path | None = None
+    # who answers: modes and the cassette
     mode: str | None = None
     family_modes: tuple[str, ...] = ()  # FAMILY=MODE
     cassette: str | None = None
     cassette_dir: Path | None = None
+    # replay
     on_exhausted: str | None = None
     replay_timing: str | None = None
     fallback: str | None = None
-    upstream: str | None = None
-    record_mode: str | None = None
+    credentials: tuple[str, ...] = ()  # [CASSETTE:]N=TOKEN
     ignore_fields: tuple[str, ...] = ()
     ignore_headers: tuple[str, ...] = ()
     ignore_query: tuple[str, ...] = ()
     ordered: tuple[str, ...] = ()
-    credentials: tuple[str, ...] = ()  # [CASSETTE:]N=TOKEN
-    header_timeout: float = HEADER_TIMEOUT
+    # record and passthrough
+    upstream: str | None = None
+    record_mode: str | None = None
 
 
 def assemble(choices: Choices) -> Settings:
