@@ -630,3 +630,23 @@ def test_a_pathological_body_is_redacted_in_linear_time(body):
     Redactor().body(body.encode())
     holds_secret(body.encode())
     assert time.perf_counter() - started < 2
+
+
+async def test_a_flow_webhook_secret_minted_through_the_proxy_never_reaches_disk(aiohttp_server, recording,
+                                                                                tmp_path):
+    """The web app hands the secret out once, in its answer; the cassette keeps a placeholder."""
+    from conftest import DANA_SESSION, SESSION_COOKIE, make_settings
+
+    from mockplex.app import build_app
+
+    upstream = await aiohttp_server(build_app(make_settings(tmp_path / "upstream")))
+    client, path = await recording(url_of(upstream), "webhook-secret")
+    cookie = {"Cookie": f"{SESSION_COOKIE}={DANA_SESSION}"}
+    flows = await (await client.get("/api/flows", headers=cookie)).json()
+    minted = await client.post(f"/api/flows/{flows[0]['id']}/webhook-secret", headers=cookie)
+    secret = (await minted.json())["secret"]
+    await client.close()
+    assert minted.status == 200 and secret.startswith("whsec_")
+    assert_never_on_disk(tmp_path / "cassettes", secret, DANA_SESSION)
+    _, responses, _ = load(path)
+    assert redacted(json.loads(responses[1]["body"]["string"])["secret"])
