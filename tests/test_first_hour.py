@@ -69,3 +69,12 @@ def test_cassettes_show_takes_a_name_or_a_path(project, given):
     ran = run_cli("cassettes", "show", given, cwd=project)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[0].split() == ["#", "method", "request", "status", "body"]
+
+
+def test_an_unknown_config_key_lists_the_known_ones(tmp_path):
+    (tmp_path / "mockplex.yaml").write_text("familys:\n  v1: replay\n")
+    ran = run_cli("serve", "--config", "mockplex.yaml", "--port", "0", cwd=tmp_path)
+    assert ran.returncode == 1
+    assert ran.stderr.strip().endswith(
+        "Error: bad config: mockplex.yaml:1: mockplex.yaml: unknown field 'familys'; known: cassette, cassette_dir, "
+        "families, faults, mode, record, replay, routes, upstream")

@@ -107,7 +107,7 @@ class Entry:
         """Reject keys nobody read: a typo in a fixture must not pass silently."""
         unknown = [key for key in self.mapping if key not in self._read]
         if unknown:
-            raise self.fail(str(unknown[0]), f"unknown field '{unknown[0]}'")
+            raise self.fail(str(unknown[0]), f"unknown field '{unknown[0]}'; known: {', '.join(sorted(self._read))}")
 
     def _timestamp(self, key: str, value: Any) -> datetime:
         if isinstance(value, datetime):
