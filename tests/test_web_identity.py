@@ -264,3 +264,34 @@ async def test_model_patch_errors(api, data, status, answer):
 async def test_methods_a_route_file_lacks_are_an_empty_405(api, method, path):
     response = await api.internal(method, path)
     assert (response.status, response.raw_body) == (405, b"")
+
+
+# -- the auth outcomes every settings route shares ---------------------------------------------
+
+SAM_SESSION = "mpx_session_sam_dev_0001"
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/api/settings/keys"), ("PUT", "/api/settings/keys"),
+                                          ("POST", "/api/settings/keys/verify"), ("GET", "/api/settings/api-keys")])
+async def test_a_pat_is_sent_to_login_where_the_edge_does_not_allowlist_it(api, method, path):
+    response = await api.internal(method, path, session=None, token=RW, json_body={"provider": "openai"})
+    assert (response.status, response.raw_body) == (307, b"")
+    assert response.headers["Location"] == f"{api.origin}/login?next={path.replace('/', '%2F')}"
+
+
+async def test_an_unknown_pat_passes_the_edge_on_api_models_and_meets_the_handlers_401(api):
+    response = await api.internal("PATCH", "/api/models", session=None, token="mog_notARealToken000000001",
+                                  json_body={"model_id": "openai/gpt-5-mini", "is_enabled": False})
+    assert (response.status, body_of(response)) == (401, {"error": "Unauthorized"})
+
+
+async def test_a_users_provider_keys_are_theirs_alone(api):
+    stored = await api.internal("PUT", "/api/settings/keys",
+                                json_body={"provider": "openai", "key": "sk-dana-0123456789"})
+    assert body_of(stored) == {"ok": True}
+    theirs = await api.internal("GET", "/api/settings/keys", session=SAM_SESSION)
+    assert "openai" not in [key["provider"] for key in body_of(theirs)["keys"]]
+    removed = await api.internal("DELETE", "/api/settings/keys", session=SAM_SESSION, json_body={"provider": "openai"})
+    assert removed.status == 200
+    mine = await api.internal("GET", "/api/settings/keys")
+    assert "openai" in [key["provider"] for key in body_of(mine)["keys"]]
