@@ -1,7 +1,7 @@
 """The request journal: what came in, which family and mode answered, and how.
 
 It must never hold a secret in clear nor grow without bound: credentials are masked
-before anything is kept, bodies are kept as bounded JSON text (parsed only when `verify`
+before anything is kept (paths, queries, both sides' headers and bodies), bodies are kept as bounded JSON text (parsed only when `verify`
 compares them), and the oldest entries go once a count or a byte budget is reached.
 """
 
@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -19,6 +19,7 @@ import re2
 from aiohttp import web
 
 from mockplex import jsonio, state
+from mockplex.clock import format_timestamp
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
 
@@ -39,6 +40,18 @@ class _Masker(Redactor):
 
 
 _MASKER = _Masker()  # keeps no state: every secret becomes the same marker
+
+
+def masked_headers(headers) -> list[list[str]]:
+    return [[name, _MASKER.header(name, value)] for name, value in headers.items()]
+
+
+def kept_answer(response: web.StreamResponse) -> str | None:
+    """A finished answer's body as text, secrets masked; a streamed or oversized one is not kept."""
+    body = response.body if isinstance(response, web.Response) else None
+    if not isinstance(body, bytes) or not 0 < len(body) <= MAX_BODY:
+        return None
+    return _MASKER.body(body, response.content_type).decode("utf-8", "replace")
 
 
 def masked_text(text: str) -> str:
@@ -74,20 +87,27 @@ class JournalEntry:
     status: int
     latency_ms: float
     body: Any  # JSON text, None or jsonio.NOT_JSON (see kept_body)
+    at: str = ""  # the world's clock when the request came in
+    request_headers: list[list[str]] = field(default_factory=list)  # masked, in the order sent
+    response_headers: list[list[str]] = field(default_factory=list)
+    response_body: str | None = None  # masked text of a finished answer's body; None when streamed or too large
     id: int = 0
 
     def cost(self) -> int:
-        body = sys.getsizeof(self.body) if isinstance(self.body, str) else 0
-        return ENTRY_OVERHEAD + sys.getsizeof(self.path) + sys.getsizeof(self.query) + body
+        texts = [self.path, self.query, *(self.body, self.response_body),
+                 *(part for pair in self.request_headers + self.response_headers for part in pair)]
+        return ENTRY_OVERHEAD + sum(sys.getsizeof(text) for text in texts if isinstance(text, str))
 
     def parsed_body(self) -> Any:
         return json.loads(self.body) if isinstance(self.body, str) else self.body
 
     def to_json(self) -> bytes:
         """The entry as a JSON object, its kept body spliced in as the text it already is."""
-        head = jsonio.dumps({"id": self.id, "method": self.method, "path": self.path, "query": self.query,
-                             "family": self.family, "route": self.route, "mode": self.mode, "match": self.match,
-                             "status": self.status, "latency_ms": self.latency_ms})
+        head = jsonio.dumps({"id": self.id, "at": self.at, "method": self.method, "path": self.path,
+                             "query": self.query, "family": self.family, "route": self.route, "mode": self.mode,
+                             "match": self.match, "status": self.status, "latency_ms": self.latency_ms,
+                             "request_headers": self.request_headers, "response_headers": self.response_headers,
+                             "response_body": self.response_body})
         if self.body is jsonio.NOT_JSON:
             return head
         body = b"null" if self.body is None else self.body.encode()
@@ -141,7 +161,10 @@ def journal_middleware():
             query=masked_text(request.query_string), family=route.family if route else None,
             route=f"{route.method} {route.template}" if route else None,
             mode=request.get(state.SOURCE, "rules"), match=request.get(state.MATCH), status=response.status,
-            latency_ms=round((time.perf_counter() - started) * 1000, 3), body=kept_body(raw)))
+            latency_ms=round((time.perf_counter() - started) * 1000, 3), body=kept_body(raw),
+            at=format_timestamp(request[state.NOW]) if state.NOW in request else "",
+            request_headers=masked_headers(request.headers), response_headers=masked_headers(response.headers),
+            response_body=kept_answer(response)))
         return response
     return keep
 

@@ -6,6 +6,7 @@ import click
 
 from mockplex import __version__
 from mockplex.cli.cassettes import cassettes
+from mockplex.cli.journal import journal
 from mockplex.cli.record import record
 from mockplex.cli.routes import routes
 from mockplex.cli.serve import serve
@@ -25,5 +26,5 @@ def main() -> None:
     """
 
 
-for command in (serve, record, routes, tokens, sessions, cassettes, openapi, lint, verify):
+for command in (serve, record, routes, tokens, sessions, cassettes, journal, openapi, lint, verify):
     main.add_command(command)
