@@ -2,8 +2,8 @@
 fixture that serves the world in-process on a free loopback port.
 
 One server per test session (per worker under pytest-xdist), its world reset before each
-test; a test marked `@pytest.mark.mockplex(cassette=..., mode=..., seed=..., families=...,
-faults=[...])` gets a server of its own with that configuration.
+test; a test marked `@pytest.mark.mockplex(cassette=..., mode=..., seed=..., clock=...,
+families=..., faults=[...])` gets a server of its own with that configuration.
 """
 
 from __future__ import annotations
@@ -132,33 +132,78 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockplex")
     group.addoption("--mockplex-record", action="store_true",
                     help="Re-record each marked test's cassette against the upstream (MOCKPLEX_UPSTREAM).")
-    group.addoption("--mockplex-mode", choices=MODES, default=None, help="Force one mode for the whole run.")
-    group.addoption("--mockplex-cassette-dir", default="cassettes", help="Where marked tests' cassettes live.")
+    group.addoption("--mockplex-mode", choices=MODES, default=None,
+                    help="Force one mode for the whole run; every test then gets a server of its own.")
+    group.addoption("--mockplex-cassette-dir", default="cassettes",
+                    help="Where marked tests' cassettes live, relative to the rootdir (default: cassettes).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "mockplex(cassette=None, mode=None, seed=None, families=None, faults=None): "
-                                       "serve this test from its own mockplex configuration")
+    config.addinivalue_line("markers", "mockplex(cassette=None, mode=None, seed=None, clock=None, families=None, "
+                                       "faults=None): serve this test from its own mockplex configuration")
 
 
-def settings_for(config: pytest.Config, options: dict[str, Any]) -> Settings:
+NEEDS_A_CASSETTE = ("replay", "record")
+
+
+def mode_for(config: pytest.Config, options: dict[str, Any]) -> str:
+    """A test's cassette replays unless the run records or forces a mode."""
+    cassette = options.get("cassette")
+    if config.getoption("--mockplex-record") and cassette:
+        return "record"
+    return config.getoption("--mockplex-mode") or options.get("mode") or ("replay" if cassette else "fixture")
+
+
+def cassette_dir_of(config: pytest.Config) -> Path:
+    return Path(config.rootpath) / config.getoption("--mockplex-cassette-dir")
+
+
+def settings_for(config: pytest.Config, options: dict[str, Any], mode: str | None = None) -> Settings:
     """The settings for a marker's options (none for the shared server), under the run's
-    command-line options. A test's cassette replays unless the run records or forces a mode."""
+    command-line options."""
     from vcr.record_mode import RecordMode
 
     from mockplex.choices import Choices, assemble
 
-    cassette = options.get("cassette")
-    mode = config.getoption("--mockplex-mode") or options.get("mode") or ("replay" if cassette else "fixture")
-    if config.getoption("--mockplex-record") and cassette:
-        mode = "record"
     families = options.get("families") or {}
     return assemble(Choices(
-        seed=int(options.get("seed", 0)), clock=parse_clock(options.get("clock", "step:1")), mode=mode,
+        seed=int(options.get("seed", 0)), clock=parse_clock(options.get("clock") or "step:1"),
+        mode=mode or mode_for(config, options),
         family_modes=tuple(f"{family}={family_mode}" for family, family_mode in families.items()),
-        faults=tuple(options.get("faults") or ()), cassette=cassette,
-        cassette_dir=Path(config.rootpath) / config.getoption("--mockplex-cassette-dir"),
+        faults=tuple(options.get("faults") or ()), cassette=options.get("cassette"),
+        cassette_dir=cassette_dir_of(config),
         upstream=os.environ.get("MOCKPLEX_UPSTREAM"), record_mode=RecordMode.ALL.value))
+
+
+def missing_cassette(config: pytest.Config, options: dict[str, Any], test: str) -> str | None:
+    """Why this test has no cassette its modes need, naming the test and what would give it
+    one; None when it has one (or needs none)."""
+    from mockplex.recording.names import cassette_argument
+
+    modes = {mode_for(config, options), *(options.get("families") or {}).values()}
+    needed = [mode for mode in NEEDS_A_CASSETTE if mode in modes]
+    if not needed:
+        return None
+    cassette, folder = options.get("cassette"), cassette_dir_of(config)
+    if not cassette:
+        forced = config.getoption("--mockplex-mode")
+        source = f"--mockplex-mode {forced}" if forced in needed else "the mode in its mockplex marker"
+        return (f"mockplex: {test} has no cassette to {needed[0]} ({source}): mark it "
+                f"@pytest.mark.mockplex(cassette=\"NAME\") to use {folder}/NAME.yaml, or drop {source}")
+    path = cassette_argument(folder, cassette)
+    if "replay" in needed and not path.is_file():
+        return (f"mockplex: {test} replays cassette '{cassette}', but {path} does not exist: record it with "
+                f"`pytest --mockplex-record` (MOCKPLEX_UPSTREAM names the upstream), or fix the marker's "
+                f"cassette= or --mockplex-cassette-dir")
+    return None
+
+
+def settings_answering_every_request_with(config: pytest.Config, options: dict[str, Any], message: str) -> Settings:
+    """A server for a test whose cassette is missing: each request it makes is answered
+    with the message, in its family's error shape, rather than failing the test's setup."""
+    missing = {"kind": "error", "status": 404, "code": "NOT_FOUND", "message": message}
+    plain = {**options, "cassette": None, "families": None, "faults": [missing, *(options.get("faults") or ())]}
+    return settings_for(config, plain, mode="fixture")
 
 
 @pytest.fixture(scope="session")
@@ -174,10 +219,18 @@ def mockplex(request: pytest.FixtureRequest, pytestconfig: pytest.Config):
     marker = request.node.get_closest_marker("mockplex")
     options = dict(marker.kwargs) if marker else {}
     if options or pytestconfig.getoption("--mockplex-mode"):
-        server = Mockplex(settings_for(pytestconfig, options)).start()
+        server = Mockplex(_settings_for_test(request, options)).start()
         yield server
         server.stop()
         return
     shared = request.getfixturevalue("_mockplex_shared")
     shared.reset()
     yield shared
+
+
+def _settings_for_test(request: pytest.FixtureRequest, options: dict[str, Any]) -> Settings:
+    missing = missing_cassette(request.config, options, request.node.nodeid)
+    if missing is None:
+        return settings_for(request.config, options)
+    request.node.add_report_section("setup", "mockplex", missing)
+    return settings_answering_every_request_with(request.config, options, missing)

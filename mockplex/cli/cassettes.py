@@ -3,6 +3,7 @@ recorded one."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -58,10 +59,13 @@ def list_cassettes(cassette_dir):
 
 @cassettes.command("show")
 @click.argument("name")
+@click.option("--interaction", "number", type=int, metavar="N",
+              help="Show interaction N whole (numbered as in the table): request and response headers and bodies.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")
 @cassette_dir_option
-def show_cassette(name, cassette_dir):
-    """A readable table of one cassette's interactions."""
-    from mockplex.recording.inspect import load, rows
+def show_cassette(name, number, as_json, cassette_dir):
+    """A readable table of one cassette's interactions, or one interaction whole."""
+    from mockplex.recording.inspect import interaction, interaction_text, load, rows, summaries
     from mockplex.recording.names import CassetteNameError, cassette_argument
     from mockplex.replay.reading import CassetteLoadError
 
@@ -72,7 +76,21 @@ def show_cassette(name, cassette_dir):
         raise click.BadParameter(str(error), param_hint="NAME") from None
     except CassetteLoadError as error:
         raise click.ClickException(str(error)) from None
-    _echo_table([("#", "method", "request", "status", "body")] + rows(cassette))
+    if number is None:
+        if as_json:
+            click.echo(json.dumps(summaries(cassette), indent=2))
+        else:
+            _echo_table([("#", "method", "request", "status", "body")] + rows(cassette))
+        return
+    _check_interaction_number(number, len(cassette.requests))
+    click.echo(json.dumps(interaction(cassette, number), indent=2, ensure_ascii=False) if as_json
+               else interaction_text(cassette, number))
+
+
+def _check_interaction_number(number: int, count: int) -> None:
+    if not 1 <= number <= count:
+        held = f"holds {count} interaction(s): give 1 to {count}" if count else "holds no interactions"
+        raise click.BadParameter(f"{number}: this cassette {held}", param_hint="'--interaction'")
 
 
 def _echo_table(table: list[tuple[str, ...]]) -> None:
