@@ -19,7 +19,7 @@ fixtures_option = click.option(
 state_option = click.option(
     "--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_STATE_DIR),
     show_default=True, envvar="MOCKPLEX_STATE_DIR",
-    help="Where minted tokens are kept (hashes only). Env: MOCKPLEX_STATE_DIR.")
+    help="Where minted tokens and sessions, and revocations, are kept (hashes only). Env: MOCKPLEX_STATE_DIR.")
 
 
 def option_group(*options: Callable) -> Callable:

@@ -1,11 +1,13 @@
-"""`mockplex tokens`: the dev tokens the world documents, and minting a new PAT."""
+"""`mockplex tokens`: the dev tokens the world documents, minting a new PAT, revoking one."""
 
 from __future__ import annotations
 
 import json
 import sys
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Sequence, TypeVar
 
 import click
 
@@ -13,12 +15,14 @@ from mockplex.cli.options import fixtures_option, load_world, state_option, worl
 from mockplex.clock import format_timestamp
 from mockplex.names import READ, SCOPES, WRITE
 from mockplex.world.fixtures import FixtureError
-from mockplex.world.tokens import TokenStore, mint_into_state
+from mockplex.world.tokens import TokenStore, mint_into_state, sha256_hex
+
+Item = TypeVar("Item")
 
 
 @click.group()
 def tokens() -> None:
-    """List the dev tokens, or mint a new personal access token."""
+    """List the dev tokens, mint a new personal access token, or revoke one."""
 
 
 @tokens.command("list")
@@ -47,7 +51,8 @@ def list_tokens(fixtures_dir, state_dir, as_json):
     for row in rows:
         state = "revoked" if row["revoked_at"] else f"expires {row['expires_at']}" if row["expires_at"] else "active"
         shown = row["token"] or f"{row['prefix']}… (minted; plaintext was shown once)"
-        click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}")
+        key = f" | id {row['id']}" if row["kind"] == "pat" else ""
+        click.echo(f"{row['name']}\n  {shown}\n  scopes: {','.join(row['scopes'])} | {state}{key}")
         if row["description"]:
             click.echo(f"  {row['description']}")
 
@@ -80,8 +85,6 @@ def create_token(name, scopes, expires_in_days, user_id, fixtures_dir, state_dir
 
     A running `mockplex serve` with the same --state-dir accepts it at once.
     """
-    from datetime import datetime, timezone
-
     owner = world_user(load_world(fixtures_dir), user_id)
     key_id = str(uuid.uuid4())
     try:
@@ -92,3 +95,38 @@ def create_token(name, scopes, expires_in_days, user_id, fixtures_dir, state_dir
     click.echo(token)
     print(f"Created '{name}' ({','.join(scopes)}), id {pat.id}, stored in {state_dir}. "
           "This is the only time the token is shown.", file=sys.stderr)
+
+
+def only_one(items: Sequence[Item], matches: Callable[[Item], bool], which: str, noun: str,
+             label: Callable[[Item], str], listing: str) -> Item:
+    """The one item `which` names; refused, with what to give instead, when it names none or several."""
+    found = [item for item in items if matches(item)]
+    if not found:
+        raise click.ClickException(f"no {noun} matches {which!r}; `{listing}` shows them all.")
+    if len(found) > 1:
+        raise click.ClickException(f"{which!r} matches {len(found)} {noun}s: "
+                                   f"{'; '.join(label(item) for item in found)}. Give the id.")
+    return found[0]
+
+
+@tokens.command("revoke")
+@click.argument("which", metavar="NAME-OR-ID")
+@fixtures_option
+@state_option
+def revoke_token(which, fixtures_dir, state_dir):
+    """Revoke a personal access token: give its name, its id, or the token itself.
+
+    The revocation is kept in --state-dir (dev tokens included), and a running
+    `mockplex serve` with the same --state-dir answers the token 401 from its next request.
+    """
+    store = _store(load_world(fixtures_dir), state_dir)
+    pat = only_one(store.pats(), lambda pat: which in (pat.id, pat.name) or sha256_hex(which) == pat.token_sha256,
+                   which, "token", lambda pat: f"'{pat.name}' id {pat.id}", "mockplex tokens list")
+    if pat.revoked_at is not None:
+        click.echo(f"'{pat.name}' (id {pat.id}) was already revoked at {format_timestamp(pat.revoked_at)}.")
+        return
+    try:
+        store.revoke(pat, datetime.now(timezone.utc))
+    except FixtureError as exc:
+        raise click.ClickException(f"bad token state: {exc}") from None
+    click.echo(f"Revoked '{pat.name}' (id {pat.id}); servers using {state_dir} now answer it 401.")

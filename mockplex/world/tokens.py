@@ -1,8 +1,9 @@
 """Credentials the server accepts: PATs by SHA-256, OAuth bearers from a table.
 
 Tokens minted with `mockplex tokens create` (or through /api/settings/api-keys) live
-in a state file holding hashes only; a running server re-reads it when it meets a hash
-it does not know, so a fresh token works at once, as it does on the real server.
+in a state file holding hashes only, and `mockplex tokens revoke` records revocations in
+another; a running server looks at both on every PAT it meets, so a fresh token works at
+once and a revoked one fails at once, as on the real server.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from mockplex.ids import mint_pat
 from mockplex.names import SCOPES
 from mockplex.world.fixtures import Entry
 from mockplex.world.records import OAuthGrant, PersonalAccessToken
-from mockplex.world.state_files import StateFile
+from mockplex.world.state_files import Revocations, StateFile, record_revocation
 
 STATE_FILE = "tokens.yaml"
 
@@ -43,7 +44,9 @@ class TokenStore:
                  state_dir: Path | None) -> None:
         self._pats = {pat.token_sha256: pat for pat in pats}
         self._grants = {grant.token: grant for grant in grants}
+        self._state_dir = state_dir
         self._state = minted_tokens(state_dir)
+        self._revocations = Revocations(state_dir, "token")
         self._reload_state()
 
     def pats(self) -> list[PersonalAccessToken]:
@@ -56,11 +59,14 @@ class TokenStore:
         self._pats[pat.token_sha256] = pat
 
     def lookup_pat(self, token: str, now: datetime) -> PersonalAccessToken | None:
-        digest = sha256_hex(token)
-        pat = self._pats.get(digest)
-        if pat is None and self._reload_state():
-            pat = self._pats.get(digest)
+        self._reload_state()
+        pat = self._pats.get(sha256_hex(token))
         return pat if pat is not None and pat.usable_at(now) else None
+
+    def revoke(self, pat: PersonalAccessToken, now: datetime) -> None:
+        """Record the revocation in the state folder, for every server reading it."""
+        record_revocation(self._state_dir, "token", pat.token_sha256, now)
+        pat.revoked_at = now
 
     def resolve_pat(self, token: str, now: datetime) -> Identity | None:
         pat = self.lookup_pat(token, now)
@@ -78,11 +84,13 @@ class TokenStore:
             return None
         return Identity(grant.user_id, grant.client_id, scopes, "oauth")
 
-    def _reload_state(self) -> bool:
+    def _reload_state(self) -> None:
         records = self._state.changed_records()
         for pat in records or []:
             self._pats[pat.token_sha256] = pat
-        return bool(records)
+        if self._revocations.changed() or records:
+            for pat in self._pats.values():
+                pat.revoked_at = pat.revoked_at or self._revocations.at(pat.token_sha256)
 
 
 def _minted(entry: Entry) -> PersonalAccessToken:
