@@ -149,13 +149,15 @@ def redact_pattern(text: Any) -> re.Pattern[str]:
         raise ValueError(f"must be a regular expression: {error}, got {text!r}") from None
 
 
-def credential_pairs(pairs: tuple[str, ...]) -> dict[tuple[str, str], str]:
-    """`[CASSETTE:]N=TOKEN` flags as (cassette or "", placeholder) -> token."""
+def credential_pairs(pairs: tuple[str, ...], kind: str = "credential",
+                     example: str = "errors:2=mog_...") -> dict[tuple[str, str], str]:
+    """`[CASSETTE:]N=VALUE` flags as (cassette or "", `<redacted:KIND:N>`) -> value."""
     chosen = {}
     for pair in pairs:
-        place, _, token = pair.partition("=")
+        place, _, value = pair.partition("=")
         cassette, _, number = place.rpartition(":")
-        if not number.isdigit() or not token:
-            raise ValueError(f"{pair!r}: expected [CASSETTE:]N=TOKEN, e.g. errors:2=mog_...")
-        chosen[(cassette.removesuffix(".yaml"), f"<redacted:credential:{number}>")] = token
+        if not number.isdigit() or not value:
+            shape = "TOKEN" if kind == "credential" else kind.upper()
+            raise ValueError(f"{pair!r}: expected [CASSETTE:]N={shape}, e.g. {example}")
+        chosen[(cassette.removesuffix(".yaml"), f"<redacted:{kind}:{number}>")] = value
     return chosen

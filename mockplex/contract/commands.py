@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from mockplex.contract.openapi import DEFAULT_SERVER
-from mockplex.world.fixtures import FixtureError
 from mockplex.world.loader import default_fixtures_dir
 
 EXIT_DRIFT = 1
@@ -66,23 +65,17 @@ def lint(fixtures_dir, cassette_dir, no_fixtures, as_json):
 
     Fixture records are judged as a client sees them: a private copy of the world answers
     every v1 read route for every user. Each finding names the file, the interaction or
-    record, and the field. Exit 0 when clean, 1 when anything breaks the contract."""
-    from mockplex.contract.lint import lint_cassette, lint_fixtures
-    from mockplex.recording.inspect import cassette_files, load
+    record, and the field; a file that does not load is a finding too, and the rest are
+    still linted. Exit 0 when clean, 1 when anything was found."""
+    from mockplex.contract.lint import lint_cassette_file, lint_fixtures
+    from mockplex.recording.inspect import cassette_files
 
     findings, checked = [], Counter()
     if not no_fixtures:
-        folder = fixtures_dir or default_fixtures_dir()
-        try:
-            findings += asyncio.run(lint_fixtures(folder))
-        except FixtureError as error:
-            raise click.ClickException(f"bad fixture: {error}") from None
+        findings += asyncio.run(lint_fixtures(fixtures_dir or default_fixtures_dir()))
         checked["fixture folders"] += 1
     for path in cassette_files(cassette_dir) if cassette_dir.is_dir() else []:
-        try:
-            findings += lint_cassette(load(path))
-        except Exception as error:  # an unreadable cassette is a finding, never a traceback
-            raise click.ClickException(f"{path}: cannot load: {error}") from None
+        findings += lint_cassette_file(path)
         checked["cassettes"] += 1
     summary = ", ".join(f"{count} {what}" for what, count in checked.items()) or "nothing"
     if as_json:
@@ -105,13 +98,17 @@ def lint(fixtures_dir, cassette_dir, no_fixtures, as_json):
 @click.option("--credential", "credentials", multiple=True, metavar="[CASSETTE:]N=TOKEN",
               help="The token for <redacted:credential:N>, in every cassette or in the one named "
                    "(placeholders are numbered per cassette); wins over --token. Repeatable.")
+@click.option("--cookie", "cookies", multiple=True, metavar="[CASSETTE:]N=COOKIE",
+              help="The Cookie header sent for <redacted:cookie:N>, e.g. "
+                   "2=better-auth.session_token=mpx_session_... (as `mockplex sessions create` prints). "
+                   "Without it, such requests are skipped. Repeatable.")
 @click.option("--allow-writes", is_flag=True, help="Also re-send POST, PUT, PATCH and DELETE requests.")
 @click.option("--ignore-field", "ignored", multiple=True, help="Another field whose value may change (repeatable).")
 @click.option("--shape-only", is_flag=True, help="Compare status, codes, fields and types; not values.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds per request.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON report for CI instead of the table.")
-def verify(source, target, token, credentials, allow_writes, ignored, shape_only, timeout, as_json):
+def verify(source, target, token, credentials, cookies, allow_writes, ignored, shape_only, timeout, as_json):
     """Re-send recorded requests to a target and report drift per interaction.
 
     Drift is a changed status or error code, a field added or removed, a changed type, or
@@ -120,7 +117,6 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
 
     Exit 0 when nothing drifted, 1 on drift, 2 on bad arguments or unreadable cassettes,
     3 when the target could not be reached."""
-    from mockplex.config import credential_pairs
     from mockplex.contract.verify import VerifyInputError, VerifyOptions, load_interactions
     from mockplex.contract.verify import verify as run_verify
 
@@ -130,10 +126,8 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
         interactions = load_interactions(source)
     except VerifyInputError as error:
         raise click.BadParameter(str(error), param_hint="--cassettes") from None
-    try:
-        tokens = credential_pairs(credentials)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--credential") from None
+    tokens = _stand_ins(credentials, "--credential", "credential", "errors:2=mog_...")
+    tokens |= _stand_ins(cookies, "--cookie", "cookie", "2=better-auth.session_token=mpx_session_...")
     options = VerifyOptions(target, token, allow_writes, frozenset(ignored), not shape_only, timeout, tokens)
     with click.progressbar(length=len(interactions), label="verifying", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
@@ -151,15 +145,43 @@ def verify(source, target, token, credentials, allow_writes, ignored, shape_only
     sys.exit(EXIT_UNREACHABLE if states["error"] else 0)
 
 
+def _stand_ins(pairs: tuple[str, ...], option: str, kind: str, example: str) -> dict[tuple[str, str], str]:
+    from mockplex.config import credential_pairs
+
+    try:
+        return credential_pairs(pairs, kind, example)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=option) from None
+
+
+TABLE_WIDTH = 100  # the request column shrinks (middle elided) so a row fits
+_WIDEST = {"cassette": 24, "result": 12}  # caps used only to budget the request column
+
+
 def _print_table(outcomes) -> None:
     rows = [("cassette", "#", "request", "recorded", "live", "result")]
     for outcome in outcomes:
         result = outcome.state if outcome.state != "drift" else f"drift ({len(outcome.drift)})"
-        rows.append((outcome.cassette, str(outcome.index), f"{outcome.method} {outcome.target}",
-                     str(outcome.recorded_status), str(outcome.live_status or "-"),
-                     f"{result}: {outcome.note}" if outcome.note else result))
-    widths = [min(60, max(len(row[column]) for row in rows)) for column in range(6)]
+        rows.append((_elided(outcome.cassette, _WIDEST["cassette"]), str(outcome.index),
+                     f"{outcome.method} {outcome.target}", str(outcome.recorded_status),
+                     str(outcome.live_status or "-"), f"{result}: {outcome.note}" if outcome.note else result))
+    widths = [max(len(row[column]) for row in rows) for column in range(6)]
+    widths[2] = min(widths[2], _request_budget(widths))
     for row, outcome in zip(rows, [None, *outcomes], strict=False):
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+        cells = [_elided(cell, width).ljust(width) for cell, width in zip(row[:5], widths, strict=False)]
+        click.echo("  ".join([*cells, row[5]]).rstrip())
         for drift in outcome.drift if outcome else ():
             click.echo(f"    - {drift.describe()}")
+
+
+def _request_budget(widths: list[int]) -> int:
+    others = sum(widths[:2]) + sum(widths[3:5]) + min(widths[5], _WIDEST["result"]) + 2 * 5
+    return max(len("request"), TABLE_WIDTH - others)
+
+
+def _elided(text: str, width: int) -> str:
+    """`text` in `width` characters, its middle replaced by an ellipsis when too long."""
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return text[:width - 1 - tail] + "…" + text[len(text) - tail:]

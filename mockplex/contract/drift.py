@@ -34,6 +34,8 @@ class Drift:
             return f"{where}added ({_short(self.live)})"
         if self.kind == "removed":
             return f"{where}removed (was {_short(self.recorded)})"
+        if self.kind == "body":  # recorded and live are words: "JSON", "empty", "HTML"
+            return f"body: {self.recorded} → {self.live}"
         return f"{where}{self.kind} {_short(self.recorded)} → {_short(self.live)}"
 
     def to_json(self) -> dict[str, Any]:
@@ -80,9 +82,18 @@ def compare(recorded: Answer, live: Answer, ignored: frozenset[str] = frozenset(
     return found
 
 
+_MEDIA_WORDS = {"text/html": "HTML", "text/plain": "text", "text/event-stream": "an event stream",
+                "application/octet-stream": "binary"}
+
+
 def _media(answer: Answer) -> str:
-    media = answer.content_type.split(";")[0] or f"{len(answer.body)} bytes"
-    return f"{media} that does not parse" if "json" in media and answer.json() is _NOT_JSON else media
+    """What a body is, in words: JSON, empty, HTML, text, or its media type."""
+    if not answer.body:
+        return "empty"
+    media = answer.content_type.split(";")[0].strip().lower()
+    if "json" in media:
+        return "JSON that does not parse" if answer.json() is _NOT_JSON else "JSON"
+    return _MEDIA_WORDS.get(media) or media or f"{len(answer.body)} bytes without a Content-Type"
 
 
 def _error_code(payload: Any) -> Any:

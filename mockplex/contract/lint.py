@@ -23,9 +23,10 @@ from mockplex.contract.conformance import Finding, check_answer
 from mockplex.ids import IdGenerator
 from mockplex.listener import make_runner
 from mockplex.names import READ, V1_PREFIX
-from mockplex.recording.inspect import LoadedCassette, body_bytes, content_type
+from mockplex.recording.inspect import LoadedCassette, body_bytes, content_type, load
+from mockplex.replay.reading import CassetteLoadError
 from mockplex.settings import Settings
-from mockplex.world.fixtures import LocatedMap, load_yaml
+from mockplex.world.fixtures import FixtureError, LocatedMap, load_yaml
 from mockplex.world.loader import load_seed
 from mockplex.world.records import OAuthGrant
 from mockplex.world.world import World
@@ -39,8 +40,15 @@ class LintFinding:
     where: str  # "interaction 3 (GET /api/v1/mogplex/runs/…  → 200)" or "record <id> (line 12)"
     field: str
     message: str
+    problem: str = "contract"  # or "load": the file does not load, so nothing in it was judged
+
+    @classmethod
+    def unloadable(cls, file: Path | str, line: int | None, message: str) -> "LintFinding":
+        return cls(str(file), f"line {line}" if line else "", "", message, "load")
 
     def describe_in_file(self) -> str:
+        if self.problem == "load":
+            return f"{self.where}: {self.message}" if self.where else self.message
         return f"{self.where}: {self.field or 'body'}: {self.message}"
 
     def describe(self) -> str:
@@ -48,6 +56,16 @@ class LintFinding:
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
+
+
+def lint_cassette_file(path: Path) -> list[LintFinding]:
+    try:
+        cassette = load(path)
+    except CassetteLoadError as error:
+        return [LintFinding.unloadable(path, None, error.reason)]
+    except Exception as error:  # noqa: BLE001 - a cassette the reader did not foresee is a finding, never a traceback
+        return [LintFinding.unloadable(path, None, f"cannot load cassette: {error}")]
+    return lint_cassette(cassette)
 
 
 def lint_cassette(cassette: LoadedCassette) -> list[LintFinding]:
@@ -62,7 +80,28 @@ def lint_cassette(cassette: LoadedCassette) -> list[LintFinding]:
 
 
 async def lint_fixtures(folder: Path) -> list[LintFinding]:
-    seed = load_seed(folder)
+    """Every answer the fixture world gives; when the folder does not load, every load
+    problem found instead (a syntax error in each file, then the first other error)."""
+    unparsed = _unparsed_files(folder)
+    try:
+        seed = load_seed(folder)
+    except FixtureError as error:
+        first = LintFinding.unloadable(error.path, error.line, error.message)
+        return unparsed + ([first] if first not in unparsed else [])
+    return unparsed + await _lint_answers(folder, seed)
+
+
+def _unparsed_files(folder: Path) -> list[LintFinding]:
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            load_yaml(path)
+        except FixtureError as error:
+            found.append(LintFinding.unloadable(error.path, error.line, error.message))
+    return found
+
+
+async def _lint_answers(folder: Path, seed: Any) -> list[LintFinding]:
     users = [user.id for user in seed.users]
     seed.oauth_grants.extend(OAuthGrant(_lint_token(user), user, LINT_CLIENT, (READ,)) for user in users)
     records = index_records(folder)

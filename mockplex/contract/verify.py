@@ -3,7 +3,8 @@ drifted from the recording.
 
 Requests go out one at a time in recorded order, because a cassette is often a story
 (start a run, read it, cancel it). Safe methods only unless writes are allowed.
-Redacted credentials are replaced by the caller's token; redacted cookies are dropped.
+Redacted credentials are replaced by the caller's token, redacted session cookies by the
+cookie given for them; other redacted headers are dropped.
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ from mockplex.recording.inspect import LoadedCassette, body_bytes, cassette_file
 from mockplex.routes import TABLE
 
 PLACEHOLDER = re.compile(r"<redacted:credential:\d+>")
+COOKIE_PLACEHOLDER = re.compile(r"<redacted:cookie:(\d+)>")
+_ANY_PLACEHOLDER = re.compile(f"{PLACEHOLDER.pattern}|{COOKIE_PLACEHOLDER.pattern}")
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A PAT-shaped token no server knows: stands in for a credential the recording shows refused.
 REJECTED_TOKEN = TOKEN_PREFIX + "mockplexVerifyRefused000"
+REJECTED_COOKIE = "better-auth.session_token=mockplex-verify-refused"
+_COOKIE_REFUSALS = frozenset({401, 302, 303, 307})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Headers the client library sets for the new connection, never copied from the recording.
 _CONNECTION_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding"})
@@ -44,7 +49,8 @@ class VerifyOptions:
     ignored: frozenset[str] = frozenset()
     values: bool = True
     timeout: float = 30.0
-    credentials: dict[tuple[str, str], str] = field(default_factory=dict)  # (cassette or "", placeholder) -> token
+    # (cassette or "", placeholder) -> a token for <redacted:credential:N>, a Cookie value for <redacted:cookie:N>
+    credentials: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,8 +134,8 @@ class Story:
         target = self._renamed(parts.path + (f"?{parts.query}" if parts.query else ""))
         outcome = Outcome(interaction.cassette, interaction.index, request.method, target, recorded.status)
         writes = request.method.upper() not in SAFE_METHODS
-        headers = _headers(request.headers, self.credentials)
-        skipped = self._why_skipped(writes, headers, target)
+        headers, missing = _headers(request.headers, self.credentials)
+        skipped = self._why_skipped(writes, missing, target)
         if skipped:
             outcome.state, outcome.note = "skipped", skipped
             if writes:
@@ -152,10 +158,13 @@ class Story:
         outcome.state = "drift" if outcome.drift else "same"
         return outcome
 
-    def _why_skipped(self, writes: bool, headers: dict[str, str] | None, target: str) -> str:
+    def _why_skipped(self, writes: bool, missing: str | None, target: str) -> str:
         if writes and not self.options.allow_writes:
             return "a write (pass --allow-writes to send it)"
-        if headers is None:
+        cookie = COOKIE_PLACEHOLDER.fullmatch(missing or "")
+        if cookie:
+            return f"needs a session cookie (pass --cookie {cookie.group(1)}=COOKIE)"
+        if missing:
             return "needs a credential (pass --token)"
         made_by = next((index for made, index in self.unsent.items() if made in target), None)
         return f"reads what skipped interaction {made_by} created" if made_by else ""
@@ -175,39 +184,53 @@ class Story:
 
 
 def _credentials(interactions: list[Interaction], options: VerifyOptions) -> dict[str, str]:
-    """What each redacted credential becomes. One the target refused in every recorded
-    answer (401) is sent as a token that is just as invalid, so the 401 still reproduces."""
+    """What each redacted credential and session cookie becomes. One the target refused in
+    every recorded answer (401, or a redirect to sign in for a cookie) is sent as one just
+    as invalid, so the refusal still reproduces."""
     statuses: dict[str, set[int]] = {}
     for interaction in interactions:
         for value in interaction.request.headers.values():
-            for placeholder in PLACEHOLDER.findall(value if isinstance(value, str) else ", ".join(value)):
-                statuses.setdefault(placeholder, set()).add(interaction.response["status"]["code"])
-    chosen = {placeholder: REJECTED_TOKEN for placeholder, seen in statuses.items() if seen == {401}}
+            for found in _ANY_PLACEHOLDER.finditer(value if isinstance(value, str) else ", ".join(value)):
+                statuses.setdefault(found.group(0), set()).add(interaction.response["status"]["code"])
+    chosen = {placeholder: _refused(placeholder) for placeholder, seen in statuses.items()
+              if seen <= (_COOKIE_REFUSALS if COOKIE_PLACEHOLDER.match(placeholder) else {401})}
     if options.token:
-        chosen.update({placeholder: options.token for placeholder in statuses if placeholder not in chosen})
+        chosen.update({placeholder: options.token for placeholder in statuses
+                       if placeholder not in chosen and PLACEHOLDER.match(placeholder)})
     cassette = interactions[0].cassette.removesuffix(".yaml")
-    for scope in ("", cassette):
+    for scope in ("", cassette):  # a stand-in named for this cassette wins over one for every cassette
         chosen.update({placeholder: token for (named, placeholder), token in options.credentials.items()
                        if named == scope or (scope and cassette.endswith("/" + named))})
     return chosen
 
 
-def _headers(recorded: dict[str, Any], credentials: dict[str, str]) -> dict[str, str] | None:
-    """The recorded headers made sendable; None when a redacted credential has no stand-in."""
+def _refused(placeholder: str) -> str:
+    return REJECTED_COOKIE if COOKIE_PLACEHOLDER.match(placeholder) else REJECTED_TOKEN
+
+
+def _headers(recorded: dict[str, Any], stand_ins: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    """The recorded headers made sendable, and the first redacted credential or session
+    cookie that has no stand-in (then the request cannot be sent as recorded)."""
     sent = {}
     for name, value in recorded.items():
         text = value if isinstance(value, str) else ", ".join(value)
         if name.lower() in _CONNECTION_HEADERS:
             continue
-        placeholder = PLACEHOLDER.search(text)
-        if placeholder:
-            if name.lower() != "authorization":
-                continue  # a redacted cookie or secret header: the target gets none
-            if placeholder.group(0) not in credentials:
-                return None
-            text = f"Bearer {credentials[placeholder.group(0)]}"
-        sent[name] = text
-    return sent
+        placeholder = _ANY_PLACEHOLDER.search(text)
+        if not placeholder:
+            sent[name] = text
+        elif name.lower() in ("authorization", "cookie"):
+            if placeholder.group(0) not in stand_ins:
+                return sent, placeholder.group(0)
+            sent[name] = _stand_in(name, text, placeholder.group(0), stand_ins)
+        # any other redacted header (a secret of the client's own): the target gets none
+    return sent, None
+
+
+def _stand_in(name: str, text: str, placeholder: str, stand_ins: dict[str, str]) -> str:
+    if name.lower() == "authorization":
+        return f"Bearer {stand_ins[placeholder]}"
+    return text.replace(placeholder, stand_ins[placeholder])
 
 
 def _uuids(body: bytes | str | None) -> set[str]:
