@@ -15,6 +15,7 @@ from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
 from mockplex.listener import HEADER_TIMEOUT, GuardedSite, make_runner
 from mockplex.names import ADMIN_PREFIX, MCP_PATH, SCOPES, V1_PREFIX
+from mockplex.recording.app import COULD_NOT_LISTEN
 from mockplex.settings import Settings
 from mockplex.world.world import World
 
@@ -85,15 +86,17 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
     try:
         await site.start()
     except OSError as exc:
+        if COULD_NOT_LISTEN in app:
+            app[COULD_NOT_LISTEN].set()
         await runner.cleanup()
         raise SystemExit(f"mockplex: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the banner: a script may stop us as soon as it reads it
+        loop.add_signal_handler(signum, stop.set)
     bound = runner.addresses[0][1]
     shown = host if ":" not in host else f"[{host}]"
     print(describe(f"http://{shown}:{bound}"), file=sys.stdout, flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:
@@ -101,9 +104,10 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
         await runner.cleanup()
 
 
-def record_banner(upstream: str, cassette: str, mode: str, base: str) -> str:
+def record_banner(upstream: str, cassette: str, mode: str, answered_seconds: float, base: str) -> str:
     return "\n".join([
         f"mockplex {__version__} is recording {upstream} into {cassette} (record mode {mode})",
+        f"  upstream {upstream} answered in {answered_seconds * 1000:.0f} ms",
         "",
         "Point a client at it, with your real token:",
         f"  export MOGPLEX_BASE_URL={base}{V1_PREFIX}",

@@ -26,7 +26,7 @@ from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT
               help="once: only a new cassette; new_episodes: add to it; all: rewrite it; none: record nothing.")
 @click.option("--record-errors", is_flag=True, help="Also record upstream 5xx answers.")
 @click.option("--upstream-timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for the upstream before answering 504.")
+              help="Seconds to wait for the upstream (at start, and before answering 504).")
 @click.option("--redact-header", multiple=True, help="Another header whose value is a secret (repeatable).")
 @click.option("--redact-json-key", multiple=True, help="Another JSON key whose value is a secret (repeatable).")
 @click.option("--redact-regex", multiple=True, callback=checked_by(redact_pattern),
@@ -39,11 +39,13 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
            redact_json_key, redact_regex, host, port, quiet):
     """Forward to the real API and record every exchange into a vcrpy cassette.
 
+    Checks first that the upstream answers (one HEAD /), and stops with an error if not.
+
     Tokens, cookies, test-auth headers, env-var values and freshly minted keys are
     replaced by stable placeholders before anything reaches disk; an interaction that
     would still hold a secret is refused alone (logged, and the exit status is 1).
     """
-    from mockplex.recording.app import RecordSettings, build_record_app
+    from mockplex.recording.app import RecordSettings, UpstreamUnreachable, build_record_app, probe_upstream
     from mockplex.recording.cassette_file import CassetteError
     from mockplex.recording.names import CassetteNameError, cassette_argument
     from mockplex.recording.proxy import RECORDER
@@ -60,9 +62,13 @@ def record(upstream, cassette_name, cassette_dir, record_mode, record_errors, up
         app = build_record_app(settings)
     except (CassetteError, ValueError) as error:
         raise click.ClickException(str(error)) from None
+    try:
+        answered = asyncio.run(probe_upstream(upstream, upstream_timeout))
+    except UpstreamUnreachable as error:
+        raise click.ClickException(f"{error}. Check --upstream (or MOCKPLEX_UPSTREAM) and the network.") from None
     configure_logging(quiet)
     try:
-        asyncio.run(run(app, host, port, lambda base: record_banner(upstream, str(path), record_mode, base)))
+        asyncio.run(run(app, host, port, lambda base: record_banner(upstream, str(path), record_mode, answered, base)))
     except KeyboardInterrupt:
         pass
     if app[RECORDER].cassette.failure is not None:

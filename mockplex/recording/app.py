@@ -1,11 +1,12 @@
 """The record-mode application: one catch-all forwarder, a cassette flushed on a timer
-and on shutdown, and a summary when it stops."""
+and on shutdown, and a summary when it stops; and the check that an upstream answers."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ DEFAULT_UPSTREAM = "https://mogplex.com"
 # vcrpy's modes less ANY, which mockplex does not offer, in the order the help lists them.
 RECORD_MODES = tuple(mode.value for mode in (RecordMode.ONCE, RecordMode.NEW_EPISODES, RecordMode.ALL,
                                              RecordMode.NONE))
+# Set by the server when the app could not get its socket (a busy port): it forwarded
+# nothing, and its stop has nothing to report beside the server's error.
+COULD_NOT_LISTEN = web.AppKey("could_not_listen", asyncio.Event)
 
 
 @dataclass
@@ -49,6 +53,7 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
     upstream = settings.upstream.rstrip("/")
     cassette = CassetteFile.open(settings.cassette, settings.mode, Recorder.provenance(upstream))
     app[UPSTREAM] = upstream
+    app[COULD_NOT_LISTEN] = could_not_listen = asyncio.Event()
     redactor = settings.redactor or Redactor()
     if settings.mode == RecordMode.NEW_EPISODES and settings.cassette.is_file():
         redactor.continue_after(settings.cassette.read_text(encoding="utf-8"))
@@ -69,17 +74,56 @@ def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:
         await app[RECORDER].settle()
         cassette.flush()
         await app[SESSION].close()
-        recorder = app[RECORDER]
-        if cassette.failure is not None:
-            log.error("%d interaction(s) could not be written to %s (%s); the file holds the %d written before",
-                      len(cassette.interactions) - cassette.written, cassette.path, cassette.failure,
-                      cassette.written)
-        elif recorder.mode != RecordMode.NONE:
-            log.warning("recorded %d interaction(s) into %s (%d in the file; %d forwarded but not recorded)",
-                        recorder.recorded, cassette.path, cassette.written, recorder.skipped)
+        if not could_not_listen.is_set():
+            _summarise(app[RECORDER], cassette)
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
+
+
+def _summarise(recorder: Recorder, cassette: CassetteFile) -> None:
+    """Say what reached the file: a count and the path only when it was written."""
+    if cassette.failure is not None:
+        log.error("%d interaction(s) could not be written to %s (%s); the file holds the %d written before",
+                  len(cassette.interactions) - cassette.written, cassette.path, cassette.failure, cassette.written)
+    elif recorder.recorded:
+        log.warning("recorded %d interaction(s) into %s (%d in the file; %d forwarded but not recorded)",
+                    recorder.recorded, cassette.path, cassette.written, recorder.skipped)
+    elif recorder.mode != RecordMode.NONE:
+        unrecorded = f" ({recorder.skipped} 5xx answer(s) forwarded; --record-errors keeps them)" \
+            if recorder.skipped else ""
+        log.warning("recorded nothing%s; %s was not written", unrecorded, cassette.path)
+
+
+class UpstreamUnreachable(Exception):
+    """The upstream gave no HTTP answer; the message names it and says why."""
+
+
+async def probe_upstream(upstream: str, timeout_seconds: float) -> float:
+    """Seconds the upstream took to answer one HEAD of `/`: any HTTP answer counts."""
+    started = time.perf_counter()
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_seconds)) as session:
+            async with session.head(upstream.rstrip("/") + "/", allow_redirects=False):
+                return time.perf_counter() - started
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        raise UpstreamUnreachable(f"upstream {upstream} did not answer: {_why(error, timeout_seconds)}") from None
+
+
+def _why(error: BaseException, timeout_seconds: float) -> str:
+    if isinstance(error, asyncio.TimeoutError):  # aiohttp's ServerTimeoutError is one too
+        return f"no answer within {timeout_seconds:g} s (--upstream-timeout)"
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        certificate = error.certificate_error
+        return f"TLS certificate refused: {getattr(certificate, 'verify_message', None) or certificate}"
+    if isinstance(error, aiohttp.ClientSSLError):
+        return f"TLS failed: {error.os_error}"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve {error.host}"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        return "connection refused" if isinstance(cause, ConnectionRefusedError) else cause.strerror or str(cause)
+    return str(error) or type(error).__name__
 
 
 async def _flush_every(cassette: CassetteFile, seconds: float) -> None:

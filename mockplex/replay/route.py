@@ -74,25 +74,38 @@ async def replay(request: web.Request, spec: RouteSpec,
     request[state.SOURCE] = "replay"
     request[state.MATCH] = "hit" if recorded is not None else "miss"
     if recorded is None:
-        return not_recorded(store, request.method, path, query, caller_body, key, caller)
+        return not_recorded(store, request.method, path, query, caller_body, key, caller, spec.template)
     return await replay_response(request, recorded, caller_body, settings.timing)
 
 
 def not_recorded(store: ReplayStore, method: str, path: str, query, body, key: str | None,
-                 caller: str | None) -> web.Response:
-    """The family's not-found shape, saying what was missed, what came closest, and the
-    knob with which it would have matched."""
-    closest = store.closest(method, path, query, body, key, caller)
-    if closest:
-        recorded, difference, flags = closest
-        hint = (f"; closest recorded request: {recorded.method} {recorded.path} (differs in {difference})"
-                + (f"; would match with {flags}" if flags else ""))
+                 caller: str | None, template: str) -> web.Response:
+    """The family's not-found shape, saying whether the request was never recorded (then
+    what came closest, and the knob with which it would have matched) or was recorded and
+    has had every recorded answer."""
+    used = store.used_up(method, path, query, body, key, caller, template)
+    if used:
+        advice = "--on-exhausted repeat would repeat the last one"
+        said = f"was recorded in cassette '{store.name}' and its {used} recorded answer(s) were all used; {advice}"
+        header = f"exhausted: cassette {store.name}; {used} recorded answer(s), all used; {advice}"
     else:
-        hint = "; the cassette is empty"
-    message = f"mockplex: {method} {path} was not recorded in cassette '{store.name}'{hint}"
-    headers = {"X-Mockplex-Error": _header_safe(f"not-recorded: cassette {store.name}{hint}")}
+        hint = _closest_hint(store, method, path, query, body, key, caller)
+        said = f"was not recorded in cassette '{store.name}'{hint}"
+        header = f"not-recorded: cassette {store.name}{hint}"
+    message = f"mockplex: {method} {path} {said}"
+    headers = {"X-Mockplex-Error": _header_safe(header)}
     rpc_id = body.get("id") if isinstance(body, dict) else None
     return family_error(path, 404, "NOT_RECORDED" if path == MCP_PATH else "NOT_FOUND", message, headers, rpc_id)
+
+
+def _closest_hint(store: ReplayStore, method: str, path: str, query, body, key: str | None,
+                  caller: str | None) -> str:
+    closest = store.closest(method, path, query, body, key, caller)
+    if not closest:
+        return "; the cassette is empty"
+    recorded, difference, flags = closest
+    return (f"; closest recorded request: {recorded.method} {recorded.path} (differs in {difference})"
+            + (f"; would match with {flags}" if flags else ""))
 
 
 def _header_safe(text: str) -> str:

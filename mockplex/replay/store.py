@@ -111,15 +111,7 @@ class ReplayStore:
               caller: str | None, template: str) -> Recorded | None:
         """The next recorded answer to this request on the route `template` answers; a HEAD
         with no recording of its own is answered as its GET was (the body is not sent)."""
-        if method == "HEAD" and ("HEAD", path, caller) not in self._routes:
-            method = "GET"
-        route = f"{method} {template}"
-        if route in self.matching.ordered:
-            key = (route, caller)
-            candidates = self._ordered.get(key)
-        else:
-            key = self.key(method, path, query, body, idempotency_key, caller)
-            candidates = self._index.get(key)
+        key, candidates = self._answers(method, path, query, body, idempotency_key, caller, template)
         if not candidates:
             return None
         served = self._served[key]
@@ -127,6 +119,24 @@ class ReplayStore:
         if served < len(candidates):
             return candidates[served]
         return candidates[-1] if self.on_exhausted == "repeat" else None
+
+    def used_up(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
+                caller: str | None, template: str) -> int:
+        """How many answers were recorded for this request, when every one has been served
+        (0 when it was not recorded or some are left): a miss then means exhausted."""
+        key, candidates = self._answers(method, path, query, body, idempotency_key, caller, template)
+        return len(candidates) if candidates and self._served[key] > len(candidates) else 0
+
+    def _answers(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
+                 caller: str | None, template: str) -> tuple[tuple, list[Recorded]]:
+        """The key this request is served under and the answers recorded for it, in order."""
+        if method == "HEAD" and ("HEAD", path, caller) not in self._routes:
+            method = "GET"
+        route = f"{method} {template}"
+        if route in self.matching.ordered:
+            return (route, caller), self._ordered.get((route, caller), [])
+        key = self.key(method, path, query, body, idempotency_key, caller)
+        return key, self._index.get(key, [])
 
     def closest(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
                 caller: str | None) -> tuple[Recorded, str, str | None] | None:
@@ -143,7 +153,7 @@ class ReplayStore:
         best = min(candidates, key=lambda item: _distance(item, method, path, query, body, idempotency_key))
         differences = list(self._differences(best, method, path, dict(query), body, idempotency_key, caller))
         if not differences:
-            return best, "nothing: all its recorded answers were used", None
+            return best, "nothing the match compares", None
         flags = [flag for _, flag in differences]
         route = f"{method} {template}"
         if None in flags:
