@@ -146,3 +146,15 @@ def test_a_malformed_cookie_flag_says_the_shape_expected(tmp_path):
     assert ran.returncode == 2
     assert ("Invalid value for --cookie: 'web=x': expected [CASSETTE:]N=COOKIE, "
             "e.g. 2=better-auth.session_token=mpx_session_...") in ran.stderr
+
+
+def test_verify_takes_a_cassette_name_as_every_command_does(served, tmp_path):
+    write_cassette(tmp_path / "cassettes" / "models.yaml", f"{origin(served)}/api/v1/mogplex/models",
+                   {"Authorization": "Bearer <redacted:credential:1>"}, 200, "application/json", '{"ok":true}')
+    by_name = run_cli("verify", "--cassettes", "models", "--against", origin(served), "--token", RW, "--shape-only",
+                      cwd=tmp_path)
+    by_path = run_cli("verify", "--cassettes", "cassettes/models.yaml", "--against", origin(served), "--token", RW,
+                      "--shape-only", cwd=tmp_path)
+    assert by_name.stdout == by_path.stdout and "models.yaml" in by_name.stdout
+    missing = run_cli("verify", "--cassettes", "nope", "--against", origin(served), cwd=tmp_path)
+    assert missing.returncode == 2 and f"{tmp_path / 'cassettes' / 'nope.yaml'}" in missing.stderr

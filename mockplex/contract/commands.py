@@ -89,8 +89,8 @@ def lint(fixtures_dir, cassette_dir, no_fixtures, as_json):
 
 
 @click.command()
-@click.option("--cassettes", "source", required=True, type=click.Path(exists=True, path_type=Path),
-              help="A cassette file, or a folder of them.")
+@click.option("--cassettes", "source", required=True,
+              help="A cassette NAME in cassettes/, a path to a cassette file, or a folder of them.")
 @click.option("--against", "target", required=True, metavar="URL",
               help="Where to re-send: the live API (https://mogplex.com) or a mockplex server.")
 @click.option("--token", envvar="MOGPLEX_API_KEY", default=None,
@@ -123,7 +123,7 @@ def verify(source, target, token, credentials, cookies, allow_writes, ignored, s
     if not target.startswith(("http://", "https://")):
         raise click.BadParameter("must be an http:// or https:// URL", param_hint="--against")
     try:
-        interactions = load_interactions(source)
+        interactions = load_interactions(_cassettes_given(source))
     except VerifyInputError as error:
         raise click.BadParameter(str(error), param_hint="--cassettes") from None
     tokens = _stand_ins(credentials, "--credential", "credential", "errors:2=mog_...")
@@ -185,3 +185,17 @@ def _elided(text: str, width: int) -> str:
         return text
     tail = (width - 1) // 2
     return text[:width - 1 - tail] + "…" + text[len(text) - tail:]
+
+
+def _cassettes_given(given: str) -> Path:
+    """A folder or a file as given, else a cassette name read as every command reads one."""
+    from mockplex.choices import DEFAULT_CASSETTE_DIR
+    from mockplex.contract.verify import VerifyInputError
+    from mockplex.recording.names import CassetteNameError, cassette_argument
+
+    if Path(given).exists():
+        return Path(given)
+    try:
+        return cassette_argument(Path(DEFAULT_CASSETTE_DIR), given)
+    except CassetteNameError as error:
+        raise VerifyInputError(str(error)) from None
