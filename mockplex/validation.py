@@ -96,6 +96,11 @@ def js_trim(text: str) -> str:
     return text.strip(JS_WHITESPACE)
 
 
+def js_prefix(text: str, length: int) -> str:
+    """String.prototype.slice(0, length): the first `length` UTF-16 code units."""
+    return text.encode("utf-16-le", "surrogatepass")[:2 * length].decode("utf-16-le", "surrogatepass")
+
+
 def js_length(text: str) -> int:
     """A JavaScript string's length: UTF-16 code units, so an emoji counts twice."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2

@@ -14,6 +14,7 @@ from mockplex.handlers import memory_scope
 from mockplex.jsvalues import js_iso
 from mockplex.jsvalues import js_truthy
 from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.validation import js_length
 from mockplex.world import memories as lanes
 from mockplex.world.memories import LANES, Memory
 
@@ -24,11 +25,6 @@ LIST_LIMIT, SEARCH_LIMIT = 50, 20
 QUERY_SCOPE_FIELDS = ("repoId", "workspaceSessionId", "conversationId")
 BODY_SCOPE_FIELDS = QUERY_SCOPE_FIELDS + ("sandboxId", "source", "agent")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-
-
-def js_length(text: str) -> int:
-    """String.prototype.length: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def checked_metadata(value: Any) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from mockplex.ids import pg_uuid
 from mockplex.render import projects as rows
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
 from mockplex.validation import is_valid_branch
+from mockplex.validation import js_prefix
 from mockplex.world.launch_presets import MAX_PER_REPO, LaunchPreset
 from mockplex.world.owner_scope import OwnerScope
 from mockplex.world.records import Repo
@@ -103,10 +104,7 @@ def _field_error(field: str, message: str) -> JsonError:
 
 def _preset_name(value: Any) -> str | None:
     name = repo_settings.text(value)
-    units = (name or "").encode("utf-16-le", "surrogatepass")
-    if len(units) <= PRESET_NAME_LIMIT * 2:
-        return name
-    return units[:PRESET_NAME_LIMIT * 2].decode("utf-16-le", "surrogatepass")
+    return name if name is None else js_prefix(name, PRESET_NAME_LIMIT)
 
 
 def _branch(data: dict[str, Any], key: str, message: str) -> str:

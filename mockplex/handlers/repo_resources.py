@@ -21,6 +21,7 @@ from mockplex.clock import format_timestamp
 from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.jsvalues import js_string, js_truthy
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
+from mockplex.validation import js_prefix
 from mockplex.world import database_errors as pg
 from mockplex.world.records import Repo
 from mockplex.world.repo_attachments import (
@@ -69,11 +70,6 @@ async def body_fields(call: Call) -> dict[str, Any]:
 def as_text(value: Any) -> str:
     """What a text column stores from a JSON value."""
     return value if isinstance(value, str) else jsonio.dumps(value).decode()
-
-
-def js_prefix(text: str, length: int) -> str:
-    """String.prototype.slice(0, length): UTF-16 code units."""
-    return text.encode("utf-16-le", "surrogatepass")[:2 * length].decode("utf-16-le", "surrogatepass")
 
 
 def pg_now(call: Call) -> str:

@@ -27,6 +27,7 @@ from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send
 from mockplex.ids import pg_uuid
 from mockplex.jsvalues import js_truthy
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
+from mockplex.validation import js_trim
 from mockplex.world.records import Sandbox
 from mockplex.world.sandbox_lifecycle import ProviderFailed
 from mockplex.world.sandbox_machines import Command, SandboxMachine, machine
@@ -35,17 +36,10 @@ from mockplex.world.sandbox_machines import Command, SandboxMachine, machine
 PACKAGES = {"claude-code": ("@anthropic-ai/claude-code", "2.1.222"), "codex": ("@openai/codex", "0.146.1")}
 INSTALL_LOGS = {"claude-code": "added 3 packages in 4s", "codex": "added 1 package in 2s"}
 MODES = ("SAFE", "YOLO")
-# What String.prototype.trim removes (Python's strip also takes \x1c-\x1f and \x85).
-JS_SPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-            "\u2028\u2029\u202f\u205f\u3000\ufeff")
 NO_GITHUB = ("GitHub access is required before an agent can deliver changes. Reconnect the repository, "
              "then retry.")
 GONE = re.compile(r"status code 410|sandbox.*(stopped|gone)", re.IGNORECASE)
 STOPPED = "Sandbox has stopped. Launch a new sandbox to continue."
-
-
-def _trim(text: str) -> str:
-    return text.strip(JS_SPACE)
 
 
 def _mode(value: Any) -> str:
@@ -54,7 +48,7 @@ def _mode(value: Any) -> str:
         return "AUTO"
     if not isinstance(value, str):
         raise EmptyResponse(500)
-    normalized = _trim(value).upper()
+    normalized = js_trim(value).upper()
     return normalized if normalized in MODES else "AUTO"
 
 
@@ -97,7 +91,7 @@ def _setup_ai_call(call: Call, user_id: str, sandbox: Sandbox, harness: str, fie
                    patch: dict[str, Any]) -> dict[str, Any]:
     """setupAiCall: claim the prepared (or external) call named by aiCallId, or create one."""
     raw = fields.get("aiCallId")
-    existing_id = _trim(raw) if isinstance(raw, str) and _trim(raw) else None
+    existing_id = js_trim(raw) if isinstance(raw, str) and js_trim(raw) else None
     existing = _owned_call(call, user_id, existing_id) if existing_id else None
     if existing_id and existing is None:
         raise flat_error(404, "ai_call not found")
@@ -150,7 +144,7 @@ async def run_harness(call: Call) -> web.StreamResponse:
     harness, prompt = fields.get("harness"), fields.get("prompt")
     if not isinstance(harness, str) or harness not in PACKAGES:
         raise flat_error(400, "Invalid harness")
-    if not isinstance(prompt, str) or not _trim(prompt):
+    if not isinstance(prompt, str) or not js_trim(prompt):
         raise flat_error(400, "Prompt is required")
     mode = _mode(fields.get("mode"))
     sandbox = owned_sandbox(call, user_id, "Not found")
@@ -177,11 +171,11 @@ async def run_harness(call: Call) -> web.StreamResponse:
     vm.commands[command_id] = Command(" ".join(_command(harness)), 0)
     row.update({"status": "streaming", "runtime_command_id": command_id})
     session = fields.get("resumeSessionId")
-    session_id = _trim(session) if isinstance(session, str) and _trim(session) else call.world.ids.uuid()
+    session_id = js_trim(session) if isinstance(session, str) and js_trim(session) else call.world.ids.uuid()
     frames: list[dict[str, Any]] = [{"type": "run", "ai_call_id": row["id"]}]
     if installed:
         frames.append({"type": "install", "data": installed})
-    for index, line in enumerate(_transcript(harness, session_id, _trim(prompt))):
+    for index, line in enumerate(_transcript(harness, session_id, js_trim(prompt))):
         if index == 0:
             frames.append({"type": "session", "sessionId": session_id})
         frames.append({"type": "log", "stream": "stdout", "data": line + "\n"})
