@@ -143,3 +143,16 @@ def test_a_pathological_path_pattern_answers_at_once_and_the_server_keeps_answer
     other.close()
     served.stop()
     assert json.loads(found[1])["count"] == 1
+
+
+async def test_the_journal_keeps_both_sides_headers_and_the_answer_with_every_secret_masked(api):
+    from conftest import DANA_SESSION, SESSION_COOKIE
+
+    await api.internal("POST", "/api/auth/logout")  # its answer sets cookies; the request carries a session
+    entries = (await (await api.client.get("/__mockplex/journal")).json())["requests"]
+    [logout] = [entry for entry in entries if entry["path"] == "/api/auth/logout"]
+    assert ["Cookie", "<redacted>"] in logout["request_headers"]
+    set_cookies = [value for name, value in logout["response_headers"] if name == "Set-Cookie"]
+    assert set_cookies and all(value == "<redacted>" for value in set_cookies)
+    assert logout["response_body"] == '{"ok":true}' and logout["at"]
+    assert DANA_SESSION not in json.dumps(entries) and SESSION_COOKIE + "=" not in json.dumps(entries)
