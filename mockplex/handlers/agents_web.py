@@ -38,7 +38,7 @@ def _caller_in_foreign_team(call: Call, user_id: str) -> bool:
     """A well-formed x-mogplex-team-id naming a team the caller is not in: every model
     check in that scope fails closed (no capabilities)."""
     team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
-    return is_strict_uuid(team_id) and (user_id, team_id.lower()) not in call.world.team_members
+    return is_strict_uuid(team_id) and not call.world.teams.is_member(user_id, team_id)
 
 
 def _usable_model_ids(world: World, user_id: str) -> list[str]:

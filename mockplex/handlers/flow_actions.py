@@ -134,8 +134,9 @@ async def list_templates(call: Call) -> web.Response:
     call.require_user()
     scope = _template_scope(call)
     page = call.world.flow_templates.page(scope, _cursor(call.request.query.get("cursor")))
-    # Every team member the world knows holds a role with the resource-write capability.
-    return json_response({**page, "can_write": True} if scope.team_id else page)
+    if scope.team_id is None:
+        return json_response(page)
+    return json_response({**page, "can_write": call.world.teams.can(scope.user_id, scope.team_id, "projects.write")})
 
 
 def _optional_text(value: Any) -> str | None:

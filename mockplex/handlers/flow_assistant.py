@@ -31,7 +31,7 @@ RESULT_DATA_PART = "data-flowAssistantResult"
 def _check_active_team(call: Call) -> None:
     """resolveActiveTeamCapabilities: a well-formed team header the caller is not in is refused."""
     team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
-    if is_strict_uuid(team_id) and (call.user_id, team_id.lower()) not in call.world.team_members:
+    if is_strict_uuid(team_id) and not call.world.teams.is_member(call.user_id, team_id):
         raise flat_error(403, "Forbidden")
 
 

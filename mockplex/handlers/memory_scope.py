@@ -32,8 +32,7 @@ def resolve(call: Call, user_id: str, value: Any) -> ResourceScope:
     raw = call.request.headers.get("x-mogplex-team-id", "").strip()
     if not is_strict_uuid(raw):
         raise flat_error(400, "Team memory scope requires an active team")
-    # every role the world's teams give their members carries tools.memories
-    if (user_id, raw.lower()) not in call.world.team_members:
+    if not call.world.teams.can(user_id, raw, "tools.memories"):
         raise flat_error(403, "Forbidden")
     return ResourceScope({"resourceScope": "team", "productTeamId": raw}, raw)
 

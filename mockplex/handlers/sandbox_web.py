@@ -88,7 +88,7 @@ def capable_caller(call: Call, capability: str | None) -> str:
     capability, a team scope the caller holds no role in grants nothing."""
     user_id = call.require_user()
     team = team_header(call)
-    if capability is not None and team is not None and (user_id, team) not in call.world.team_members:
+    if capability is not None and team is not None and not call.world.teams.can(user_id, team, capability):
         raise flat_error(403, CAPABILITY_DENIED.format(capability))
     return user_id
 
@@ -108,7 +108,7 @@ def is_pending(sandbox: Sandbox) -> bool:
 async def list_sandboxes(call: Call) -> web.Response:
     user_id = call.require_user()
     team = team_header(call)
-    if team is not None and (user_id, team) not in call.world.team_members:
+    if team is not None and not call.world.teams.is_member(user_id, team):
         raise flat_error(403, "Forbidden")
     sandboxes = sorted((s for s in call.world.sandboxes.values()
                         if s.user_id == user_id and s.product_team_id == team),

@@ -78,7 +78,7 @@ def _team_scope_allowed(request: web.Request, user_id: str) -> bool:
     team_id = request.headers.get("x-mogplex-team-id", "").strip()
     if not is_strict_uuid(team_id):
         return True
-    return (user_id, team_id.lower()) in request.app[state.WORLD].team_members
+    return request.app[state.WORLD].teams.is_member(user_id, team_id)
 
 
 @web.middleware

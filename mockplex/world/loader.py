@@ -17,6 +17,7 @@ from mockplex.world.github_contents import GithubRepository, read_github_reposit
 from mockplex.world.flow_waits import WaitingWork, read_waiting_work
 from mockplex.world.outside import OutsideServices, read_outside_services
 from mockplex.world.sessions import SESSION_BACKENDS, Session, read_session
+from mockplex.world.teams import ROLES, Team, TeamMember
 from mockplex.world.records import (
     Agent,
     Installation,
@@ -30,7 +31,6 @@ from mockplex.world.records import (
     RunEvent,
     Sandbox,
     SandboxEvent,
-    Team,
     User,
 )
 
@@ -39,6 +39,12 @@ SANDBOX_STATUSES = ("creating", "installing", "running", "pausing", "paused", "s
 FIXTURE_RUN_STATUSES = ("success", "failed", "cancelled")
 RUN_EVENT_TYPES = ("started", "status_changed", "tool_started", "tool_finished",
                    "cancel_requested", "cancelled", "finished", "failed", "log")
+
+
+@dataclass
+class TeamSeed:
+    team: Team
+    members: list[TeamMember]
 
 
 @dataclass
@@ -51,7 +57,7 @@ class WorldSeed:
     session_backend: str = "better-auth"
     github_app_configured: bool = True
     sessions: list[Session] = field(default_factory=list)
-    teams: list[Team] = field(default_factory=list)
+    teams: list[TeamSeed] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
     tokens: list[PersonalAccessToken] = field(default_factory=list)
     oauth_grants: list[OAuthGrant] = field(default_factory=list)
@@ -341,8 +347,23 @@ def _job_run(entry: Entry) -> JobRun:
     )
 
 
-def _team(entry: Entry) -> Team:
-    return Team(entry.get("id", str).lower(), entry.get("name", str), tuple(entry.get("members", list, [])))
+def _team(entry: Entry) -> TeamSeed:
+    team_id = entry.get("id", str).lower()
+    created_at = entry.get("created_at", datetime)
+    members = [_team_member(team_id, member, created_at) for member in entry.entries("members", "members")]
+    owners = [member.user_id for member in members if member.role == "owner"]
+    if len(owners) != 1:
+        raise entry.fail("members", "a team needs exactly one member with role 'owner'")
+    team = Team(team_id, entry.get("name", str), entry.get("slug", str), owners[0], created_at, created_at,
+                entry.get("icon_path", str, None))
+    return TeamSeed(team, members)
+
+
+def _team_member(team_id: str, entry: Entry, created_at: datetime) -> TeamMember:
+    member = TeamMember(team_id, entry.get("user", str), entry.choice("role", ROLES),
+                        entry.get("joined_at", datetime, created_at), entry.get("invited_by", str, None))
+    entry.finish()
+    return member
 
 
 def _cross_check(folder: Path, seed: WorldSeed) -> None:
@@ -367,6 +388,11 @@ def _cross_check(folder: Path, seed: WorldSeed) -> None:
             if value not in known:
                 path, line = getattr(record, "_fixture_location", (folder, None))
                 raise FixtureError(path, line, f"unknown {what} {value!r}")
+    for team in seed.teams:
+        for member in team.members:
+            if member.user_id not in users:
+                path, line = getattr(team, "_fixture_location", (folder, None))
+                raise FixtureError(path, line, f"unknown user {member.user_id!r}")
     names = {repo.id: repo.full_name for repo in seed.repos}
     for job_run in seed.job_runs:
         job_run.repo_full_name = names[job_run.repo_id]

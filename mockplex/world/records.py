@@ -94,13 +94,6 @@ class Repo:
 
 
 @dataclass
-class Team:
-    id: str
-    name: str
-    members: tuple[str, ...]
-
-
-@dataclass
 class Workspace:
     id: str
     user_id: str

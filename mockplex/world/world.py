@@ -34,6 +34,7 @@ from mockplex.world.sandbox_lifecycle import SandboxPresence
 from mockplex.world.sandbox_machines import SandboxMachines
 from mockplex.world.sessions import SessionStore
 from mockplex.world.tables import Tables
+from mockplex.world.teams import Teams
 from mockplex.world.tokens import TokenStore
 from mockplex.world.user_settings import ModelPreferences, ProviderKeys
 from mockplex.world.workspaces import Workspaces
@@ -72,7 +73,7 @@ class World:
         self.idempotency: dict[tuple[str, str], str] = {}
         self.env_vars = EnvVars()
         self.model_preferences = ModelPreferences()
-        self.team_members = {(member, team.id) for team in seed.teams for member in team.members}
+        self.teams = Teams([team.team for team in seed.teams], [m for team in seed.teams for m in team.members])
         self.tables = Tables()
         self.changes = ChangeFeed()
         self.chat_calls = ChatCalls()
