@@ -360,7 +360,9 @@ def _team(entry: Entry) -> TeamSeed:
 
 
 def _team_member(team_id: str, entry: Entry, created_at: datetime) -> TeamMember:
-    member = TeamMember(team_id, entry.get("user", str), entry.choice("role", ROLES),
+    user_id = entry.get("user", str)
+    member_id = entry.get("id", str, None) or str(uuid.uuid5(uuid.NAMESPACE_URL, f"team-member:{team_id}:{user_id}"))
+    member = TeamMember(member_id, team_id, user_id, entry.choice("role", ROLES),
                         entry.get("joined_at", datetime, created_at), entry.get("invited_by", str, None))
     entry.finish()
     return member

@@ -45,6 +45,7 @@ class Team:
 
 @dataclass
 class TeamMember:
+    id: str  # the row's own uuid; audit events name their actor by it
     team_id: str
     user_id: str
     role: str
@@ -86,10 +87,11 @@ class Teams:
     def memberships_of(self, user_id: str) -> list[TeamMember]:
         return [m for (_, user), m in self._members.items() if user == user_id]
 
-    def create(self, team_id: str, name: str, slug: str, owner_user_id: str, now: datetime) -> Team:
+    def create(self, team_id: str, name: str, slug: str, owner_user_id: str, now: datetime,
+               owner_member_id: str) -> Team:
         team = Team(team_id, name, slug, owner_user_id, now, now)
         self.by_id[team_id] = team
-        self.add_member(TeamMember(team_id, owner_user_id, "owner", now))
+        self.add_member(TeamMember(owner_member_id, team_id, owner_user_id, "owner", now))
         return team
 
     def add_member(self, member: TeamMember) -> None:

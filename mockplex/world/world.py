@@ -34,6 +34,7 @@ from mockplex.world.sandbox_lifecycle import SandboxPresence
 from mockplex.world.sandbox_machines import SandboxMachines
 from mockplex.world.sessions import SessionStore
 from mockplex.world.tables import Tables
+from mockplex.world.team_audit import TeamAudit
 from mockplex.world.teams import Teams
 from mockplex.world.tokens import TokenStore
 from mockplex.world.user_settings import ModelPreferences, ProviderKeys
@@ -74,6 +75,7 @@ class World:
         self.env_vars = EnvVars()
         self.model_preferences = ModelPreferences()
         self.teams = Teams([team.team for team in seed.teams], [m for team in seed.teams for m in team.members])
+        self.team_audit = TeamAudit(self.teams)
         self.tables = Tables()
         self.changes = ChangeFeed()
         self.chat_calls = ChatCalls()
