@@ -30,6 +30,9 @@ class IdGenerator:
     def short(self, prefix: str, length: int) -> str:
         return prefix + "".join(self._random.choice(_BASE36) for _ in range(length))
 
+    def random_bytes(self, length: int) -> bytes:
+        return self._random.getrandbits(8 * length).to_bytes(length, "big")
+
 
 def mint_pat(length: int = 24) -> str:
     """A PAT the way the server makes one: mog_ + `length` chars of (random byte mod 62).

@@ -270,10 +270,3 @@ async def test_team_header(api):
     assert (stranger.status, body_of(stranger)) == (403, {"error": "Forbidden"})
     malformed = await api.internal("GET", "/api/repos", headers={"x-mogplex-team-id": "team-42"})
     assert malformed.status == 200
-
-
-async def test_better_auth_library_paths_are_public_and_unmodeled(api):
-    response = await api.internal("GET", "/api/auth/get-session", session=None)
-    assert (response.status, response.headers["X-Mockplex-Source"]) == (404, "unmodeled")
-    deep = await api.internal("POST", "/api/auth/sign-in/social", session=None, json_body={})
-    assert deep.headers["X-Mockplex-Source"] == "unmodeled"

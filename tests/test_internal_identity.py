@@ -296,12 +296,6 @@ async def test_model_patch_rows(api, body, message):
     assert (response.status, body_of(response)) == (400, {"error": message})
 
 
-async def test_unmodeled_routes_say_so(api):
-    response = await api.internal("POST", "/api/auth/waitlist/request")
-    assert (response.status, body_of(response)) == (404, {"error": "Not found"})
-    assert response.headers["X-Mockplex-Source"] == "unmodeled"
-
-
 async def test_logout(api):
     response = await api.internal("POST", "/api/auth/logout", session=None)
     assert body_of(response) == {"ok": True}

@@ -15,15 +15,12 @@ def routes(markdown):
     for spec in ROUTES:
         families.setdefault(spec.family, []).append(spec)
     if markdown:
-        click.echo("| family | modeled | unmodeled |\n| --- | --- | --- |")
+        click.echo("| family | routes |\n| --- | --- |")
     for family, specs in families.items():
-        modeled = [f"{s.method} {s.template}" for s in specs if not s.name.startswith("unmodeled")]
-        unmodeled = [s.name.removeprefix("unmodeled ") for s in specs if s.name.startswith("unmodeled")]
+        lines = [f"{s.method} {s.template}" for s in specs]
         if markdown:
-            click.echo(f"| {family} | {'<br>'.join(modeled)} | {'<br>'.join(unmodeled) or '—'} |")
+            click.echo(f"| {family} | {'<br>'.join(lines)} |")
             continue
         click.echo(f"{family}:")
-        for line in modeled:
+        for line in lines:
             click.echo(f"  {line}")
-        for line in unmodeled:
-            click.echo(f"  {line}  (unmodeled: 404 in the family's shape)")

@@ -14,6 +14,7 @@ from aiohttp import web
 from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.handlers import agent_generator as generator
+from mockplex.handlers.team_models import refuse_off_allowlist
 from mockplex.ids import is_strict_uuid, pg_uuid
 from mockplex.render import web as render
 from mockplex.responses import EmptyResponse, flat_error, json_response
@@ -231,6 +232,7 @@ async def generate(call: Call) -> web.StreamResponse:
         raise flat_error(400, "generatorModel must be enabled and available")
     if _caller_in_foreign_team(call, user_id):
         raise flat_error(403, generator.ROLE_DENIED)
+    refuse_off_allowlist(call, user_id, model or _preset_model(call, user_id))
     outcome = call.world.outside.agent_generator
     refused = generator.refusal(outcome)
     if refused is not None:

@@ -21,6 +21,7 @@ from mockplex.world.automations import Automation, FlowError
 from mockplex.world.flow_service import GRAPH_INVALID
 from mockplex.world.flow_templates import REPOSITORY_BOUND_EVENTS, reconnects, template_graph
 from mockplex.world.owner_scope import OwnerScope
+from mockplex.world.teams import TEAM_RESOURCE_WRITE
 
 FLOW_ERROR_STATUS = {"FLOW_NOT_FOUND": 404, "FLOW_INSTALLATION_NOT_FOUND": 404, "FLOW_AGENT_FORBIDDEN": 400,
                      "FLOW_GRAPH_INVALID": 400, "FLOW_ASSISTANT_INVALID_GRAPH": 400, "FLOW_STORAGE_FAILED": 500}
@@ -116,10 +117,14 @@ async def generate_webhook_secret(call: Call) -> web.Response:
 
 # -- /api/flows/templates ---------------------------------------------------------------------
 
-def _template_scope(call: Call) -> OwnerScope:
-    """The active team (a member's, checked at the gate) or the caller personally."""
+def _template_scope(call: Call, capability: str | None = None) -> OwnerScope:
+    """The active team (a member's, checked at the gate) or the caller personally; a
+    `capability` the member's role lacks is the resolver's 403."""
     team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
-    return OwnerScope(call.user_id, team_id if is_strict_uuid(team_id) else None)
+    scope = OwnerScope(call.user_id, team_id if is_strict_uuid(team_id) else None)
+    if capability and scope.team_id and not call.world.teams.can(call.user_id, scope.team_id, capability):
+        raise flat_error(403, "Forbidden")
+    return scope
 
 
 def _cursor(raw: str | None) -> int:
@@ -136,7 +141,7 @@ async def list_templates(call: Call) -> web.Response:
     page = call.world.flow_templates.page(scope, _cursor(call.request.query.get("cursor")))
     if scope.team_id is None:
         return json_response(page)
-    return json_response({**page, "can_write": call.world.teams.can(scope.user_id, scope.team_id, "projects.write")})
+    return json_response({**page, "can_write": call.world.teams.can(scope.user_id, scope.team_id, TEAM_RESOURCE_WRITE)})
 
 
 def _optional_text(value: Any) -> str | None:
@@ -145,7 +150,7 @@ def _optional_text(value: Any) -> str | None:
 
 async def create_template(call: Call) -> web.Response:
     call.require_user()
-    scope = _template_scope(call)
+    scope = _template_scope(call, TEAM_RESOURCE_WRITE)
     body = await json_object(call)
     flow_id, name = _optional_text(body.get("flow_id")), _optional_text(body.get("name"))
     if not flow_id:
@@ -188,7 +193,7 @@ def _template_graph(call: Call, automation: Automation, for_team: bool) -> dict[
 
 async def delete_template(call: Call) -> web.Response:
     call.require_user()
-    scope = _template_scope(call)
+    scope = _template_scope(call, TEAM_RESOURCE_WRITE)
     template_id = pg_uuid(call.params["id"])
     if template_id is None:
         raise flat_error(500, "Failed to delete workflow template: "

@@ -7,7 +7,7 @@ popup and its actions change is what GET /api/models then offers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -41,6 +41,16 @@ def _advance_cursor(user: User, arrivals: list[Model]) -> None:
         user.models_seen_at = max(user.models_seen_at, max(model.created_at for model in arrivals))
 
 
+def usable_in_some_scope(call: Call, user: User) -> Callable[[Model], bool]:
+    """The popup's scopes: personal (own keys, no allowlist) and each of the user's teams
+    (own keys plus the team's, within the team's allowlist)."""
+    personal = reachable_for(call, user)
+    teams = [(reachable_for(call, user, member.team_id), call.world.team_settings.allowlist_state(member.team_id))
+             for member in call.world.teams.memberships_of(user.id)]
+    return lambda model: personal(model) or any(reachable(model) and allowlist.permits(model.id)
+                                                for reachable, allowlist in teams)
+
+
 async def new_arrivals(call: Call) -> web.Response:
     if call.identity is None:
         return json_response({"models": [], "autoEnable": True})
@@ -50,10 +60,9 @@ async def new_arrivals(call: Call) -> web.Response:
         _pinned_off(call, user, arrivals)
         _advance_cursor(user, arrivals)
         return json_response({"models": [], "autoEnable": False})
-    # Teams add no keys or allowlists in the world, so the personal scope decides alone.
-    reachable = reachable_for(call, user)
+    usable = usable_in_some_scope(call, user)
     shown = [{"id": model.id, "name": model.name, "provider": model.provider}
-             for model in arrivals if reachable(model)]
+             for model in arrivals if usable(model)]
     return json_response({"models": shown, "autoEnable": True})
 
 

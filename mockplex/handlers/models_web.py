@@ -9,8 +9,10 @@ from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.handlers.web_bodies import unguarded_fields
+from mockplex.ids import is_strict_uuid
 from mockplex.responses import flat_error, json_response
 from mockplex.world.records import TEMPLATE_MODEL, Model, User
+from mockplex.world.team_settings import UNRESTRICTED
 
 CATALOG_FIELDS = ("provider", "name", "context_length", "capabilities", "is_available", "is_hidden",
                   "pricing_input", "pricing_output")
@@ -85,11 +87,20 @@ def _cli_row(model: Model) -> dict[str, Any]:
     return row
 
 
-def reachable_for(call: Call, user: User) -> Callable[[Model], bool]:
+def active_team(call: Call) -> str | None:
+    """readActiveTeamIdHeader: a well-formed x-mogplex-team-id; anything else is personal scope."""
+    team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
+    return team_id.lower() if is_strict_uuid(team_id) else None
+
+
+def reachable_for(call: Call, user: User, team_id: str | None = None) -> Callable[[Model], bool]:
     """Whether the caller's keys or platform access can invoke a model: openrouter/* needs
     an OpenRouter key; the AI Gateway (a key of the user's, or platform AI) reaches the
-    rest; without it only direct OpenAI and Anthropic keys reach their own models."""
+    rest; without it only direct OpenAI and Anthropic keys reach their own models. In a
+    team's scope a member also holds the team's keys."""
     keys = call.world.provider_keys.providers(user.id)
+    if team_id is not None and call.world.teams.is_member(user.id, team_id):
+        keys = keys | call.world.team_settings.key_providers(team_id)
     gateway = "ai_gateway" in keys or user.platform_ai
 
     def reachable(model: Model) -> bool:
@@ -112,8 +123,11 @@ async def get_models(call: Call) -> web.Response:
         return json_response({"models": rows, "catalog": rows})
     user = world.users[call.user_id]
     enabled = {model.id: world.model_enabled(user.id, model) for model in catalog}
-    reachable = reachable_for(call, user)
-    offered = [model for model in catalog if model.visible and enabled[model.id] and reachable(model)]
+    team_id = active_team(call)
+    reachable = reachable_for(call, user, team_id)
+    allowlist = world.team_settings.allowlist_state(team_id) if team_id else UNRESTRICTED
+    offered = [model for model in catalog if model.visible and enabled[model.id] and reachable(model)
+               and allowlist.permits(model.id)]
     if cli:
         return json_response([_cli_row(model) for model in offered if model.available])
     default = pick_default(user.default_model, [model for model in offered if model.available])

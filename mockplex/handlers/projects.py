@@ -16,15 +16,20 @@ from mockplex.render import projects as rows
 from mockplex.responses import EmptyResponse, flat_error, json_response
 from mockplex.world.owner_scope import OwnerScope
 from mockplex.world.records import Repo, User, Workspace
+from mockplex.world.teams import TEAM_RESOURCE_WRITE
 from mockplex.world.world import World
 
 NO_SINGLE_ROW = "JSON object requested, multiple (or no) rows returned"
 
 
-def owner_scope(call: Call, user_id: str) -> OwnerScope:
-    """A well-formed x-mogplex-team-id scopes to that team (membership is checked upstream)."""
+def owner_scope(call: Call, user_id: str, capability: str | None = None) -> OwnerScope:
+    """A well-formed x-mogplex-team-id scopes to that team (membership is checked upstream);
+    a `capability` the member's role lacks is the resolver's 403."""
     team_id = call.request.headers.get("x-mogplex-team-id", "").strip()
-    return OwnerScope(user_id, team_id.lower() if is_strict_uuid(team_id) else None)
+    scope = OwnerScope(user_id, team_id.lower() if is_strict_uuid(team_id) else None)
+    if capability and scope.team_id and not call.world.teams.can(user_id, scope.team_id, capability):
+        raise flat_error(403, "Forbidden")
+    return scope
 
 
 async def _body(call: Call, read_with_in: bool = False) -> dict[str, Any]:
@@ -148,7 +153,7 @@ def _listing_order(repos: list[Repo]) -> list[Repo]:
 async def github_repos(call: Call) -> web.Response:
     """A GitHub → database sync, then the visible synced rows."""
     user_id = call.require_user()
-    scope = owner_scope(call, user_id)
+    scope = owner_scope(call, user_id, TEAM_RESOURCE_WRITE)
     world = call.world
     has_token = world.users[user_id].github_connected
     installation_sync = _has_installations(call, user_id) and world.github_app_configured
@@ -262,7 +267,7 @@ def _new_repo(call: Call, scope: OwnerScope, body: dict[str, Any], workspace: Wo
 
 async def create_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = owner_scope(call, user_id)
+    scope = owner_scope(call, user_id, TEAM_RESOURCE_WRITE)
     body = await _body(call)
     requested = body.get("workspace_id")
     if isinstance(requested, str) and requested.strip():
@@ -288,7 +293,7 @@ def _apply_updates(repo: Repo, updates: dict[str, Any]) -> None:
 
 async def update_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = owner_scope(call, user_id)
+    scope = owner_scope(call, user_id, TEAM_RESOURCE_WRITE)
     body = await _body(call)
     if not repo_settings.truthy(body.get("id")):
         raise flat_error(400, "Missing id")
@@ -306,7 +311,7 @@ async def update_repo(call: Call) -> web.Response:
 
 async def delete_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = owner_scope(call, user_id)
+    scope = owner_scope(call, user_id, TEAM_RESOURCE_WRITE)
     repo_id = call.query("id")
     if not repo_id:
         raise flat_error(400, "Missing id")
@@ -337,7 +342,7 @@ def _name_clash(call: Call, scope: OwnerScope, name: str, other_than: str | None
 
 async def create_workspace(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = owner_scope(call, user_id)
+    scope = owner_scope(call, user_id, TEAM_RESOURCE_WRITE)
     body = await _body(call)
     name = repo_settings.text(body.get("name")) or ""
     if not name:
@@ -351,7 +356,7 @@ async def create_workspace(call: Call) -> web.Response:
 
 
 def _scoped_workspace(call: Call) -> tuple[Workspace, OwnerScope]:
-    scope = owner_scope(call, call.require_user())
+    scope = owner_scope(call, call.require_user(), TEAM_RESOURCE_WRITE)
     workspace = owned_workspace_or_throw(call, scope, call.params["id"])
     if workspace is None:
         raise flat_error(404, "Workspace not found")

@@ -30,6 +30,16 @@ def last_user_text(messages: Any) -> str:
     return ""
 
 
+def heard(prompt: str) -> str:
+    """What the world's model answers a prompt."""
+    return f"mockplex heard: {prompt}" if prompt else "mockplex is listening."
+
+
+def reply_pieces(reply: str) -> list[str]:
+    """A reply as the model streams it: word by word, each with its trailing space."""
+    return re.findall(r"\S+\s*", reply)
+
+
 def chat_chunks(call_id: str, reply: str | None) -> list[dict[str, Any]]:
     """The AI SDK UI-message chunks, each followed by message metadata except start/finish;
     no reply is the model failing after the step began."""
@@ -38,7 +48,7 @@ def chat_chunks(call_id: str, reply: str | None) -> list[dict[str, Any]]:
         core = [{"type": "start-step"}, {"type": "error", "errorText": MODEL_STREAM_FAILURE}, {"type": "finish-step"}]
     else:
         core = [{"type": "start-step"}, {"type": "text-start", "id": "t0"}]
-        core += [{"type": "text-delta", "id": "t0", "delta": piece} for piece in re.findall(r"\S+\s*", reply)]
+        core += [{"type": "text-delta", "id": "t0", "delta": piece} for piece in reply_pieces(reply)]
         core += [{"type": "text-end", "id": "t0"}, {"type": "finish-step"}]
     chunks: list[dict[str, Any]] = [{"type": "start", "messageMetadata": metadata}]
     for chunk in core:
@@ -56,7 +66,7 @@ async def chat(call: Call) -> web.StreamResponse:
     call_id = world.ids.uuid()
     prompt = last_user_text(body.get("messages"))
     outcome = world.outside.chat_model
-    reply = None if outcome != "replies" else f"mockplex heard: {prompt}" if prompt else "mockplex is listening."
+    reply = None if outcome != "replies" else heard(prompt)
     world.chat_calls.record(_call_row(call, body, call_id, prompt, reply))
     if outcome == "fails_to_start":
         raise flat_error(500, CHAT_START_FAILURE)

@@ -17,6 +17,7 @@ from mockplex.responses import flat_error, json_response
 from mockplex.world.github_contents import FAILURE_BODY, FAILURE_STATUS, NAME_TAKEN_BODY, github_name
 from mockplex.world.owner_scope import OwnerScope
 from mockplex.world.records import Repo, Workspace
+from mockplex.world.teams import TEAM_RESOURCE_WRITE
 
 
 class _GithubRefused(Exception):
@@ -82,7 +83,7 @@ def _owner_target(call: Call, user_id: str, requested: str | None) -> dict[str, 
 
 async def create_workspace_repo(call: Call) -> web.Response:
     user_id = call.require_user()
-    scope = projects.owner_scope(call, user_id)
+    scope = projects.owner_scope(call, user_id, TEAM_RESOURCE_WRITE)
     workspace = projects.owned_workspace_or_throw(call, scope, call.params["id"])
     if workspace is None:
         raise flat_error(404, "Workspace not found")

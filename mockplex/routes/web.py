@@ -1,6 +1,5 @@
 """The web app's routes (the unversioned /api/* families): each row says where it lives,
-that the shared resolver finds its caller, and its handler. A real route the world does
-not answer yet is listed as unmodeled."""
+that the shared resolver finds its caller, and its handler."""
 
 from __future__ import annotations
 
@@ -10,8 +9,16 @@ from mockplex.handlers import (
     memory, model_extras, model_sync, models_web, observability, observability_actions, observability_jobs,
     observability_stats, plumbing, projects, provider_keys, repo_layout, repo_resources, repo_secrets,
     repo_snapshots, reusable, routing, runtime, sandbox_files, sandbox_harness, sandbox_lifecycle, sandbox_terminal,
-    sandbox_web, skill_registries, tables, unmodeled, workspace_repos,
+    sandbox_web, skill_registries, tables, workspace_repos,
 )
+from mockplex.handlers import invite_accept, team_invites
+from mockplex.handlers import auth_library, github_auth, unsubscribe
+from mockplex.handlers import team_installations, team_keys, team_models
+from mockplex.handlers import team_audit_events, team_icon, team_members, teams
+from mockplex.handlers import slack_installations, slack_links, slack_oauth
+from mockplex.handlers import billing, stripe_sessions, vercel_auth, vercel_billing, vercel_targets
+from mockplex.handlers import cli_completions, cli_latest
+from mockplex.handlers import connection_oauth, managed_auth, oauth_decision, waitlist
 from mockplex.routes.table import RouteSpec
 
 
@@ -19,16 +26,10 @@ def _internal(family: str, name: str, method: str, path: str, handler, team_scop
     return RouteSpec(family, name, method, path, handler, "internal", team_scope=team_scope)
 
 
-def _unmodeled(family: str, method: str, path: str, team_scope: bool = False) -> RouteSpec:
-    """A real route the world does not answer yet: the family's not-found, marked unmodeled."""
-    return RouteSpec(family, f"unmodeled {method} {path}", method, path, unmodeled.not_modeled, "internal",
-                     team_scope=team_scope)
-
-
 IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "auth.user", "GET", "/api/auth/user", identity.auth_user),
-    _unmodeled("identity", "GET", "/api/auth/{all*}"),
-    _unmodeled("identity", "POST", "/api/auth/{all*}"),
+    RouteSpec("identity", "auth.library", "GET", "/api/auth/{all*}", auth_library.catch_all, "public"),
+    RouteSpec("identity", "auth.library.post", "POST", "/api/auth/{all*}", auth_library.catch_all, "public"),
     _internal("identity", "auth.logout", "POST", "/api/auth/logout", identity.logout),
     _internal("identity", "auth.logout.page", "GET", "/api/auth/logout", identity.logout_redirect),
     _internal("identity", "settings.get", "GET", "/api/settings", identity.get_settings),
@@ -44,16 +45,16 @@ IDENTITY_ROUTES: tuple[RouteSpec, ...] = (
     _internal("identity", "models.patch", "PATCH", "/api/models", models_web.patch_models, team_scope=True),
     _internal("identity", "models.new_arrivals", "GET", "/api/models/new-arrivals", model_extras.new_arrivals),
     _internal("identity", "models.provider_icons", "GET", "/api/models/provider-icons", model_extras.provider_icons),
-    _unmodeled("identity", "GET", "/api/auth/github"),
-    _unmodeled("identity", "GET", "/api/auth/github/callback"),
-    _unmodeled("identity", "GET", "/api/auth/login/github"),
-    _unmodeled("identity", "GET", "/api/auth/vercel"),
-    _unmodeled("identity", "GET", "/api/auth/vercel/callback"),
-    _unmodeled("identity", "POST", "/api/auth/vercel/token"),
-    _unmodeled("identity", "DELETE", "/api/auth/vercel/token"),
-    _unmodeled("identity", "POST", "/api/auth/waitlist/new-code"),
-    _unmodeled("identity", "POST", "/api/auth/waitlist/request"),
-    _unmodeled("identity", "POST", "/api/auth/waitlist/validate"),
+    _internal("identity", "auth.github", "GET", "/api/auth/github", github_auth.connect),
+    _internal("identity", "auth.github.callback", "GET", "/api/auth/github/callback", github_auth.connect_callback),
+    _internal("identity", "auth.login.github", "GET", "/api/auth/login/github", github_auth.login),
+    _internal("identity", "auth.vercel", "GET", "/api/auth/vercel", vercel_auth.authorize),
+    _internal("identity", "auth.vercel.callback", "GET", "/api/auth/vercel/callback", vercel_auth.callback),
+    _internal("identity", "auth.vercel.token.store", "POST", "/api/auth/vercel/token", vercel_auth.store_token),
+    _internal("identity", "auth.vercel.token.delete", "DELETE", "/api/auth/vercel/token", vercel_auth.delete_token),
+    RouteSpec("identity", "waitlist.new_code", "POST", "/api/auth/waitlist/new-code", waitlist.new_code, "public"),
+    RouteSpec("identity", "waitlist.request", "POST", "/api/auth/waitlist/request", waitlist.request_access, "public"),
+    RouteSpec("identity", "waitlist.validate", "POST", "/api/auth/waitlist/validate", waitlist.validate_code, "public"),
     _internal("identity", "models.new_arrivals.act", "POST", "/api/models/new-arrivals", model_extras.act_on_arrivals),
     _internal("identity", "models.new_arrivals.auto_enable", "PATCH", "/api/models/new-arrivals",
               model_extras.set_auto_enable),
@@ -142,10 +143,13 @@ REUSABLE_ROUTES: tuple[RouteSpec, ...] = (
     _internal("reusable", "connections.test", "POST", "/api/connections/{id}/test", connections.test_connection),
     _internal("reusable", "agent_categories.create", "POST", "/api/agent-categories", agent_categories.create_category),
     _internal("reusable", "agent_categories.delete", "DELETE", "/api/agent-categories", agent_categories.delete_category),
-    _unmodeled("reusable", "GET", "/api/connections/managed-auth"),
-    _unmodeled("reusable", "POST", "/api/connections/managed-auth/webhook"),
-    _unmodeled("reusable", "GET", "/api/connections/oauth"),
-    _unmodeled("reusable", "GET", "/api/connections/oauth/callback"),
+    _internal("reusable", "connections.managed_auth", "GET", "/api/connections/managed-auth",
+              managed_auth.start_managed_auth),
+    _internal("reusable", "connections.managed_auth.webhook", "POST", "/api/connections/managed-auth/webhook",
+              managed_auth.managed_auth_webhook),
+    _internal("reusable", "connections.oauth", "GET", "/api/connections/oauth", connection_oauth.start_oauth),
+    _internal("reusable", "connections.oauth.callback", "GET", "/api/connections/oauth/callback",
+              connection_oauth.oauth_callback),
     _internal("reusable", "mcp_servers.get", "GET", "/api/mcp-servers/{id}", mcp_server_detail.get_mcp_server),
     _internal("reusable", "mcp_servers.update", "PATCH", "/api/mcp-servers/{id}", mcp_server_detail.patch_mcp_server),
     _internal("reusable", "mcp_servers.delete", "DELETE", "/api/mcp-servers/{id}", mcp_server_detail.delete_mcp_server),
@@ -297,57 +301,76 @@ MEMORY_ROUTES: tuple[RouteSpec, ...] = (
 )
 
 ACCOUNT_ROUTES: tuple[RouteSpec, ...] = (
-    _unmodeled("accounts", "GET", "/api/billing"),
-    _unmodeled("accounts", "GET", "/api/invites/{token}"),
-    _unmodeled("accounts", "POST", "/api/invites/{token}"),
-    _unmodeled("accounts", "GET", "/api/memberships"),
-    _unmodeled("accounts", "PATCH", "/api/profile/vercel-billing"),
-    _unmodeled("accounts", "POST", "/api/stripe/checkout"),
-    _unmodeled("accounts", "POST", "/api/stripe/portal"),
-    _unmodeled("accounts", "POST", "/api/teams"),
-    _unmodeled("accounts", "GET", "/api/teams/slug-check"),
-    _unmodeled("accounts", "GET", "/api/teams/{teamId}/audit-events"),
-    _unmodeled("accounts", "POST", "/api/teams/{teamId}/icon"),
-    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/icon"),
-    _unmodeled("accounts", "GET", "/api/teams/{teamId}/installations"),
-    _unmodeled("accounts", "POST", "/api/teams/{teamId}/installations"),
-    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/installations/{installationId}"),
-    _unmodeled("accounts", "POST", "/api/teams/{teamId}/invites"),
-    _unmodeled("accounts", "POST", "/api/teams/{teamId}/invites/bulk"),
-    _unmodeled("accounts", "POST", "/api/teams/{teamId}/invites/{inviteId}"),
-    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/invites/{inviteId}"),
-    _unmodeled("accounts", "GET", "/api/teams/{teamId}/keys"),
-    _unmodeled("accounts", "PUT", "/api/teams/{teamId}/keys"),
-    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/keys"),
-    _unmodeled("accounts", "GET", "/api/teams/{teamId}/members"),
-    _unmodeled("accounts", "PATCH", "/api/teams/{teamId}/members/{memberUserId}"),
-    _unmodeled("accounts", "DELETE", "/api/teams/{teamId}/members/{memberUserId}"),
-    _unmodeled("accounts", "GET", "/api/teams/{teamId}/models"),
-    _unmodeled("accounts", "PATCH", "/api/teams/{teamId}/models"),
-    _unmodeled("accounts", "POST", "/api/teams/{teamId}/ownership"),
-    _unmodeled("accounts", "GET", "/api/unsubscribe"),
-    _unmodeled("accounts", "POST", "/api/unsubscribe"),
-    _unmodeled("accounts", "GET", "/api/vercel/targets"),
-    _unmodeled("accounts", "POST", "/api/vercel/targets"),
+    _internal("accounts", "billing.get", "GET", "/api/billing", billing.summary),
+    _internal("accounts", "invites.lookup", "GET", "/api/invites/{token}", invite_accept.lookup_invite),
+    _internal("accounts", "invites.accept", "POST", "/api/invites/{token}", invite_accept.accept_invite),
+    _internal("accounts", "memberships.list", "GET", "/api/memberships", teams.list_memberships),
+    _internal("accounts", "profile.vercel_billing", "PATCH", "/api/profile/vercel-billing",
+              vercel_billing.set_default_project),
+    _internal("accounts", "stripe.checkout", "POST", "/api/stripe/checkout", stripe_sessions.checkout),
+    _internal("accounts", "stripe.portal", "POST", "/api/stripe/portal", stripe_sessions.portal),
+    _internal("accounts", "teams.create", "POST", "/api/teams", teams.create_team),
+    _internal("accounts", "teams.slug_check", "GET", "/api/teams/slug-check", teams.check_slug),
+    _internal("accounts", "team_audit_events.list", "GET", "/api/teams/{teamId}/audit-events",
+              team_audit_events.list_audit_events),
+    _internal("accounts", "team_icon.upload", "POST", "/api/teams/{teamId}/icon", team_icon.upload_icon),
+    _internal("accounts", "team_icon.remove", "DELETE", "/api/teams/{teamId}/icon", team_icon.remove_icon),
+    _internal("accounts", "team_installations.list", "GET", "/api/teams/{teamId}/installations",
+              team_installations.list_team_installations),
+    _internal("accounts", "team_installations.attach", "POST", "/api/teams/{teamId}/installations",
+              team_installations.attach_installation),
+    _internal("accounts", "team_installations.detach", "DELETE", "/api/teams/{teamId}/installations/{installationId}",
+              team_installations.detach_installation),
+    _internal("accounts", "team_invites.create", "POST", "/api/teams/{teamId}/invites", team_invites.create_invite),
+    _internal("accounts", "team_invites.bulk", "POST", "/api/teams/{teamId}/invites/bulk", team_invites.bulk_invite),
+    _internal("accounts", "team_invites.resend", "POST", "/api/teams/{teamId}/invites/{inviteId}",
+              team_invites.resend_invite),
+    _internal("accounts", "team_invites.revoke", "DELETE", "/api/teams/{teamId}/invites/{inviteId}",
+              team_invites.revoke_invite),
+    _internal("accounts", "team_keys.list", "GET", "/api/teams/{teamId}/keys", team_keys.list_team_keys),
+    _internal("accounts", "team_keys.put", "PUT", "/api/teams/{teamId}/keys", team_keys.put_team_key),
+    _internal("accounts", "team_keys.delete", "DELETE", "/api/teams/{teamId}/keys", team_keys.delete_team_key),
+    _internal("accounts", "team_members.list", "GET", "/api/teams/{teamId}/members", team_members.list_members),
+    _internal("accounts", "team_members.change_role", "PATCH", "/api/teams/{teamId}/members/{memberUserId}",
+              team_members.change_member_role),
+    _internal("accounts", "team_members.remove", "DELETE", "/api/teams/{teamId}/members/{memberUserId}",
+              team_members.remove_member),
+    _internal("accounts", "team_models.get", "GET", "/api/teams/{teamId}/models", team_models.get_team_models),
+    _internal("accounts", "team_models.patch", "PATCH", "/api/teams/{teamId}/models", team_models.patch_team_models),
+    _internal("accounts", "team_ownership.transfer", "POST", "/api/teams/{teamId}/ownership",
+              team_members.transfer_ownership),
+    RouteSpec("accounts", "unsubscribe.page", "GET", "/api/unsubscribe", unsubscribe.confirm_page, "public"),
+    RouteSpec("accounts", "unsubscribe.one_click", "POST", "/api/unsubscribe", unsubscribe.one_click, "public"),
+    _internal("accounts", "vercel.targets.get", "GET", "/api/vercel/targets", vercel_targets.targets),
+    _internal("accounts", "vercel.targets.create", "POST", "/api/vercel/targets", vercel_targets.targets),
 )
 
 INTEGRATION_ROUTES: tuple[RouteSpec, ...] = (
-    _unmodeled("integrations", "GET", "/api/integrations/slack/callback"),
-    _unmodeled("integrations", "GET", "/api/integrations/slack/install"),
-    _unmodeled("integrations", "GET", "/api/integrations/slack/installations"),
-    _unmodeled("integrations", "PATCH", "/api/integrations/slack/installations/{teamId}"),
-    _unmodeled("integrations", "DELETE", "/api/integrations/slack/installations/{teamId}"),
-    _unmodeled("integrations", "GET", "/api/integrations/slack/installations/{teamId}/channels"),
-    _unmodeled("integrations", "GET", "/api/integrations/slack/installations/{teamId}/links"),
-    _unmodeled("integrations", "POST", "/api/integrations/slack/installations/{teamId}/links"),
-    _unmodeled("integrations", "DELETE", "/api/integrations/slack/installations/{teamId}/links/{linkId}"),
-    _unmodeled("integrations", "POST", "/api/oauth/decision"),
+    _internal("integrations", "slack.callback", "GET", "/api/integrations/slack/callback", slack_oauth.callback),
+    _internal("integrations", "slack.install", "GET", "/api/integrations/slack/install", slack_oauth.install),
+    _internal("integrations", "slack.installations.list", "GET", "/api/integrations/slack/installations",
+              slack_installations.list_installations),
+    _internal("integrations", "slack.installations.patch", "PATCH", "/api/integrations/slack/installations/{teamId}",
+              slack_installations.patch_installation),
+    _internal("integrations", "slack.installations.delete", "DELETE", "/api/integrations/slack/installations/{teamId}",
+              slack_installations.delete_installation),
+    _internal("integrations", "slack.channels", "GET", "/api/integrations/slack/installations/{teamId}/channels",
+              slack_installations.list_channels),
+    _internal("integrations", "slack.links.list", "GET", "/api/integrations/slack/installations/{teamId}/links",
+              slack_links.list_links),
+    _internal("integrations", "slack.links.create", "POST", "/api/integrations/slack/installations/{teamId}/links",
+              slack_links.create_link),
+    _internal("integrations", "slack.links.delete", "DELETE",
+              "/api/integrations/slack/installations/{teamId}/links/{linkId}", slack_links.delete_link),
+    _internal("integrations", "oauth.decision", "POST", "/api/oauth/decision", oauth_decision.decide),
 )
 
 CLI_ROUTES: tuple[RouteSpec, ...] = (
-    _unmodeled("cli", "POST", "/api/cli/inference/chat/completions"),
-    _unmodeled("cli", "GET", "/api/cli/latest"),
-    _unmodeled("cli", "POST", "/api/cli/openai/chat/completions"),
+    RouteSpec("cli", "cli.inference.chat_completions", "POST", "/api/cli/inference/chat/completions",
+              cli_completions.chat_completions, "internal", streaming=True),
+    RouteSpec("cli", "cli.latest", "GET", "/api/cli/latest", cli_latest.latest, "public"),
+    RouteSpec("cli", "cli.openai.chat_completions", "POST", "/api/cli/openai/chat/completions",
+              cli_completions.chat_completions, "internal", streaming=True),
 )
 
 INTERNAL_ROUTES = (IDENTITY_ROUTES + PROJECT_ROUTES + REUSABLE_ROUTES + ROUTING_ROUTES + RUNTIME_ROUTES

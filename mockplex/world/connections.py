@@ -6,6 +6,7 @@ Enabled, fully configured MCP connections are also what the CLI export and v1's
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -26,6 +27,19 @@ DEFAULTS = {"auth_header": "Authorization", "is_enabled": True, "health_status":
 class Connection:
     row: dict[str, Any]  # the table's columns in the server's select order
     credential: str | None = None  # decrypted encrypted_credentials
+    brokered_token: str | None = None  # a managed-auth connection's token, which the broker holds
+
+    def oauth_access_token(self) -> str | None:
+        """What an OAuth connection authenticates with (getValidAccessToken): the broker's
+        token, or the access token its stored credential holds."""
+        if self.brokered_token:
+            return self.brokered_token
+        try:
+            stored = json.loads(self.credential or "")
+        except ValueError:
+            return None
+        token = stored.get("access_token") if isinstance(stored, dict) else None
+        return token if isinstance(token, str) and token else None
 
     @property
     def user_id(self) -> str:
@@ -44,9 +58,9 @@ class Connection:
             return False
         return not (row["oauth_client_id"] and row["oauth_authorize_url"] and row["oauth_token_url"])
 
-    def transport(self) -> tuple[str, dict[str, str]]:
+    def transport(self, credential: str | None = None) -> tuple[str, dict[str, str]]:
         """The URL and headers an MCP client is given (the server's buildMcpTransport)."""
-        row, credential = self.row, self.credential
+        row, credential = self.row, credential or self.credential
         url = row["mcp_url"] or ""
         if not credential:
             return url, {}
@@ -107,9 +121,10 @@ class Connections:
             row = connection.row
             if row["type"] != "mcp_server" or not row["is_enabled"] or connection.misconfigured():
                 continue
-            if row["auth_type"] == "oauth" and not row["oauth_authorized_at"]:
+            token = connection.oauth_access_token() if row["auth_type"] == "oauth" else None
+            if row["auth_type"] == "oauth" and (not row["oauth_authorized_at"] or token is None):
                 continue
-            url, headers = connection.transport()
+            url, headers = connection.transport(token)
             servers.append(McpServer(name=row["name"], user_id=user_id, enabled=True, transport="http",
                                      source="connection", created_at=parse_timestamp(row["created_at"]),
                                      url=url, http_headers=headers, id=row["id"]))

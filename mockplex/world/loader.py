@@ -12,11 +12,13 @@ from pathlib import Path
 from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.world import flows
 from mockplex.world.automations import Automation, FlowVersion, JobRun
+from mockplex.world.billing import BillingAccount, read_billing_account
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 from mockplex.world.github_contents import GithubRepository, read_github_repository
 from mockplex.world.flow_waits import WaitingWork, read_waiting_work
 from mockplex.world.outside import OutsideServices, read_outside_services
 from mockplex.world.sessions import SESSION_BACKENDS, Session, read_session
+from mockplex.world.slack import SlackSeed, check_slack_references, read_slack_seed
 from mockplex.world.teams import ROLES, Team, TeamMember
 from mockplex.world.records import (
     Agent,
@@ -73,6 +75,8 @@ class WorldSeed:
     job_runs: list[JobRun] = field(default_factory=list)
     github_repositories: list[GithubRepository] = field(default_factory=list)
     waiting_work: WaitingWork = field(default_factory=WaitingWork)
+    billing_accounts: list[BillingAccount] = field(default_factory=list)
+    slack: list[SlackSeed] = field(default_factory=list)
 
 
 def default_fixtures_dir() -> Path:
@@ -104,9 +108,11 @@ def load_seed(folder: Path) -> WorldSeed:
     _read(folder / "runs.yaml", {"runs": (seed.runs, _run)})
     _read(folder / "sessions.yaml", {"sessions": (seed.sessions, read_session)})
     _read(folder / "teams.yaml", {"teams": (seed.teams, _team)})
+    _read(folder / "billing.yaml", {"billing_accounts": (seed.billing_accounts, read_billing_account)})
     _read(folder / "automations.yaml", {"automations": (seed.automations, _automation),
                                         "job_runs": (seed.job_runs, _job_run)})
     seed.waiting_work = read_waiting_work(folder / "approvals.yaml")
+    _read(folder / "slack.yaml", {"workspaces": (seed.slack, read_slack_seed)})
     _cross_check(folder, seed)
     return seed
 
@@ -395,6 +401,7 @@ def _cross_check(folder: Path, seed: WorldSeed) -> None:
             if member.user_id not in users:
                 path, line = getattr(team, "_fixture_location", (folder, None))
                 raise FixtureError(path, line, f"unknown user {member.user_id!r}")
+    check_slack_references(seed.slack, users, {repo.id: repo.user_id for repo in seed.repos})
     names = {repo.id: repo.full_name for repo in seed.repos}
     for job_run in seed.job_runs:
         job_run.repo_full_name = names[job_run.repo_id]

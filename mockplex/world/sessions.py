@@ -118,6 +118,13 @@ class SessionStore:
         if token is not None:
             self._sessions.pop(sha256_hex(token), None)
 
+    def open(self, cookie: str, user_id: str, expires_at: datetime) -> Session:
+        """A session the auth library signed in: its cookie works on every route at once."""
+        session = Session(token_sha256=sha256_hex(cookie), user_id=user_id, expires_at=expires_at,
+                          prefix=cookie[:SHOWN_PREFIX])
+        self._sessions[session.token_sha256] = session
+        return session
+
     def present_cookies(self, cookies: Mapping[str, str]) -> list[str]:
         """The names of this backend's session cookies the request carries (chunks included)."""
         base = cookie_name(self.backend)

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 ROLES = ("owner", "admin", "developer", "viewer")
+# The SQLSTATEs the ownership transfer raises.
+CHECK_VIOLATION, NO_DATA_FOUND, INSUFFICIENT_PRIVILEGE, RAISE_EXCEPTION = "23514", "P0002", "42501", "P0001"
 MANAGING_ROLES = ("owner", "admin")
+TEAM_RESOURCE_WRITE = "projects.write"  # what writing a team's projects, workspaces and templates asks
 # The v1 role presets: owner and admin hold everything; `foo.*` covers `foo` and below.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "owner": frozenset({"*"}),
@@ -98,4 +101,44 @@ class Teams:
         self._members.setdefault((member.team_id, member.user_id), member)
 
     def remove_member(self, team_id: str, user_id: str) -> TeamMember | None:
+        member = self.member(team_id, user_id)
+        if member is not None:
+            self._keep_an_owner(member)
         return self._members.pop((team_id.lower(), user_id), None)
+
+    def set_role(self, team_id: str, user_id: str, role: str) -> None:
+        member = self._members[(team_id.lower(), user_id)]
+        if role != "owner":
+            self._keep_an_owner(member)
+        member.role = role
+
+    def _keep_an_owner(self, leaving: TeamMember) -> None:
+        """The owner-floor trigger: a team's last owner cannot be removed or demoted."""
+        if leaving.role != "owner" or leaving.team_id not in self.by_id:
+            return
+        if not any(m.role == "owner" and m.user_id != leaving.user_id for m in self.members_of(leaving.team_id)):
+            raise LastOwnerError(f"cannot remove or demote the last owner of team {leaving.team_id}")
+
+    def transfer_ownership(self, team_id: str, current_owner_id: str, next_owner_id: str, now: datetime) -> str | None:
+        """`transfer_team_ownership`: None when done, else the SQLSTATE it raises."""
+        if current_owner_id == next_owner_id:
+            return CHECK_VIOLATION
+        team = self.get(team_id)
+        if team is None:
+            return NO_DATA_FOUND
+        if team.owner_user_id != current_owner_id:
+            return INSUFFICIENT_PRIVILEGE
+        current, successor = self.member(team_id, current_owner_id), self.member(team_id, next_owner_id)
+        if current is None or current.role != "owner":
+            return RAISE_EXCEPTION
+        if successor is None:
+            return NO_DATA_FOUND
+        if successor.role != "admin":
+            return CHECK_VIOLATION
+        successor.role, current.role = "owner", "admin"
+        team.owner_user_id, team.updated_at = next_owner_id, now
+        return None
+
+
+class LastOwnerError(Exception):
+    """A check_violation from the owner-floor trigger."""

@@ -58,6 +58,9 @@ class TokenStore:
     def add(self, pat: PersonalAccessToken) -> None:
         self._pats[pat.token_sha256] = pat
 
+    def add_grant(self, grant: OAuthGrant) -> None:
+        self._grants[grant.token] = grant
+
     def lookup_pat(self, token: str, now: datetime) -> PersonalAccessToken | None:
         self._reload_state()
         pat = self._pats.get(sha256_hex(token))

@@ -43,10 +43,11 @@ def normalize(value: object, kind: str = "either") -> str:
 
 def sort_paths(paths: list[str]) -> list[str]:
     unique = list(dict.fromkeys(paths))
-    return sorted(unique, key=lambda path: (_collation_key(strip_directory(path)), not is_directory(path)))
+    return sorted(unique, key=lambda path: (collation_key(strip_directory(path)), not is_directory(path)))
 
 
-def _collation_key(text: str) -> tuple:
+def collation_key(text: str) -> tuple:
+    """JavaScript's `localeCompare` order (ICU's root collation) as a sort key."""
     primary = tuple(_primary_weight(char) for char in text)
     tertiary = tuple(char.isupper() for char in text)  # lower case first, as ICU breaks ties
     return primary, tertiary

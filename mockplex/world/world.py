@@ -17,14 +17,19 @@ from mockplex.ids import IdGenerator
 from mockplex.world import lifecycle
 from mockplex.world.agent_categories import AgentCategories
 from mockplex.world.agents import Agents
+from mockplex.world.billing import Billing
 from mockplex.world.changes import ChangeFeed
 from mockplex.world.chat_calls import ChatCalls
 from mockplex.world.e2e_flows import E2eFlowsStore
+from mockplex.world.email_preferences import EmailPreferences
 from mockplex.world.env_vars import EnvVars
 from mockplex.world.flow_service import FlowService
 from mockplex.world.flow_templates import FlowTemplates
 from mockplex.world.loader import WorldSeed
+from mockplex.world.managed_auth import ManagedAuthBroker
 from mockplex.world.mcp_servers import McpServers
+from mockplex.world.oauth_flows import OAuthFlows
+from mockplex.world.oauth_states import McpAuthorizations
 from mockplex.world.memories import MemoryState
 from mockplex.world.records import Model, Repo, Run, RunEvent, Sandbox, SandboxEvent, User
 from mockplex.world.repo_attachments import RepoAttachments
@@ -33,11 +38,17 @@ from mockplex.world.repo_layout import RepoLayoutState
 from mockplex.world.sandbox_lifecycle import SandboxPresence
 from mockplex.world.sandbox_machines import SandboxMachines
 from mockplex.world.sessions import SessionStore
+from mockplex.world.slack import SlackIntegration
 from mockplex.world.tables import Tables
 from mockplex.world.team_audit import TeamAudit
+from mockplex.world.team_icons import TeamIcons
+from mockplex.world.team_settings import TeamSettings
+from mockplex.world.team_invites import TeamInvites
 from mockplex.world.teams import Teams
 from mockplex.world.tokens import TokenStore
 from mockplex.world.user_settings import ModelPreferences, ProviderKeys
+from mockplex.world.vercel_accounts import VercelAccounts
+from mockplex.world.waitlist import Waitlist
 from mockplex.world.workspaces import Workspaces
 
 BOOTING_OR_RUNNING = ("creating", "installing", "running")
@@ -58,6 +69,8 @@ class World:
         self.outside = seed.outside
         self.github_app_configured = seed.github_app_configured
         self.sessions = SessionStore(seed.session_backend, seed.sessions, state_dir)
+        self.oauth_flows = OAuthFlows()
+        self.email_preferences = EmailPreferences()
         self.clock = clock
         self.ids = ids
         self.users: dict[str, User] = {user.id: user for user in seed.users}
@@ -69,6 +82,9 @@ class World:
         self.models: list[Model] = seed.models
         self.sandboxes: dict[str, Sandbox] = {sandbox.id: sandbox for sandbox in seed.sandboxes}
         self.mcp_servers = McpServers(seed.mcp_servers)
+        self.managed_auth = ManagedAuthBroker()
+        self.oauth_authorizations = McpAuthorizations()
+        self.waitlist = Waitlist()
         self.runs: dict[str, Run] = {run.id: run for run in seed.runs}
         self.live_runs: dict[str, lifecycle.RunProgress] = {}
         self.idempotency: dict[tuple[str, str], str] = {}
@@ -76,6 +92,9 @@ class World:
         self.model_preferences = ModelPreferences()
         self.teams = Teams([team.team for team in seed.teams], [m for team in seed.teams for m in team.members])
         self.team_audit = TeamAudit(self.teams)
+        self.team_settings = TeamSettings()
+        self.team_invites = TeamInvites()
+        self.team_icons = TeamIcons()
         self.tables = Tables()
         self.changes = ChangeFeed()
         self.chat_calls = ChatCalls()
@@ -89,8 +108,11 @@ class World:
                                  installations=self.installations, ids=ids, clock=clock, changes=self.changes)
         self.flow_templates = FlowTemplates()
         self.workspaces = Workspaces(self.users)
+        self.billing = Billing(seed.billing_accounts)
+        self.vercel_accounts = VercelAccounts(self.users)
         self.repo_layout = RepoLayoutState(seed.github_repositories)
         self.waiting_work = seed.waiting_work
+        self.slack = SlackIntegration(seed.slack, seed.outside.slack == "api_failing", self.repos)
         for repo in self.repos.values():
             repo.workspace_id = repo.workspace_id or self.workspaces.default_for(repo.user_id).id
             repo.github_id = repo.github_id or int(repo.id.replace("-", "")[:8], 16) % 900_000_000 + 100_000_000
