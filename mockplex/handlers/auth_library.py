@@ -16,7 +16,7 @@ from aiohttp import web
 
 from mockplex import jsonio
 from mockplex.call import Call
-from mockplex.handlers import auth_social
+from mockplex.handlers import auth_social, mcp_oauth
 from mockplex.handlers.better_auth_wire import (
     SESSION_DATA, api_error, not_found, respond, session_cache, session_cleared, session_json, set_cookie_line,
     user_json,
@@ -49,7 +49,7 @@ async def catch_all(call: Call) -> web.StreamResponse:
 def _endpoint(method: str, path: str) -> Callable[[Call], Awaitable[web.StreamResponse]] | None:
     if path.startswith("/callback/") and path.count("/") == 2 and path != "/callback/":
         return auth_social.callback_get if method == "GET" else auth_social.callback_post
-    return _ENDPOINTS.get((method, path))
+    return _ENDPOINTS.get((method, path)) or mcp_oauth.ENDPOINTS.get((method, path))
 
 
 def origin_refusal(call: Call) -> web.Response | None:

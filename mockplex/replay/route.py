@@ -124,5 +124,5 @@ def _world_accepts(request: web.Request) -> bool:
     world, now = request.app[state.WORLD], request[state.NOW]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer" and token:
-        return (world.tokens.lookup_pat(token, now) or world.tokens.resolve_oauth(token)) is not None  # no last-use
+        return (world.tokens.lookup_pat(token, now) or world.tokens.resolve_oauth(token, now)) is not None  # no last-use
     return world.sessions.resolve(request.cookies, now) is not None

@@ -43,7 +43,7 @@ def resolve_bearer(request: web.Request) -> Identity:
         if not request.app[state.LIMITS].admit_pat(identity.key_id, now):
             raise pat_window_full()
         return identity
-    identity = world.tokens.resolve_oauth(token)
+    identity = world.tokens.resolve_oauth(token, now)
     if identity is None:
         raise unauthorized(request)
     return identity

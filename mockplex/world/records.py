@@ -63,6 +63,7 @@ class OAuthGrant:
     client_id: str
     scopes: tuple[str, ...]
     description: str | None = None
+    expires_at: datetime | None = None  # an MCP OAuth access token's hour; fixture grants never expire
 
 
 @dataclass

@@ -78,9 +78,9 @@ class TokenStore:
         pat.last_used_at = now
         return Identity(pat.user_id, pat.id, pat.scopes, "pat")
 
-    def resolve_oauth(self, token: str) -> Identity | None:
+    def resolve_oauth(self, token: str, now: datetime) -> Identity | None:
         grant = self._grants.get(token)
-        if grant is None:
+        if grant is None or (grant.expires_at is not None and grant.expires_at < now):
             return None
         scopes = tuple(scope for scope in grant.scopes if scope in SCOPES)
         if not scopes:

@@ -27,6 +27,7 @@ from mockplex.world.flow_service import FlowService
 from mockplex.world.flow_templates import FlowTemplates
 from mockplex.world.loader import WorldSeed
 from mockplex.world.managed_auth import ManagedAuthBroker
+from mockplex.world.mcp_oauth import McpOAuthServer
 from mockplex.world.mcp_servers import McpServers
 from mockplex.world.oauth_flows import OAuthFlows
 from mockplex.world.oauth_states import McpAuthorizations
@@ -84,6 +85,7 @@ class World:
         self.mcp_servers = McpServers(seed.mcp_servers)
         self.managed_auth = ManagedAuthBroker()
         self.oauth_authorizations = McpAuthorizations()
+        self.mcp_oauth = McpOAuthServer()
         self.waitlist = Waitlist()
         self.runs: dict[str, Run] = {run.id: run for run in seed.runs}
         self.live_runs: dict[str, lifecycle.RunProgress] = {}
