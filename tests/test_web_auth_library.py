@@ -247,7 +247,7 @@ async def test_connect_with_the_app_goes_to_the_install_page(api):
     assert (response.status, response.headers["Location"]) == (
         307, "https://github.com/apps/mogplex-local/installations/new")
     assert cookies_of(response) == [
-        "github_app_install_pending=1; Path=/; Expires=Mon, 18 May 2026 10:00:00 GMT; Max-Age=86400; HttpOnly; SameSite=lax",
+        "github_app_install_pending=1; Path=/; Expires=Mon, 18 May 2026 10:00:00 GMT; Max-Age=86400; Secure; HttpOnly; SameSite=lax",
         "github_reconcile_skip=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]
 
 
@@ -263,7 +263,7 @@ async def test_oauth_connect_updates_the_user(world_api):
     assert list(query) == ["client_id", "redirect_uri", "scope", "state"] and query["scope"] == ["repo read:user"]
     state = query["state"][0]
     assert cookies_of(started) == [f"github_oauth_state={state}; Path=/; Expires=Sun, 17 May 2026 10:10:00 GMT; "
-                                   "Max-Age=600; HttpOnly; SameSite=lax"]
+                                   "Max-Age=600; Secure; HttpOnly; SameSite=lax"]
     response = await api.call("GET", f"/api/auth/github/callback?code=robin-gh&state={state}", None,
                               headers={"Cookie": f"better-auth.session_token={ROBIN}; github_oauth_state={state}"})
     assert (response.status, location(response)) == (307, "/?github=connected")

@@ -70,7 +70,7 @@ async def test_a_custom_oauth_connection_starts_at_its_authorize_url(api):
     state_cookie, verifier_cookie = _cookies(response)
     encoded = state_value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
     assert state_cookie == (f"conn_oauth_state={encoded}; Path=/; Expires=Sun, 17 May 2026 10:10:00 GMT; "
-                            "Max-Age=600; HttpOnly; SameSite=lax")
+                            "Max-Age=600; Secure; HttpOnly; SameSite=lax")
     assert verifier_cookie == "conn_oauth_pkce_verifier=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
 
 

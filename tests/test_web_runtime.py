@@ -197,10 +197,11 @@ async def test_chat_unreadable_body_is_an_empty_500(api, raw):
     assert (response.status, response.raw_body) == (500, b"")
 
 
-async def test_chat_ignores_the_team_header(api):
+async def test_chat_in_a_team_the_caller_is_not_in_grants_no_model(api):
+    """No membership check up front: the model resolver finds no capabilities for a non-member."""
     response = await api.internal("POST", "/api/chat", json_body={"messages": []},
                                   headers={"x-mogplex-team-id": STRANGERS_TEAM})
-    assert response.status == 200
+    assert (response.status, body_of(response)) == (500, {"error": "This model is not enabled for your team role."})
 
 
 # -- GET /api/realtime/events ---------------------------------------------------------------------

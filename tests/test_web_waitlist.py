@@ -133,7 +133,7 @@ async def test_a_valid_code_sets_the_signed_cookie(api):
     payload = f"HARBOR-LAUNCH.{VALID_COOKIE_EXPIRY}"
     signature = hmac.new(b"mpx_waitlist_cookie_secret_dev_0001", payload.encode(), hashlib.sha256).hexdigest()
     assert response.headers["Set-Cookie"] == (f"mogplex_waitlist_ok={payload}.{signature}; Path=/; "
-                                              "Expires=Sun, 17 May 2026 10:30:00 GMT; Max-Age=1800; HttpOnly; "
+                                              "Expires=Sun, 17 May 2026 10:30:00 GMT; Max-Age=1800; Secure; HttpOnly; "
                                               "SameSite=lax")
 
 

@@ -27,7 +27,7 @@ from mockplex.world.records import User
 SIGN_IN_CLIENT_ID = "Ov23liMpxSignIn7Qa2k"
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CALLBACK_KEYS = ("code", "error", "device_id", "state", "user")
-_RELATIVE = re.compile(r"^/(?!/|\\)[\w\-.+/@]*(?:\?[\w\-.+/=&%@]*)?$")
+_RELATIVE = re.compile(r"^/(?!/|\\)[\w\-.+/@]*(?:\?[\w\-.+/=&%@]*)?$", re.ASCII)  # JavaScript's \w is ASCII-only
 
 
 async def sign_in_social(call: Call) -> web.Response:

@@ -90,7 +90,8 @@ def _prepared(call: Call, connection: Connection) -> str | None:
     preset = preset_named(row["source_preset"])
     if preset is None or preset.oauth_flow != "dynamic":
         return None
-    if call.world.outside.connection_oauth_provider == "discovery_fails":
+    registered = row["oauth_authorize_url"] and row["oauth_token_url"] and row["oauth_client_id"]
+    if not registered and call.world.outside.connection_oauth_provider == "discovery_fails":
         raise SetupFailed()
     parts = urlsplit(row["mcp_url"] or "")
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -139,8 +140,9 @@ async def start_oauth(call: Call) -> web.Response:
 
 
 def _state_cookie(call: Call, name: str, value: str) -> str:
+    # secure: NODE_ENV === "production", as the hosted server runs
     return _lasting_cookie(call, name, quote(value, safe="-_.!~*'()"), COOKIE_SECONDS,
-                           http_only=True, same_site="lax")
+                           http_only=True, same_site="lax", secure=True)
 
 
 def _cleared(response: web.Response) -> web.Response:

@@ -16,6 +16,7 @@ from mockplex.clock import format_timestamp
 from mockplex.handlers.agent_generator import REFUSALS, refusal
 from mockplex.handlers.runtime import CHAT_HEADERS, chat_chunks
 from mockplex.handlers.streams import data_frame, open_stream, send_frames
+from mockplex.handlers.team_models import scoped_refusal
 from mockplex.responses import EmptyResponse, JsonError, flat_error
 
 STREAM_ERROR = "Stream finished with error"
@@ -78,6 +79,10 @@ async def control_chat(call: Call) -> web.StreamResponse:
     world = call.world
     call_id = world.ids.uuid()
     outcome = world.outside.control_model
+    refused = scoped_refusal(call, call.user_id, _field(body, "model") or world.users[call.user_id].default_model)
+    if refused is not None:  # the model resolver's team gates, before the world's own outcomes
+        world.chat_calls.record(_call_row(call, body, call_id, "failed", refused, ""))
+        raise flat_error(500, refused)
     try:
         if outcome in REFUSALS:
             raise refusal(outcome)

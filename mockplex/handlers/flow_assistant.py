@@ -15,6 +15,7 @@ from mockplex.handlers.flow_actions import flow_service_error, owned_flow_or_err
 from mockplex.handlers.repo_layout import json_object
 from mockplex.handlers.runtime import CHAT_HEADERS, MODEL_STREAM_FAILURE, last_user_text
 from mockplex.handlers.streams import data_frame, open_stream, send_frames
+from mockplex.handlers.team_models import scoped_refusal
 from mockplex.ids import is_strict_uuid
 from mockplex.responses import flat_error, json_response
 from mockplex.world import flows
@@ -26,6 +27,7 @@ CHAT_START_FAILED = "Failed to start flow assistant chat"
 GRAPH_NOT_LOADED = "The live canvas graph was not loaded."
 GRAPH_STATE_PART = "tool-getGraphState"
 RESULT_DATA_PART = "data-flowAssistantResult"
+FLOW_ASSISTANT_MODEL = "anthropic/claude-sonnet-4.6"  # the assistant's fixed model, whatever the user's default
 
 
 def _check_active_team(call: Call) -> None:
@@ -50,6 +52,9 @@ async def suggest(call: Call) -> web.Response:
         raise flat_error(400, "message is required")
     _check_active_team(call)
     graph = flows.coerce_graph(body["graph"]) if _js_truthy(body.get("graph")) else automation.draft_graph
+    refused = scoped_refusal(call, call.user_id, FLOW_ASSISTANT_MODEL)
+    if refused is not None:
+        raise flat_error(500, refused)
     outcome = call.world.outside.flow_assistant_model
     if outcome in ("fails_to_start", "fails_mid_stream"):
         raise flat_error(500, MODEL_STREAM_FAILURE)
@@ -78,7 +83,7 @@ async def chat(call: Call) -> web.StreamResponse:
     _check_active_team(call)
     owned_flow_or_error(call)
     outcome = call.world.outside.flow_assistant_model
-    if outcome == "fails_to_start":
+    if scoped_refusal(call, call.user_id, FLOW_ASSISTANT_MODEL) is not None or outcome == "fails_to_start":
         raise flat_error(500, CHAT_START_FAILED)
     chunks = chat_chunks(last_user_text(messages), _graph_state(messages), outcome == "fails_mid_stream")
     response = await open_stream(call.request, CHAT_HEADERS)

@@ -34,13 +34,15 @@ _VERCEL_NOTE = " Sign in with Vercel is identity-only; user-owned compute requir
 
 
 def _next_cookie(name: str, value: str, *, expires: datetime | None = None, max_age: int | None = None,
-                 http_only: bool = False, same_site: str | None = None) -> str:
+                 http_only: bool = False, same_site: str | None = None, secure: bool = False) -> str:
     """A Set-Cookie line as Next.js's response cookies write it (attribute order included)."""
     attributes = ["Path=/"]
     if expires is not None:
         attributes.append("Expires=" + format_datetime(expires.astimezone(timezone.utc), usegmt=True))
     if max_age is not None:
         attributes.append(f"Max-Age={max_age}")
+    if secure:
+        attributes.append("Secure")
     if http_only:
         attributes.append("HttpOnly")
     if same_site:

@@ -111,9 +111,9 @@ def _store_account(call: Call, payload: dict[str, Any]) -> web.Response:
     if not js_truthy(named.get("id")) or not js_truthy(named.get("external_id")):
         raise flat_error(400, "Connection success webhook did not include account details")
     app = named.get("app")
-    if not isinstance(app, dict):
+    if app is None:  # reading name_slug off a missing app throws; off a string or a list it is undefined
         raise Refused()
-    if app.get("name_slug") != "sentry":
+    if not isinstance(app, dict) or app.get("name_slug") != "sentry":
         raise flat_error(400, "Unexpected Pipedream app for Sentry managed auth")
     account = _retrieved(call, named["id"])
     if not account.external_id:

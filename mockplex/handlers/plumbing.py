@@ -125,14 +125,6 @@ def _may_sync(event: str, body: Any) -> bool:
     return event != "repository" or bool(js_field(body, "repository"))
 
 
-async def stripe_webhook(call: Call) -> web.Response:
-    raise flat_error(503, "Billing is not enabled")
-
-
-async def slack_webhook(call: Call) -> web.Response:
-    raise flat_error(503, "Slack integration not configured")
-
-
 async def flow_webhook(call: Call) -> web.Response:
     headers = call.request.headers
     delivery = headers.get("x-mogplex-delivery", "").strip()

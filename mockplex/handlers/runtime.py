@@ -12,6 +12,7 @@ from mockplex import jsonio, state
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send_frames
+from mockplex.handlers.team_models import scoped_refusal
 from mockplex.responses import EmptyResponse, flat_error
 
 CHAT_HEADERS = {**SSE_HEADERS, "x-vercel-ai-ui-message-stream": "v1", "x-accel-buffering": "no"}
@@ -65,6 +66,11 @@ async def chat(call: Call) -> web.StreamResponse:
     world = call.world
     call_id = world.ids.uuid()
     prompt = last_user_text(body.get("messages"))
+    row = _call_row(call, body, call_id, prompt, None)
+    refused = scoped_refusal(call, call.user_id, row["model"])  # the model resolver, before the model runs
+    if refused is not None:
+        world.chat_calls.record({**row, "error": refused})
+        raise flat_error(500, refused)
     outcome = world.outside.chat_model
     reply = None if outcome != "replies" else heard(prompt)
     world.chat_calls.record(_call_row(call, body, call_id, prompt, reply))

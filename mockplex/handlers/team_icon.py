@@ -14,7 +14,8 @@ from aiohttp import web
 from mockplex.call import Call
 from mockplex.handlers.team_access import managing_access, record_team_event
 from mockplex.jsvalues import JS_EPOCH
-from mockplex.responses import flat_error, json_response
+from mockplex.responses import EmptyResponse, flat_error, json_response
+from mockplex.world.database_errors import DatabaseErrors
 from mockplex.world.team_icons import team_icon_url
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -80,6 +81,15 @@ async def _form(call: Call) -> list[FormPart]:
     raise NotAForm
 
 
+def _remove_stored(call: Call, path: str | None) -> None:
+    """The server's best-effort removal of a replaced or cleared icon. On Neon (a better-auth
+    world) its storage shim has no `remove`, so any path to remove throws after the team row
+    has already changed: the framework's empty 500, with nothing recorded in the trail."""
+    if path and DatabaseErrors(call.world.sessions.backend).shim:
+        raise EmptyResponse(500)
+    call.world.team_icons.remove(path, call.world.outside.team_icon_storage)
+
+
 def _image_format(data: bytes) -> tuple[str, str] | None:
     if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
         return "image/webp", "webp"
@@ -117,7 +127,7 @@ async def upload_icon(call: Call) -> web.Response:
         raise flat_error(500, "Upload failed")
     previous, team.icon_path = team.icon_path, path
     if previous and previous != path:
-        call.world.team_icons.remove(previous, storage)
+        _remove_stored(call, previous)
     record_team_event(call, access.team_id, user_id, "team.icon.updated", "team", raw_team_id, {"icon_path": path})
     return json_response({"icon_url": team_icon_url(path, storage)})
 
@@ -127,7 +137,7 @@ async def remove_icon(call: Call) -> web.Response:
     access = managing_access(call, user_id)
     team = call.world.teams.get(access.team_id)
     previous, team.icon_path = team.icon_path, None
-    call.world.team_icons.remove(previous, call.world.outside.team_icon_storage)
+    _remove_stored(call, previous)
     record_team_event(call, access.team_id, user_id, "team.icon.removed", "team", call.params["teamId"],
                       {"icon_path": previous})
     return json_response({"icon_url": None})

@@ -76,13 +76,16 @@ async def attach_installation(call: Call) -> web.Response:
         raise flat_error(404, "Installation not found for this user")
     settings = call.world.team_settings
     current = settings.team_of(installation.id)
-    if current is not None and current != access.team_id:
+    # The stored id is compared with the path's text as given, and the answer echoes that
+    # text: an upper-case or brace-wrapped id of the same team reads as a different team.
+    as_given = call.params["teamId"]
+    if current is not None and current != as_given:
         raise flat_error(409, "Installation is already attached to a different team")
     if current is None:
         settings.attach(installation.id, access.team_id)
         record_team_event(call, access.team_id, user_id, "team.installation.attached", "github_installation",
                           installation.row_id, _audit_payload(installation))
-    return json_response({"attached": _attached(installation, access.team_id)}, 200 if current else 201)
+    return json_response({"attached": _attached(installation, as_given)}, 200 if current else 201)
 
 
 async def detach_installation(call: Call) -> web.Response:

@@ -43,12 +43,17 @@ def can_remove_member(actor_role: str, target_role: str) -> bool:
 
 # -- GET /api/teams/{teamId}/members -----------------------------------------------------------
 
+def _first_present(*values: str | None) -> str | None:
+    """JavaScript's `??`: an empty string is kept, only null falls through."""
+    return next((value for value in values if value is not None), None)
+
+
 def _member_row(call: Call, member: TeamMember, viewer_id: str) -> dict:
     profile = call.world.users.get(member.user_id)
     return {
         "userId": member.user_id,
         "name": profile.name if profile else None,
-        "username": (profile.username or profile.github_username) if profile else None,
+        "username": _first_present(profile.username, profile.github_username) if profile else None,
         "email": profile.email if profile else None,
         "avatarUrl": profile.avatar_url if profile else None,
         "role": member.role,

@@ -15,9 +15,11 @@ from mockplex.handlers.team_access import managing_access, record_team_event, te
 from mockplex.handlers.web_bodies import guarded_fields
 from mockplex.responses import flat_error, json_response
 from mockplex.validation import js_trim
+from mockplex.world.teams import has_capability
 
 _NOT_AN_ALLOWLIST = object()
 MODEL_NOT_IN_ALLOWLIST = "This model is not on the team's model allowlist."
+ROLE_DENIED = "This model is not enabled for your team role."
 
 
 async def get_team_models(call: Call) -> web.Response:
@@ -67,17 +69,47 @@ async def patch_team_models(call: Call) -> web.Response:
     return json_response({"ok": True})
 
 
+def _model_capability(model_id: str) -> str:
+    """modelCapability: `models.<provider>.<rest>`, or `models.<id>` without a provider."""
+    provider, _, rest = model_id.partition("/")
+    if not provider:
+        return f"models.{model_id}"
+    return f"models.{provider}.{rest}" if rest else f"models.{provider}"
+
+
+def team_gate_refusal(call: Call, user_id: str, model_id: str, team_id: str | None) -> str | None:
+    """resolveUserLanguageModel's team gates, before any key is looked up: the member's role
+    must carry the model's capability (a non-member carries none), then the team's allowlist
+    must hold it. A refusal is the resolver's error message; each leaves a `model.denied`
+    row in the trail (when the team exists: the row references it)."""
+    if team_id is None:
+        return None
+    world, model_id = call.world, js_trim(model_id)
+    required = _model_capability(model_id)
+    if not has_capability(world.teams.role_of(user_id, team_id), required):
+        refusal, code, payload = ROLE_DENIED, "capability_denied", {"required_capability": required}
+    else:
+        state = world.team_settings.allowlist_state(team_id)
+        if state.permits(model_id):
+            return None
+        refusal, code, payload = MODEL_NOT_IN_ALLOWLIST, "model_not_in_allowlist", {"allowlist_size": len(state.models)}
+    if world.teams.get(team_id) is not None:
+        world.team_audit.record(world.ids.uuid(), call.now, team_id, user_id, "model.denied", "model",
+                                target_id=model_id, payload=payload, decision_code=code)
+    return refusal
+
+
+def scoped_refusal(call: Call, user_id: str, model_id: object) -> str | None:
+    """The team gates in the scope the request's x-mogplex-team-id names (none: personal)."""
+    return team_gate_refusal(call, user_id, model_id, active_team(call)) if isinstance(model_id, str) else None
+
+
 def refuse_off_allowlist(call: Call, user_id: str, model_id: str) -> None:
-    """The model resolver's allowlist gate in a team's scope: a model the team does not
-    allow is refused (403) and the denial lands in the team's audit trail."""
+    """The model resolver's allowlist gate for a member of the header's team: a model the
+    team does not allow is refused (403)."""
     team_id = active_team(call)
     if team_id is None or not call.world.teams.is_member(user_id, team_id):
         return
-    state = call.world.team_settings.allowlist_state(team_id)
-    model_id = js_trim(model_id)
-    if state.permits(model_id):
-        return
-    call.world.team_audit.record(call.world.ids.uuid(), call.now, team_id, user_id, "model.denied", "model",
-                                 target_id=model_id, payload={"allowlist_size": len(state.models or ())},
-                                 decision_code="model_not_in_allowlist")
-    raise flat_error(403, MODEL_NOT_IN_ALLOWLIST)
+    refusal = team_gate_refusal(call, user_id, model_id, team_id)
+    if refusal is not None:
+        raise flat_error(403, refusal)

@@ -15,6 +15,7 @@ from mockplex.validation import js_length, js_trim
 # The world's EMAIL_UNSUBSCRIBE_SECRET: links minted with it verify.
 UNSUBSCRIBE_SECRET = "mpx_email_unsubscribe_secret_dev_0001"
 MAX_EMAIL_LENGTH = 320
+_QUERY_ESCAPES = str.maketrans({" ": "%20", '"': "%22", "'": "%27", "<": "%3C", ">": "%3E"})
 
 
 def signature_for(email: str) -> str:
@@ -24,7 +25,8 @@ def signature_for(email: str) -> str:
 
 async def confirm_page(call: Call) -> web.Response:
     """Never unsubscribes (a link scanner would): a 303 to the page, the query kept."""
-    search = call.request.rel_url.raw_query_string
+    # `new URL(request.url).search`: the parser escapes what a special URL's query may not hold raw.
+    search = call.request.rel_url.raw_query_string.translate(_QUERY_ESCAPES)
     location = f"{request_origin(call.request)}/unsubscribe" + (f"?{search}" if search else "")
     return web.Response(status=303, headers={"Location": location})
 

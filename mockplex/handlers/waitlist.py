@@ -123,6 +123,7 @@ async def validate_code(call: Call) -> web.Response:
     expires_at = math.floor(call.now.timestamp()) + COOKIE_SECONDS
     response = json_response({"ok": True})
     value = quote(cookie_value(code, expires_at), safe="-_.!~*'()")
+    # secure: NODE_ENV === "production", as the hosted server runs
     response.headers.add("Set-Cookie", _lasting_cookie(call, COOKIE_NAME, value, COOKIE_SECONDS, http_only=True,
-                                                       same_site="lax"))
+                                                       same_site="lax", secure=True))
     return response

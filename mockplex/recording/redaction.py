@@ -66,6 +66,8 @@ EVENT_NAME = re.compile(r"event: ?(?P<name>[^\r\n]*)(?:\r\n|\r|\n)?")
 # Secret maps inside text are parsed for at most this many times the text's length in all:
 # a hostile text cannot make it quadratic, and what is left the guard refuses.
 EMBEDDED_JSON_BUDGET = 2
+# Surrogates that surrogateescape cannot write back as bytes.
+UNENCODABLE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
 
 class JsonObject(list):
@@ -77,12 +79,19 @@ JSON_DECODER = json.JSONDecoder(object_pairs_hook=JsonObject, parse_float=Decima
 
 def json_text(value: Any) -> str:
     if isinstance(value, JsonObject):
-        return "{" + ",".join(f"{json.dumps(key, ensure_ascii=False)}:{json_text(item)}" for key, item in value) + "}"
+        return "{" + ",".join(f"{_json_string(key)}:{json_text(item)}" for key, item in value) + "}"
     if isinstance(value, list):
         return "[" + ",".join(json_text(item) for item in value) + "]"
     if isinstance(value, Decimal):
         return str(value)
-    return json.dumps(value, ensure_ascii=False)
+    return _json_string(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _json_string(text: str) -> str:
+    """A string as JSON; a lone surrogate (parsed from a `\\ud800` escape) stays an escape,
+    since no UTF-8 can hold it (undecodable bytes, U+DC80..U+DCFF, pass through as bytes)."""
+    dumped = json.dumps(text, ensure_ascii=False)
+    return UNENCODABLE_SURROGATE.sub(lambda found: f"\\u{ord(found.group(0)):04x}", dumped)
 
 
 @dataclass
@@ -214,7 +223,11 @@ class Redactor:
     def _pair(self, match: re.Match[str], secret: Callable[[str, str], bool]) -> str:
         name, value = percent_decoded(match["name"]), percent_decoded(match["value"])
         if is_placeholder(value) or not secret(name, value):
-            return match.group(0)
+            whole = match.group(0)
+            nested = whole.find("?", match.end("name") - match.start())
+            if match.re is PARAM_PAIR and nested >= 0:  # a URL as the value (a meta refresh's `url=…?code=…`)
+                return whole[:nested + 1] + PARAM_PAIR.sub(partial(self._pair, secret=secret), whole[nested + 1:])
+            return whole
         whole, start, end = match.group(0), match.start("value") - match.start(), match.end("value") - match.start()
         return whole[:start] + self.placeholder(value, name) + whole[end:]
 
@@ -278,7 +291,10 @@ class Redactor:
 
     def json(self, value: Any, key: str | None = None, oauth: bool = False) -> Any:
         if isinstance(value, JsonObject):
-            beside_code = not OAUTH_FIELDS.isdisjoint(name for name, _ in value)
+            # Beside OAuth's fields `code` is an authorization code; alone, a code being redeemed
+            # (`{"code": …}`: a waitlist access code), never an error's code, which has a message.
+            beside_code = (not OAUTH_FIELDS.isdisjoint(name for name, _ in value)
+                           or [name for name, _ in value] == ["code"])
             return JsonObject((name, self._member(name, item, beside_code)) for name, item in value)
         if isinstance(value, list):
             return [self.json(item, key, oauth) for item in value]

@@ -31,6 +31,10 @@ TOKEN_SHAPES = {
     # Whoever holds a webhook URL can post through it: the URL is the credential.
     "webhook": r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{16,}"
                r"|(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/\d+/[A-Za-z0-9_\-]{16,}",
+    # A team invite's token is its path (/api/invites/{token}, the mailed /invite/{token} link):
+    # whoever holds it joins the team. An invite's UUID (/teams/{id}/invites/{inviteId}) is no secret.
+    "invite": r"(?:(?<=/invites/)|(?<=/invite/))(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+              r"[0-9a-fA-F]{12}(?![A-Za-z0-9_\-]))[A-Za-z0-9_\-]{16,}",
 }
 TOKEN_PATTERN = re.compile("|".join(f"(?P<{kind}>{shape})" for kind, shape in TOKEN_SHAPES.items()))
 # `Bearer …` in free text (a copied curl line, an error message).

@@ -15,8 +15,9 @@ from mockplex.handlers import invite_accept, team_invites
 from mockplex.handlers import auth_library, github_auth, unsubscribe
 from mockplex.handlers import team_installations, team_keys, team_models
 from mockplex.handlers import team_audit_events, team_icon, team_members, teams
-from mockplex.handlers import slack_installations, slack_links, slack_oauth
+from mockplex.handlers import slack_installations, slack_links, slack_oauth, slack_webhook
 from mockplex.handlers import billing, stripe_sessions, vercel_auth, vercel_billing, vercel_targets
+from mockplex.handlers import stripe_webhook
 from mockplex.handlers import cli_completions, cli_latest
 from mockplex.handlers import connection_oauth, managed_auth, oauth_decision, waitlist
 from mockplex.routes.table import RouteSpec
@@ -272,8 +273,8 @@ SYSTEM_ROUTES: tuple[RouteSpec, ...] = (
     _internal("system", "jobs.process", "POST", "/api/jobs/process", plumbing.process_job),
     _internal("system", "agent.review", "POST", "/api/agent/review", plumbing.review_job),
     RouteSpec("system", "webhooks.github", "POST", "/api/webhooks/github", plumbing.github_webhook, "public"),
-    RouteSpec("system", "webhooks.stripe", "POST", "/api/webhooks/stripe", plumbing.stripe_webhook, "public"),
-    RouteSpec("system", "webhooks.slack", "POST", "/api/webhooks/slack", plumbing.slack_webhook, "public"),
+    RouteSpec("system", "webhooks.stripe", "POST", "/api/webhooks/stripe", stripe_webhook.receive, "public"),
+    RouteSpec("system", "webhooks.slack", "POST", "/api/webhooks/slack", slack_webhook.receive, "public"),
     RouteSpec("system", "webhooks.flow", "POST", "/api/webhooks/flows/{id}", plumbing.flow_webhook, "public"),
     _internal("system", "e2e.flows.get", "GET", "/api/test/e2e/flows", plumbing.e2e_flows_snapshot),
     _internal("system", "e2e.flows.post", "POST", "/api/test/e2e/flows", plumbing.e2e_flows_seed),

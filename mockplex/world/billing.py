@@ -45,6 +45,8 @@ class BillingAccount:
     status: str = "active"
     subscription_checkout_generation: int = 0
     ledger: list[LedgerEntry] = field(default_factory=list)
+    period_anchor: str | None = None  # the paid period's first day, set by Stripe's invoice.paid
+    updated_at: datetime | None = None  # None: never updated since created_at
 
     def balance(self) -> dict[str, int]:
         """billing_balance: the ledger summed per bucket, and in all."""

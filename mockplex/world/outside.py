@@ -43,7 +43,8 @@ class OutsideServices:
                                          "allowlist_unavailable", "gateway_unconfigured")
     email_sender: str = _outcomes("configured", "missing", "failing")  # Resend (RESEND_API_KEY): team invite emails
     team_icon_storage: str = _outcomes("stored", "failing", "no_public_url")  # the team-icons bucket and its public URL
-    stripe: str = _outcomes("configured", "not_configured", "failing", "sessions_closed")  # STRIPE_SECRET_KEY, Stripe's API
+    stripe: str = _outcomes("configured", "not_configured", "failing", "sessions_closed",  # STRIPE_SECRET_KEY, Stripe's API
+                            "webhook_secret_missing")  # STRIPE_WEBHOOK_SECRET
     vercel_api: str = _outcomes("available", "rejects_token", "insufficient_scope", "failing", "unreachable")
     vercel_oauth: str = _outcomes("configured", "not_configured")  # NEXT_PUBLIC_VERCEL_APP_CLIENT_ID
     github_oauth: str = _outcomes("exchanges", "fails", "not_configured")  # the OAuth app (GITHUB_CLIENT_ID, AUTH_GITHUB_*)

@@ -18,6 +18,7 @@ from mockplex.world import lifecycle
 from mockplex.world.agent_categories import AgentCategories
 from mockplex.world.agents import Agents
 from mockplex.world.billing import Billing
+from mockplex.world.stripe_webhooks import StripeWebhookState
 from mockplex.world.changes import ChangeFeed
 from mockplex.world.chat_calls import ChatCalls
 from mockplex.world.e2e_flows import E2eFlowsStore
@@ -111,6 +112,7 @@ class World:
         self.flow_templates = FlowTemplates()
         self.workspaces = Workspaces(self.users)
         self.billing = Billing(seed.billing_accounts)
+        self.stripe_webhooks = StripeWebhookState()
         self.vercel_accounts = VercelAccounts(self.users)
         self.repo_layout = RepoLayoutState(seed.github_repositories)
         self.waiting_work = seed.waiting_work
