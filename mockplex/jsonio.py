@@ -13,8 +13,9 @@ NOT_JSON = object()
 def dumps(value: Any) -> bytes:
     """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats as ints, no Infinity,
     and JavaScript's number text (0.000003, 1e-7, 1e+21) where Python's would differ."""
-    value = _js_numbers(value)
-    if _needs_js_float_text(value):
+    needs_js_text: list[bool] = []
+    value = _js_numbers(value, needs_js_text)
+    if needs_js_text:
         text = "".join(_JsFloatEncoder(separators=(",", ":"), ensure_ascii=False).iterencode(value))
     else:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -35,16 +36,6 @@ def js_float_text(number: float) -> str:
     return f"{mantissa}e{'+' if int(exponent) > 0 else '-'}{abs(int(exponent))}"
 
 
-def _needs_js_float_text(value: Any) -> bool:
-    if isinstance(value, float):
-        return "e" in repr(value)
-    if isinstance(value, dict):
-        return any(_needs_js_float_text(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_needs_js_float_text(item) for item in value)
-    return False
-
-
 class _JsFloatEncoder(json.JSONEncoder):
     """The pure-Python encoder with JavaScript float text; used only when it matters."""
 
@@ -57,18 +48,40 @@ class _JsFloatEncoder(json.JSONEncoder):
 
 def canonical(value: Any) -> str:
     """Sorted keys, no whitespace: the text the server hashes for idempotency."""
-    return json.dumps(_js_numbers(value), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return json.dumps(_js_numbers(value, []), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
-def _js_numbers(value: Any) -> Any:
-    if isinstance(value, float):
+_PLAIN = (str, int, bool, type(None))  # leaves JSON.stringify writes as Python's encoder does
+
+
+def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
+    """The value with JavaScript's number semantics, the very same object when it holds no
+    float (most answers), so a walk costs no copies; `needs_js_text` gets an entry when
+    some float's text differs from Python's."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
         if math.isinf(value) or math.isnan(value):
             return None  # JSON.stringify writes Infinity and NaN as null
-        return int(value) if value.is_integer() and abs(value) < 1e21 else value
+        if value.is_integer() and abs(value) < 1e21:
+            return int(value)
+        if "e" in repr(value):
+            needs_js_text.append(True)
+        return value
     if isinstance(value, dict):
-        return {key: _js_numbers(item) for key, item in value.items()}
+        changed = None
+        for key, item in value.items():
+            if type(item) in _PLAIN:
+                continue
+            fixed = _js_numbers(item, needs_js_text)
+            if fixed is not item:
+                changed = changed if changed is not None else dict(value)
+                changed[key] = fixed
+        return value if changed is None else changed
     if isinstance(value, list):
-        return [_js_numbers(item) for item in value]
+        fixed_items = [item if type(item) in _PLAIN else _js_numbers(item, needs_js_text) for item in value]
+        return value if all(a is b for a, b in zip(fixed_items, value, strict=True)) else fixed_items
     return value
 
 

@@ -1,17 +1,18 @@
 """The request journal: what came in, which family and mode answered, and how.
 
-It must never hold a secret in clear nor grow without bound: credentials are masked
-before anything is kept (paths, queries, both sides' headers and bodies), bodies are kept as bounded JSON text (parsed only when `verify`
-compares them), and the oldest entries go once a count or a byte budget is reached.
+It must never show a secret in clear nor grow without bound. An entry keeps what came
+and went as it was (bounded bytes, no copies) and masks it the first time anyone reads it
+(the admin API, `verify`): credentials in paths, queries, both sides' headers and bodies
+are masked then, once, so a request costs a few tuple copies and no redaction. The oldest
+entries go once a count or a byte budget is reached.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -27,6 +28,7 @@ MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
 MAX_BYTES = 16 * 1024 * 1024
 ENTRY_OVERHEAD = 256  # an entry's own object and its small fields, beside its texts
+HEADER_OVERHEAD = 160  # a kept header pair's tuple and two string objects, beside their text
 REDACTED = "<redacted>"
 CACHED_TEXT = 512  # longer paths and queries are masked afresh, so the cache stays small
 
@@ -42,16 +44,8 @@ class _Masker(Redactor):
 _MASKER = _Masker()  # keeps no state: every secret becomes the same marker
 
 
-def masked_headers(headers) -> list[list[str]]:
-    return [[name, _MASKER.header(name, value)] for name, value in headers.items()]
-
-
-def kept_answer(response: web.StreamResponse) -> str | None:
-    """A finished answer's body as text, secrets masked; a streamed or oversized one is not kept."""
-    body = response.body if isinstance(response, web.Response) else None
-    if not isinstance(body, bytes) or not 0 < len(body) <= MAX_BODY:
-        return None
-    return _MASKER.body(body, response.content_type).decode("utf-8", "replace")
+def masked_headers(headers: tuple[tuple[str, str], ...]) -> list[list[str]]:
+    return [[name, _MASKER.header(name, value)] for name, value in headers]
 
 
 def masked_text(text: str) -> str:
@@ -64,10 +58,15 @@ def _masked_short_text(text: str) -> str:
     return _MASKER.text(text)
 
 
-def kept_body(raw: bytes) -> Any:
-    """The body as JSON text with its secrets masked; None when empty or too large to
-    keep, NOT_JSON when it is not JSON (as the server reads it: see jsonio.parse_body)."""
-    if not 0 < len(raw) <= MAX_BODY:
+def kept_bytes(raw: bytes | None) -> bytes | None:
+    """A body small enough to keep; None when empty, too large or not a finished body."""
+    return raw if isinstance(raw, bytes) and 0 < len(raw) <= MAX_BODY else None
+
+
+def masked_body(raw: bytes | None) -> Any:
+    """The body as JSON text with its secrets masked; None when not kept, NOT_JSON when it
+    is not JSON (as the server reads it: see jsonio.parse_body)."""
+    if raw is None:
         return None
     masked = _MASKER.body(raw)
     if jsonio.parse_body(masked) is jsonio.NOT_JSON:
@@ -75,42 +74,77 @@ def kept_body(raw: bytes) -> Any:
     return masked.decode("utf-8", "replace").removeprefix("\ufeff")
 
 
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """The request and its answer as they were: kept raw, masked only when read."""
+
+    path: str
+    query: str
+    request_headers: tuple[tuple[str, str], ...]
+    body: bytes | None
+    response_headers: tuple[tuple[str, str], ...]
+    answer: bytes | None  # a finished answer's body; None when streamed or too large
+    answer_type: str
+
+    def cost(self) -> int:
+        headers = self.request_headers + self.response_headers
+        return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
+                + sum(len(name) + len(value) for name, value in headers) + HEADER_OVERHEAD * len(headers))
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedExchange:
+    path: str
+    query: str
+    body: Any  # JSON text, None or jsonio.NOT_JSON (see masked_body)
+    request_headers: list[list[str]]  # in the order sent
+    response_headers: list[list[str]]
+    response_body: str | None
+
+    @classmethod
+    def of(cls, raw: Exchange) -> "MaskedExchange":
+        answer = raw.answer
+        return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
+                   masked_headers(raw.request_headers), masked_headers(raw.response_headers),
+                   None if answer is None else _MASKER.body(answer, raw.answer_type).decode("utf-8", "replace"))
+
+
 @dataclass(slots=True)
 class JournalEntry:
     method: str
-    path: str
-    query: str
     family: str | None
     route: str | None
     mode: str
     match: str | None
     status: int
     latency_ms: float
-    body: Any  # JSON text, None or jsonio.NOT_JSON (see kept_body)
+    exchange: Exchange
     at: str = ""  # the world's clock when the request came in
-    request_headers: list[list[str]] = field(default_factory=list)  # masked, in the order sent
-    response_headers: list[list[str]] = field(default_factory=list)
-    response_body: str | None = None  # masked text of a finished answer's body; None when streamed or too large
     id: int = 0
+    size: int = 0  # what keeping it costs, counted once when it is added
+    _masked: MaskedExchange | None = None
 
-    def cost(self) -> int:
-        texts = [self.path, self.query, *(self.body, self.response_body),
-                 *(part for pair in self.request_headers + self.response_headers for part in pair)]
-        return ENTRY_OVERHEAD + sum(sys.getsizeof(text) for text in texts if isinstance(text, str))
+    @property
+    def masked(self) -> MaskedExchange:
+        if self._masked is None:
+            self._masked = MaskedExchange.of(self.exchange)
+        return self._masked
 
     def parsed_body(self) -> Any:
-        return json.loads(self.body) if isinstance(self.body, str) else self.body
+        body = self.masked.body
+        return json.loads(body) if isinstance(body, str) else body
 
     def to_json(self) -> bytes:
         """The entry as a JSON object, its kept body spliced in as the text it already is."""
-        head = jsonio.dumps({"id": self.id, "at": self.at, "method": self.method, "path": self.path,
-                             "query": self.query, "family": self.family, "route": self.route, "mode": self.mode,
+        masked = self.masked
+        head = jsonio.dumps({"id": self.id, "at": self.at, "method": self.method, "path": masked.path,
+                             "query": masked.query, "family": self.family, "route": self.route, "mode": self.mode,
                              "match": self.match, "status": self.status, "latency_ms": self.latency_ms,
-                             "request_headers": self.request_headers, "response_headers": self.response_headers,
-                             "response_body": self.response_body})
-        if self.body is jsonio.NOT_JSON:
+                             "request_headers": masked.request_headers, "response_headers": masked.response_headers,
+                             "response_body": masked.response_body})
+        if masked.body is jsonio.NOT_JSON:
             return head
-        body = b"null" if self.body is None else self.body.encode()
+        body = b"null" if masked.body is None else masked.body.encode()
         return head[:-1] + b',"body":' + body + b"}"
 
 
@@ -125,10 +159,11 @@ class Journal:
 
     def add(self, entry: JournalEntry) -> None:
         entry.id = self._entries[-1].id + 1 if self._entries else 1
+        entry.size = ENTRY_OVERHEAD + entry.exchange.cost()
         self._entries.append(entry)
-        self._bytes += entry.cost()
+        self._bytes += entry.size
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-            self._bytes -= self._entries.popleft().cost()
+            self._bytes -= self._entries.popleft().size
 
     def clear(self) -> None:
         self._entries.clear()
@@ -156,15 +191,15 @@ def journal_middleware():
         except web.HTTPException:  # too large to keep
             raw = b""
         route = request.get(state.ROUTE)
+        answer = response.body if isinstance(response, web.Response) else None
+        exchange = Exchange(request.path, request.query_string, tuple(request.headers.items()), kept_bytes(raw),
+                            tuple(response.headers.items()), kept_bytes(answer), response.content_type)
         request.app[JOURNAL].add(JournalEntry(
-            method=request.method, path=masked_text(request.path),
-            query=masked_text(request.query_string), family=route.family if route else None,
+            method=request.method, family=route.family if route else None,
             route=f"{route.method} {route.template}" if route else None,
             mode=request.get(state.SOURCE, "rules"), match=request.get(state.MATCH), status=response.status,
-            latency_ms=round((time.perf_counter() - started) * 1000, 3), body=kept_body(raw),
-            at=format_timestamp(request[state.NOW]) if state.NOW in request else "",
-            request_headers=masked_headers(request.headers), response_headers=masked_headers(response.headers),
-            response_body=kept_answer(response)))
+            latency_ms=round((time.perf_counter() - started) * 1000, 3), exchange=exchange,
+            at=format_timestamp(request[state.NOW]) if state.NOW in request else ""))
         return response
     return keep
 
@@ -204,7 +239,8 @@ class RequestPattern:
     def matches(self, entry: JournalEntry) -> bool:
         if self.method and entry.method != self.method:
             return False
-        if self.path_regex and entry.path != self.path and not self.path_regex.fullmatch(entry.path):
+        path = entry.masked.path
+        if self.path_regex and path != self.path and not self.path_regex.fullmatch(path):
             return False
         return not self.has_body or _contains(entry.parsed_body(), self.body)
 

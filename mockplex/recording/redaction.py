@@ -284,6 +284,8 @@ class Redactor:
             return None
         try:
             parsed = JSON_DECODER.decode(content)
+            if '"' not in content:  # no string and no key: numbers and nesting hold no secret
+                return text
             redacted = self.json(parsed)
             return text if redacted == parsed else text[:len(text) - len(content)] + json_text(redacted)
         except (ValueError, RecursionError):  # too deep to walk: redacted as text instead
