@@ -14,6 +14,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Iterator
 
 import re2
@@ -48,6 +49,12 @@ def masked_headers(headers: tuple[tuple[str, str], ...]) -> list[list[str]]:
     return [[name, _MASKER.header(name, value)] for name, value in headers]
 
 
+def _decoded(raw_headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[str, str], ...]:
+    """Header lines as aiohttp decodes them into `request.headers`."""
+    return tuple((name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
+                 for name, value in raw_headers)
+
+
 def masked_text(text: str) -> str:
     """A path or query string with its secrets masked."""
     return _masked_short_text(text) if len(text) <= CACHED_TEXT else _MASKER.text(text)
@@ -80,7 +87,7 @@ class Exchange:
 
     path: str
     query: str
-    request_headers: tuple[tuple[str, str], ...]
+    request_headers: tuple[tuple[bytes, bytes], ...]  # as they came on the wire
     body: bytes | None
     response_headers: tuple[tuple[str, str], ...]
     answer: bytes | None  # a finished answer's body; None when streamed or too large
@@ -89,7 +96,7 @@ class Exchange:
     def cost(self) -> int:
         headers = self.request_headers + self.response_headers
         return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-                + sum(len(name) + len(value) for name, value in headers) + HEADER_OVERHEAD * len(headers))
+                + sum(map(len, chain.from_iterable(headers))) + HEADER_OVERHEAD * len(headers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +112,7 @@ class MaskedExchange:
     def of(cls, raw: Exchange) -> "MaskedExchange":
         answer = raw.answer
         return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
-                   masked_headers(raw.request_headers), masked_headers(raw.response_headers),
+                   masked_headers(_decoded(raw.request_headers)), masked_headers(raw.response_headers),
                    None if answer is None else _MASKER.body(answer, raw.answer_type).decode("utf-8", "replace"))
 
 
@@ -192,7 +199,7 @@ def journal_middleware():
             raw = b""
         route = request.get(state.ROUTE)
         answer = response.body if isinstance(response, web.Response) else None
-        exchange = Exchange(request.path, request.query_string, tuple(request.headers.items()), kept_bytes(raw),
+        exchange = Exchange(request.path, request.query_string, request.raw_headers, kept_bytes(raw),
                             tuple(response.headers.items()), kept_bytes(answer), response.content_type)
         request.app[JOURNAL].add(JournalEntry(
             method=request.method, family=route.family if route else None,
