@@ -51,7 +51,7 @@ def canonical(value: Any) -> str:
     return json.dumps(_js_numbers(value, []), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
-_PLAIN = (str, int, bool, type(None))  # leaves JSON.stringify writes as Python's encoder does
+_PLAIN = frozenset({str, int, bool, type(None)})  # leaves JSON.stringify writes as Python's encoder does
 
 
 def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
@@ -72,16 +72,21 @@ def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
     if isinstance(value, dict):
         changed = None
         for key, item in value.items():
-            if type(item) in _PLAIN:
-                continue
-            fixed = _js_numbers(item, needs_js_text)
-            if fixed is not item:
-                changed = changed if changed is not None else dict(value)
-                changed[key] = fixed
+            if type(item) not in _PLAIN:
+                fixed = _js_numbers(item, needs_js_text)
+                if fixed is not item:
+                    changed = changed if changed is not None else dict(value)
+                    changed[key] = fixed
         return value if changed is None else changed
     if isinstance(value, list):
-        fixed_items = [item if type(item) in _PLAIN else _js_numbers(item, needs_js_text) for item in value]
-        return value if all(a is b for a, b in zip(fixed_items, value, strict=True)) else fixed_items
+        fixed_items = None
+        for index, item in enumerate(value):
+            if type(item) not in _PLAIN:
+                fixed = _js_numbers(item, needs_js_text)
+                if fixed is not item:
+                    fixed_items = fixed_items if fixed_items is not None else list(value)
+                    fixed_items[index] = fixed
+        return value if fixed_items is None else fixed_items
     return value
 
 

@@ -13,6 +13,7 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from itertools import chain
 from typing import Any, Iterator
@@ -24,6 +25,7 @@ from mockplex import jsonio, state
 from mockplex.clock import format_timestamp
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
+from mockplex.routes.table import RouteSpec
 
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
@@ -81,7 +83,7 @@ def masked_body(raw: bytes | None) -> Any:
     return masked.decode("utf-8", "replace").removeprefix("\ufeff")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Exchange:
     """The request and its answer as they were: kept raw, masked only when read."""
 
@@ -91,12 +93,15 @@ class Exchange:
     body: bytes | None
     response_headers: tuple[tuple[str, str], ...]
     answer: bytes | None  # a finished answer's body; None when streamed or too large
-    answer_type: str
 
     def cost(self) -> int:
         headers = self.request_headers + self.response_headers
         return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
                 + sum(map(len, chain.from_iterable(headers))) + HEADER_OVERHEAD * len(headers))
+
+    def answer_type(self) -> str:
+        content_type = next((value for name, value in self.response_headers if name.lower() == "content-type"), "")
+        return content_type.split(";")[0].strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +118,19 @@ class MaskedExchange:
         answer = raw.answer
         return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
                    masked_headers(_decoded(raw.request_headers)), masked_headers(raw.response_headers),
-                   None if answer is None else _MASKER.body(answer, raw.answer_type).decode("utf-8", "replace"))
+                   None if answer is None else _MASKER.body(answer, raw.answer_type()).decode("utf-8", "replace"))
 
 
 @dataclass(slots=True)
 class JournalEntry:
     method: str
-    family: str | None
-    route: str | None
+    spec: RouteSpec | None  # the route that matched, if any
     mode: str
     match: str | None
     status: int
     latency_ms: float
     exchange: Exchange
-    at: str = ""  # the world's clock when the request came in
+    now: datetime | None = None  # the world's clock when the request came in
     id: int = 0
     size: int = 0  # what keeping it costs, counted once when it is added
     _masked: MaskedExchange | None = None
@@ -136,6 +140,18 @@ class JournalEntry:
         if self._masked is None:
             self._masked = MaskedExchange.of(self.exchange)
         return self._masked
+
+    @property
+    def family(self) -> str | None:
+        return self.spec.family if self.spec else None
+
+    @property
+    def route(self) -> str | None:
+        return f"{self.spec.method} {self.spec.template}" if self.spec else None
+
+    @property
+    def at(self) -> str:
+        return format_timestamp(self.now) if self.now is not None else ""
 
     def parsed_body(self) -> Any:
         body = self.masked.body
@@ -193,22 +209,22 @@ def journal_middleware():
             return await handler(request)
         started = time.perf_counter()
         response = await handler(request)
-        try:
-            raw = await request.read()  # cached by aiohttp once the handler has read it
-        except web.HTTPException:  # too large to keep
-            raw = b""
-        route = request.get(state.ROUTE)
+        raw = await _read_body(request) if request.body_exists else None
         answer = response.body if isinstance(response, web.Response) else None
         exchange = Exchange(request.path, request.query_string, request.raw_headers, kept_bytes(raw),
-                            tuple(response.headers.items()), kept_bytes(answer), response.content_type)
+                            tuple(response.headers.items()), kept_bytes(answer))
         request.app[JOURNAL].add(JournalEntry(
-            method=request.method, family=route.family if route else None,
-            route=f"{route.method} {route.template}" if route else None,
-            mode=request.get(state.SOURCE, "rules"), match=request.get(state.MATCH), status=response.status,
-            latency_ms=round((time.perf_counter() - started) * 1000, 3), exchange=exchange,
-            at=format_timestamp(request[state.NOW]) if state.NOW in request else ""))
+            request.method, request.get(state.ROUTE), request.get(state.SOURCE, "rules"), request.get(state.MATCH),
+            response.status, round((time.perf_counter() - started) * 1000, 3), exchange, request.get(state.NOW)))
         return response
     return keep
+
+
+async def _read_body(request: web.Request) -> bytes:
+    try:
+        return await request.read()  # cached by aiohttp once the handler has read it
+    except web.HTTPException:  # too large to keep
+        return b""
 
 
 def entries_json(entries: list[JournalEntry], **head: Any) -> bytes:
