@@ -1,9 +1,10 @@
-"""The application factory: state on the app, request processing as a middleware chain.
+"""The application factory: state on the app, request processing as a short chain.
 
-Order matters and mirrors the real server: Next.js's trailing-slash redirect, the edge
-gate, route resolution (404/405/OPTIONS), bearer auth and scope, the Idempotency-Key
-rule, the steps the route declares (a budget, the MCP gate), then the route's mode
-answers: its handler against the world, or the cassette.
+Outermost, what watches every request (the clock reading, the journal, the log line);
+then the admin API and injected faults, which answer in a route's place; the forwarder
+in record and passthrough modes; then the local rules in the real server's order, as one
+layer (rules.pipeline); then the route's mode answers: its handler against the world,
+or the cassette.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from mockplex import state
 from mockplex.access_log import request_context
 from mockplex.admin.api import ADMIN, AdminState, admin_middleware
 from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
-from mockplex.admin.journal import JOURNAL, Journal, journal_middleware
+from mockplex.admin.journal import JOURNAL, Journal, keep_exchange
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
@@ -25,14 +26,10 @@ from mockplex.recording.recorder import Recorder
 from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
 from mockplex.routes import unlisted_route
-from mockplex.rules.auth import authenticate, require_idempotency_key
-from mockplex.rules.edge import edge_gate
-from mockplex.rules.framework import route_resolver, trailing_slash
-from mockplex.rules.guard import crash_guard
-from mockplex.rules.headers import SOURCE_HEADER, response_headers
+from mockplex.rules.headers import SOURCE_HEADER
+from mockplex.rules.pipeline import rules_middleware
 from mockplex.rules.limits import Limits
 from mockplex.rules.route_match import route_match
-from mockplex.rules.steps import route_steps
 from mockplex.settings import MAX_BODY_BYTES, Settings
 from mockplex.state import PARAMS, ROUTE
 from mockplex.world.loader import default_fixtures_dir, load_seed
@@ -82,19 +79,11 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
-            request_context(settings.clock),
-            journal_middleware(),
+            request_context(settings.clock, keep_exchange),
             admin_middleware(settings),
             fault_middleware(),
             *([forwarder(settings)] if forwarding else []),
-            response_headers(settings.source_header),
-            crash_guard,
-            trailing_slash,
-            edge_gate,
-            route_resolver(lambda request: recorded_unlisted_route(request, request.headers)),
-            authenticate,
-            require_idempotency_key,
-            route_steps,
+            rules_middleware(settings.source_header, lambda request: recorded_unlisted_route(request, request.headers)),
         ],
     )
     app[state.SETTINGS] = settings

@@ -10,7 +10,6 @@ entries go once a count or a byte budget is reached.
 from __future__ import annotations
 
 import json
-import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,22 +201,17 @@ class Journal:
 JOURNAL = web.AppKey("journal", Journal)
 
 
-def journal_middleware():
-    @web.middleware
-    async def keep(request: web.Request, handler) -> web.StreamResponse:
-        if request.path.startswith(ADMIN_PREFIX):
-            return await handler(request)
-        started = time.perf_counter()
-        response = await handler(request)
-        raw = await _read_body(request) if request.body_exists else None
-        answer = response.body if isinstance(response, web.Response) else None
-        exchange = Exchange(request.path, request.query_string, request.raw_headers, kept_bytes(raw),
-                            tuple(response.headers.items()), kept_bytes(answer))
-        request.app[JOURNAL].add(JournalEntry(
-            request.method, request.get(state.ROUTE), request.get(state.SOURCE, "rules"), request.get(state.MATCH),
-            response.status, round((time.perf_counter() - started) * 1000, 3), exchange, request.get(state.NOW)))
-        return response
-    return keep
+async def keep_exchange(request: web.Request, response: web.StreamResponse, elapsed_ms: float) -> None:
+    """Keeps one exchange (the admin API's own are not kept)."""
+    if request.path.startswith(ADMIN_PREFIX):
+        return
+    raw = await _read_body(request) if request.body_exists else None
+    answer = response.body if isinstance(response, web.Response) else None
+    exchange = Exchange(request.path, request.query_string, request.raw_headers, kept_bytes(raw),
+                        tuple(response.headers.items()), kept_bytes(answer))
+    request.app[JOURNAL].add(JournalEntry(
+        request.method, request.get(state.ROUTE), request.get(state.SOURCE, "rules"), request.get(state.MATCH),
+        response.status, round(elapsed_ms, 3), exchange, request.get(state.NOW)))
 
 
 async def _read_body(request: web.Request) -> bytes:

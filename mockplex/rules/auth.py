@@ -55,8 +55,9 @@ def missing_scope(scope: str) -> ApiError:
                     "at /settings/api-keys.")
 
 
-@web.middleware
-async def authenticate(request: web.Request, handler) -> web.StreamResponse:
+def authenticate(request: web.Request) -> None:
+    """The route's caller: bearer routes resolve and check scope (raising the envelope's
+    401/403/429); internal routes resolve without enforcing."""
     spec = request[ROUTE]
     if spec.auth == "bearer":
         identity = resolve_bearer(request)
@@ -69,7 +70,6 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         if identity is not None and spec.team_scope and not _team_scope_allowed(request, identity.user_id):
             raise flat_error(403, "Forbidden")
         request[state.IDENTITY] = identity
-    return await handler(request)
 
 
 def _team_scope_allowed(request: web.Request, user_id: str) -> bool:
@@ -81,8 +81,7 @@ def _team_scope_allowed(request: web.Request, user_id: str) -> bool:
     return request.app[state.WORLD].teams.is_member(user_id, team_id)
 
 
-@web.middleware
-async def require_idempotency_key(request: web.Request, handler) -> web.StreamResponse:
+def require_idempotency_key(request: web.Request) -> None:
     if request[ROUTE].idempotency:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
@@ -91,4 +90,3 @@ async def require_idempotency_key(request: web.Request, handler) -> web.StreamRe
             raise ApiError(400, "BAD_REQUEST",
                            f"Idempotency-Key exceeds maximum length of {MAX_IDEMPOTENCY_KEY} characters")
         request[state.IDEMPOTENCY_KEY] = key
-    return await handler(request)

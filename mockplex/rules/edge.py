@@ -167,11 +167,3 @@ def _origin_of(url: str) -> str | None:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     shown_port = f":{port}" if port is not None and port != DEFAULT_PORTS[scheme] else ""
     return f"{scheme}://{host}{shown_port}"
-
-
-@web.middleware
-async def edge_gate(request: web.Request, handler) -> web.StreamResponse:
-    decision = gate_decision(request)
-    if decision is not None:
-        return decision
-    return await handler(request)

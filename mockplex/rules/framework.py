@@ -13,22 +13,19 @@ from mockplex.rules.route_match import route_match
 from mockplex.state import PARAMS, ROUTE
 
 
-@web.middleware
-async def trailing_slash(request: web.Request, handler) -> web.StreamResponse:
+def trailing_slash(request: web.Request) -> web.Response | None:
     path = request.rel_url.raw_path
     if path != "/" and path.endswith("/"):
         target = (path.rstrip("/") or "/") + (f"?{request.rel_url.raw_query_string}"
                                               if request.rel_url.raw_query_string else "")
-        response = web.Response(status=308, text=target, headers={"Location": target, "Refresh": f"0;url={target}"})
-        return response
-    return await handler(request)
+        return web.Response(status=308, text=target, headers={"Location": target, "Refresh": f"0;url={target}"})
+    return None
 
 
 def route_resolver(unlisted: Callable[[web.Request], RouteSpec | None]):
     """Next.js's routing over the table; `unlisted` may name a route the table lacks that
     something else answers (a recording), else a path the table lacks is the 404 page."""
-    @web.middleware
-    async def resolve_route(request: web.Request, handler) -> web.StreamResponse:
+    def resolve_route(request: web.Request) -> web.Response | None:
         found = route_match(request)
         spec = found.spec
         if spec is None and request.method == "OPTIONS" and found.path_route:
@@ -38,5 +35,5 @@ def route_resolver(unlisted: Callable[[web.Request], RouteSpec | None]):
             return empty(405) if found.path_route else not_found_page()
         request[ROUTE] = spec
         request[PARAMS] = found.params
-        return await handler(request)
+        return None
     return resolve_route

@@ -16,22 +16,20 @@ log = logging.getLogger("mockplex.server")
 PAYLOAD_TOO_LARGE = b"Request Entity Too Large\n\nFUNCTION_PAYLOAD_TOO_LARGE\n"
 
 
-@web.middleware
-async def crash_guard(request: web.Request, handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as error:
-        return api_error(error)
-    except JsonError as error:
-        return json_response(error.body, error.status, error.headers)
-    except EmptyResponse as answer:
-        return empty(answer.status, answer.headers)
-    except web.HTTPRequestEntityTooLarge:
+def answer_for(request: web.Request, raised: Exception) -> web.StreamResponse:
+    """What the chain raised, as the real server's answer; an aiohttp HTTP exception other
+    than an oversized body goes on up to aiohttp."""
+    if isinstance(raised, ApiError):
+        return api_error(raised)
+    if isinstance(raised, JsonError):
+        return json_response(raised.body, raised.status, raised.headers)
+    if isinstance(raised, EmptyResponse):
+        return empty(raised.status, raised.headers)
+    if isinstance(raised, web.HTTPRequestEntityTooLarge):
         response = web.Response(status=413, body=PAYLOAD_TOO_LARGE)
         response.headers["Content-Type"] = "text/plain; charset=utf-8"
         return response
-    except web.HTTPException:
-        raise
-    except Exception:
-        log.exception("unexpected error answering %s %s", request.method, request.path)
-        return empty(500)
+    if isinstance(raised, web.HTTPException):
+        raise raised
+    log.error("unexpected error answering %s %s", request.method, request.path, exc_info=raised)
+    return empty(500)

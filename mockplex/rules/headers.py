@@ -22,12 +22,7 @@ SECURITY_HEADERS = {
 SOURCE_HEADER = "X-Mockplex-Source"
 
 
-def response_headers(with_source: bool):
-    @web.middleware
-    async def add_headers(request: web.Request, handler) -> web.StreamResponse:
-        response = await handler(request)
-        response.headers.update(SECURITY_HEADERS)
-        if with_source:
-            response.headers[SOURCE_HEADER] = request.get(state.SOURCE, "rules")
-        return response
-    return add_headers
+def add_headers(request: web.Request, response: web.StreamResponse, with_source: bool) -> None:
+    response.headers.update(SECURITY_HEADERS)
+    if with_source:
+        response.headers[SOURCE_HEADER] = request.get(state.SOURCE, "rules")

@@ -15,13 +15,13 @@ from mockplex import jsonio, state
 Step = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 
 
-@web.middleware
-async def route_steps(request: web.Request, handler) -> web.StreamResponse:
+async def route_steps(request: web.Request) -> web.StreamResponse | None:
+    """The route's declared steps in order: the first answer wins; None lets it on."""
     for step in request[state.ROUTE].steps:
         answered = await step(request)
         if answered is not None:
             return answered
-    return await handler(request)
+    return None
 
 
 async def run_start_budget(request: web.Request) -> None:

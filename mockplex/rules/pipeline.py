@@ -1,0 +1,48 @@
+"""The local rules as one middleware, in the real server's order: Next.js's trailing-slash
+redirect, the edge gate, route resolution (404/405/OPTIONS), bearer auth and scope, the
+Idempotency-Key rule and the steps the route declares; then the route's mode answers.
+
+Each rule is a plain function of the request that answers in the route's place, raises
+the error the server would give, or lets the request on; running them in one coroutine
+costs a call each instead of a middleware layer each. Whatever they or the answer raise
+becomes the server's answer (rules.guard), and every answer carries the app-wide headers.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from aiohttp import web
+
+from mockplex.routes import RouteSpec
+from mockplex.rules.auth import authenticate, require_idempotency_key
+from mockplex.rules.edge import gate_decision
+from mockplex.rules.framework import route_resolver, trailing_slash
+from mockplex.rules.guard import answer_for
+from mockplex.rules.headers import add_headers
+from mockplex.rules.steps import route_steps
+
+
+def rules_middleware(with_source_header: bool, unlisted: Callable[[web.Request], RouteSpec | None]):
+    answering_rules = (trailing_slash, gate_decision, route_resolver(unlisted))
+    checking_rules = (authenticate, require_idempotency_key)
+
+    async def checked(request: web.Request, handler) -> web.StreamResponse:
+        for rule in answering_rules:
+            answered = rule(request)
+            if answered is not None:
+                return answered
+        for check in checking_rules:
+            check(request)
+        answered = await route_steps(request)
+        return answered if answered is not None else await handler(request)
+
+    @web.middleware
+    async def apply_rules(request: web.Request, handler) -> web.StreamResponse:
+        try:
+            response = await checked(request, handler)
+        except Exception as raised:  # answer_for re-raises what is aiohttp's own to answer
+            response = answer_for(request, raised)
+        add_headers(request, response, with_source_header)
+        return response
+    return apply_rules
