@@ -1,10 +1,19 @@
-"""One readable line per request, and the per-request clock reading."""
+"""One readable line per request, and the per-request clock reading.
+
+The line reads as the logging setup writes every other line (`HH:MM:SS message` on
+stderr), but it is not a LogRecord: building and formatting one per request, and a write
+per line, cost more than answering most requests. Lines are gathered and written a batch
+at a time, at most BATCH_SECONDS after they happen, and on shutdown. `--quiet` (the
+`mockplex.access` logger above INFO) turns them off.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 import time
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, TextIO
 
 from aiohttp import web
 
@@ -13,9 +22,39 @@ from mockplex.clock import Clock
 from mockplex.state import ROUTE
 
 log = logging.getLogger("mockplex.access")
+BATCH_SECONDS = 0.05
 
 
-def request_context(clock: Clock, keep: Callable[[web.Request, web.StreamResponse, float], Awaitable[None]]):
+class AccessLines:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._pending: list[str] = []
+        self._second = -1
+        self._stamp = ""
+
+    def add(self, request: web.Request, status: int, elapsed_ms: float) -> None:
+        second = int(time.time())
+        if second != self._second:  # the stamp changes once a second, not once a request
+            self._second, self._stamp = second, time.strftime("%H:%M:%S", time.localtime(second))
+        route = request.get(ROUTE)
+        self._pending.append(f"{self._stamp} {request.method:<6} {request.rel_url.raw_path_qs} -> {status} "
+                             f"{request.get(state.SOURCE, 'rules')} {route.name if route else '-'} {elapsed_ms:.1f}ms\n")
+        if len(self._pending) == 1:
+            asyncio.get_running_loop().call_later(BATCH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self._pending:
+            stream = self._stream or sys.stderr  # read late: a test or the CLI may have swapped stderr
+            stream.write("".join(self._pending))
+            stream.flush()
+            self._pending.clear()
+
+    async def close(self, _app: web.Application) -> None:
+        self.flush()
+
+
+def request_context(clock: Clock, keep: Callable[[web.Request, web.StreamResponse, float], Awaitable[None]],
+                    lines: AccessLines):
     """Reads the clock for the request, times it, hands the exchange to `keep` (the
     journal) and writes its log line: one layer for everything that watches a request."""
     @web.middleware
@@ -27,9 +66,6 @@ def request_context(clock: Clock, keep: Callable[[web.Request, web.StreamRespons
         elapsed_ms = (time.perf_counter() - started) * 1000
         await keep(request, response, elapsed_ms)
         if log.isEnabledFor(logging.INFO):
-            route = request.get(ROUTE)
-            log.info("%-6s %s -> %d %s %s %.1fms", request.method, request.rel_url.raw_path_qs,
-                     response.status, request.get(state.SOURCE, "rules"),
-                     route.name if route else "-", elapsed_ms)
+            lines.add(request, response.status, elapsed_ms)
         return response
     return observe

@@ -13,7 +13,7 @@ from aiohttp import web
 from vcr.record_mode import RecordMode
 
 from mockplex import state
-from mockplex.access_log import request_context
+from mockplex.access_log import AccessLines, request_context
 from mockplex.admin.api import ADMIN, AdminState, admin_middleware
 from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
 from mockplex.admin.journal import JOURNAL, Journal, keep_exchange
@@ -76,10 +76,11 @@ def forwarder(settings: Settings):
 
 def build_app(settings: Settings, world: World | None = None) -> web.Application:
     forwarding = settings.forwarding is not None and settings.modes_in_use() & {"record", "passthrough"}
+    access_lines = AccessLines()
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
-            request_context(settings.clock, keep_exchange),
+            request_context(settings.clock, keep_exchange, access_lines),
             admin_middleware(settings),
             fault_middleware(),
             *([forwarder(settings)] if forwarding else []),
@@ -103,5 +104,6 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
         app[PASSTHROUGH] = Recorder(recorder.cassette, recorder.redactor, RecordMode.NONE.value, False)
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
+    app.on_cleanup.append(access_lines.close)
     app.router.add_route("*", "/{tail:.*}", answer)
     return app
