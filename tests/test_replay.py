@@ -103,6 +103,24 @@ async def test_an_index_built_without_the_route_table_still_matches_idempotency_
     assert other_key.status == 404 and "Idempotency-Key" in json.loads(other_key.raw_body)["error"]["message"]
 
 
+async def test_a_slow_cold_load_says_so_and_a_warm_one_is_quiet(aiohttp_server, aiohttp_client, tmp_path,
+                                                                monkeypatch, capfd):
+    """A first load that outlasts SLOW_LOAD_SECONDS prints one line, so it is not taken for
+    a hang; the second load reads the index and prints nothing."""
+    from mockplex.replay import store
+
+    upstream = build_app(make_settings(tmp_path / "up", "frozen"))
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, upstream, lifecycle)
+    parse = store._parse
+    monkeypatch.setattr(store, "SLOW_LOAD_SECONDS", 0.05)
+    monkeypatch.setattr(store, "_parse", lambda *args: (time.sleep(0.3), parse(*args))[1])  # a big cassette's pace
+    load_store(path, "session", Matching(), "repeat")
+    assert f"mockplex: reading {path} (" in capfd.readouterr().err
+    load_store(path, "session", Matching(), "repeat")
+    time.sleep(0.1)
+    assert capfd.readouterr().err == ""
+
+
 async def repos_script(client):
     await client.get(f"{V1}/repos?limit=2", headers=bearer(OAUTH))
     return []

@@ -15,7 +15,10 @@ import hashlib
 import json
 import logging
 import os
+import sys
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -162,6 +165,12 @@ class ReplayStore:
             return best, differences[0][0], f"--ordered '{route}'" if orderable else None
         return best, differences[0][0], " ".join(dict.fromkeys(flags))
 
+    def differences(self, item: Recorded, method: str, path: str, query, body: Any,
+                    idempotency_key: str | None, caller: str | None) -> list[tuple[str, str | None]]:
+        """Every way `item` differs from this request, each with the flag that would leave it
+        out of the match (None: no flag would)."""
+        return list(self._differences(item, method, path, dict(query), body, idempotency_key, caller))
+
     def _differences(self, item: Recorded, method: str, path: str, query: dict, body: Any,
                      idempotency_key: str | None, caller: str | None):
         """Each way a recorded request differs from this one beyond what the match leaves
@@ -192,6 +201,7 @@ class ReplayStore:
 
 
 INDEX_FORMAT = 5
+SLOW_LOAD_SECONDS = 1.0
 CACHE_DIR_VARIABLE = "MOCKPLEX_CACHE_DIR"
 
 
@@ -207,7 +217,9 @@ def load_store(path: Path, name: str, matching: Matching, on_exhausted: str,
     digest = hashlib.sha256(raw).hexdigest()
     indexed = _read_index(index_path(digest), digest)
     if indexed is None:
-        indexed = _parse(path, raw)
+        with _said_if_slow(f"mockplex: reading {path} ({len(raw) / 1e6:.1f} MB) for the first time; "
+                           "later starts use its index"):
+            indexed = _parse(path, raw)
         _write_index(index_path(digest), digest, *indexed)
     recorded, callers = indexed
     # The index keeps every recorded Idempotency-Key; only routes that use one match on it.
@@ -215,6 +227,19 @@ def load_store(path: Path, name: str, matching: Matching, on_exhausted: str,
                     else replace(item, idempotency_key=None) for item in recorded]
     return ReplayStore(name, interactions, CallerBook(callers, digest, mapped_tokens or {}), matching, on_exhausted,
                        template_of)
+
+
+@contextmanager
+def _said_if_slow(line: str):
+    """Prints `line` to stderr if the block is still running after SLOW_LOAD_SECONDS, so a
+    long cold load is not mistaken for a hang."""
+    timer = threading.Timer(SLOW_LOAD_SECONDS, lambda: print(line, file=sys.stderr, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def index_path(digest: str) -> Path:
