@@ -95,7 +95,7 @@ def assemble(choices: Choices) -> Settings:
         cron_secret=choices.cron_secret, internal_secret=choices.internal_secret,
         github_webhook_secret=choices.github_webhook_secret, default_mode=modes.default,
         family_modes=modes.families, route_modes=modes.routes, replay=replay, forwarding=forwarding,
-        config_file=choices.config_path, admin_token=choices.admin_token,
+        config_file=choices.config_path, cassette_dir=modes.cassette_dir, admin_token=choices.admin_token,
         faults=config.faults + list(choices.faults), host=choices.host, port=choices.port,
         header_timeout=choices.header_timeout)
 

@@ -38,6 +38,8 @@ def banner(world: World, settings: Settings, base: str) -> str:
         *([f"  config: {settings.config_file}"] if settings.config_file else []),
         f"  admin API: {base}{ADMIN_PREFIX}" + ("" if admin_enabled(settings) else
                                                "  (off: bound beyond loopback without --admin-token)"),
+        *([f"  inspector: {base}{ADMIN_PREFIX}" + ("#token=<your --admin-token>" if settings.admin_token else "")]
+          if admin_enabled(settings) else []),
         *([f"  upstream for record/passthrough routes: {settings.forwarding.upstream}"] if settings.forwarding else []),
         f"  v1 API: {base}{V1_PREFIX}",
         f"  MCP:    {base}{MCP_PATH}",

@@ -42,6 +42,7 @@ class Settings:
     replay: Any = None  # ReplaySettings when anything replays
     forwarding: Any = None  # RecordSettings when anything records or passes through
     config_file: Path | None = None
+    cassette_dir: Path | None = None  # the folder the inspector lists; None: ./cassettes
     admin_token: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)  # fault rules active from the start
     header_timeout: float = HEADER_TIMEOUT  # seconds a client may take to send its headers (Node's headersTimeout)

@@ -162,3 +162,14 @@ async def working_env_api(aiohttp_client, tmp_path) -> Api:
     shutil.copytree(REPO_ROOT / "fixtures", world)
     (world / "world.yaml").write_text("name: working-env\nenv_vars: working\n")
     return Api(await aiohttp_client(build_app(make_settings(tmp_path, fixtures_dir=world))))
+
+
+@pytest.fixture
+def inspector(tmp_path):
+    """Call with `mockplex serve` flags: that server's web inspector open in a headless
+    Chromium (tests/browser.py); both are stopped after the test."""
+    from browser import Inspectors
+
+    opened = Inspectors(tmp_path)
+    yield opened
+    opened.close()

@@ -57,6 +57,7 @@ def test_serve_prints_the_banner_answers_and_stops_cleanly(tmp_path):
     banner = "".join(served.banner)
     assert served.base_url.startswith("http://127.0.0.1:") and served.base_url.endswith("/api/v1/mogplex")
     assert f"export MOGPLEX_TOKEN={RW}" in banner
+    assert f"  inspector: {served.base_url.removesuffix('/api/v1/mogplex')}/__mockplex/\n" in banner
     status, body = served.get("/repos?limit=1")
     assert status == 200 and json.loads(body)["ok"] is True
     assert served.get("/runs/not-a-uuid")[0] == 500

@@ -12,11 +12,15 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from mockplex import __version__, jsonio, state
+from mockplex.admin.cassette_view import cassette_detail, list_cassettes
 from mockplex.admin.faults import FAULTS, FaultError
 from mockplex.admin.guard import is_loopback, refusal, token_matches
+from mockplex.admin.inspector import is_static, static_file
 from mockplex.admin.journal import JOURNAL, PatternError, RequestPattern, entries_json
+from mockplex.admin.traffic import traffic_fields
+from mockplex.admin.world_view import world_view
 from mockplex.names import ADMIN_PREFIX
-from mockplex.responses import JSON_CONTENT_TYPE, json_response
+from mockplex.responses import JSON_CONTENT_TYPE, json_response, request_origin
 
 TOKEN_HEADER = "X-Mockplex-Admin-Token"
 MAX_CLOCK_ADVANCE = 1e12  # seconds: more than the 8,000 years left before datetime's year 9999
@@ -92,10 +96,20 @@ def _json_bytes_response(body: bytes) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": JSON_CONTENT_TYPE})
 
 
+def _whole_number(text: str, default: int) -> int:
+    return int(text) if text.isdigit() else default
+
+
 async def journal(request: web.Request, admin: AdminState) -> web.Response:
-    entries = list(request.app[JOURNAL])
-    limit = int(request.query.get("limit", "1000")) if request.query.get("limit", "").isdigit() else 1000
-    return _json_bytes_response(entries_json(entries[-limit:] if limit else []))
+    """The newest `limit` entries, or with `after=ID` those newer than ID; each with the
+    fields the inspector reads (caller, source, duration, a replay miss, a curl)."""
+    kept = request.app[JOURNAL]
+    limit = _whole_number(request.query.get("limit", ""), 1000)
+    after = request.query.get("after", "")
+    entries = kept.after(_whole_number(after, 0)) if after else list(kept)
+    described = traffic_fields(request.app[state.WORLD], request_origin(request))
+    head = {"last_id": kept.last_id} if after else {}  # a follower's next `after=`
+    return _json_bytes_response(entries_json(entries[-limit:] if limit else [], described, **head))
 
 
 async def clear_journal(request: web.Request, admin: AdminState) -> web.Response:
@@ -170,8 +184,10 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "snapshots"): snapshot, ("POST", "restore"): restore, ("GET", "journal"): journal,
     ("DELETE", "journal"): clear_journal, ("POST", "verify"): verify, ("GET", "faults"): list_faults,
     ("POST", "faults"): add_fault, ("DELETE", "faults"): clear_faults, ("POST", "limits"): limits,
-    ("POST", "clock"): advance_clock,
+    ("POST", "clock"): advance_clock, ("GET", "world"): world_view, ("GET", "cassettes"): list_cassettes,
 }
+# Operations on a named thing: "faults/ID", "cassettes/NAME[/N]".
+NAMED_ROUTES = {("DELETE", "faults/"): delete_fault, ("GET", "cassettes/"): cassette_detail}
 
 
 def admin_middleware(settings):
@@ -189,12 +205,16 @@ def admin_middleware(settings):
         refused = refusal(request, settings.host)
         if refused:
             return json_response({"error": refused}, 403)
-        if token and not token_matches(request.headers.get(TOKEN_HEADER, ""), token):
-            return json_response({"error": f"missing or wrong {TOKEN_HEADER}"}, 401)
         name = request.path[len(ADMIN_PREFIX):]
         admin_state = request.app[ADMIN]
-        if name.startswith("faults/") and request.method == "DELETE":
-            return await delete_fault(request, admin_state, name[len("faults/"):])
+        if is_static(request.method, name):  # the inspector's page: no data, so no token
+            return await static_file(request, admin_state, name)
+        if token and not token_matches(request.headers.get(TOKEN_HEADER, ""), token):
+            return json_response({"error": f"missing or wrong {TOKEN_HEADER}"}, 401)
+        prefix, slash, rest = name.partition("/")
+        named = NAMED_ROUTES.get((request.method, prefix + slash)) if slash else None
+        if named is not None:
+            return await named(request, admin_state, rest)
         action = ROUTES.get((request.method, name))
         if action is None:
             return json_response({"error": f"no admin operation {request.method} {ADMIN_PREFIX}{name}"}, 404)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import re2
 from aiohttp import web
@@ -24,7 +24,10 @@ from mockplex import jsonio, state
 from mockplex.clock import format_timestamp
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
+from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
 from mockplex.routes.table import RouteSpec
+from mockplex.streamed import sent_body
+from mockplex.world.tokens import Identity
 
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
@@ -71,6 +74,11 @@ def kept_bytes(raw: bytes | None) -> bytes | None:
     return raw if isinstance(raw, bytes) and 0 < len(raw) <= MAX_BODY else None
 
 
+def masked_bytes(raw: bytes, content_type: str = "") -> str:
+    """Any body as text with its secrets masked (an event stream event by event)."""
+    return _MASKER.body(raw, content_type).decode("utf-8", "replace")
+
+
 def masked_body(raw: bytes | None) -> Any:
     """The body as JSON text with its secrets masked; None when not kept, NOT_JSON when it
     is not JSON (as the server reads it: see jsonio.parse_body)."""
@@ -91,7 +99,7 @@ class Exchange:
     request_headers: tuple[tuple[bytes, bytes], ...]  # as they came on the wire
     body: bytes | None
     response_headers: tuple[tuple[str, str], ...]
-    answer: bytes | None  # a finished answer's body; None when streamed or too large
+    answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
 
     def cost(self) -> int:
         headers = self.request_headers + self.response_headers
@@ -117,7 +125,7 @@ class MaskedExchange:
         answer = raw.answer
         return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
                    masked_headers(_decoded(raw.request_headers)), masked_headers(raw.response_headers),
-                   None if answer is None else _MASKER.body(answer, raw.answer_type()).decode("utf-8", "replace"))
+                   None if answer is None else masked_bytes(answer, raw.answer_type()))
 
 
 @dataclass(slots=True)
@@ -130,6 +138,8 @@ class JournalEntry:
     latency_ms: float
     exchange: Exchange
     now: datetime | None = None  # the world's clock when the request came in
+    identity: Identity | None = None  # who the rules resolved the caller to; named only when read
+    miss: ReplayMiss | None = None  # a replay miss's question, diagnosed only when read
     id: int = 0
     size: int = 0  # what keeping it costs, counted once when it is added
     _masked: MaskedExchange | None = None
@@ -156,14 +166,15 @@ class JournalEntry:
         body = self.masked.body
         return json.loads(body) if isinstance(body, str) else body
 
-    def to_json(self) -> bytes:
-        """The entry as a JSON object, its kept body spliced in as the text it already is."""
+    def to_json(self, extra: dict[str, Any] | None = None) -> bytes:
+        """The entry as a JSON object (with `extra` fields), its kept body spliced in as the
+        text it already is."""
         masked = self.masked
         head = jsonio.dumps({"id": self.id, "at": self.at, "method": self.method, "path": masked.path,
                              "query": masked.query, "family": self.family, "route": self.route, "mode": self.mode,
                              "match": self.match, "status": self.status, "latency_ms": self.latency_ms,
                              "request_headers": masked.request_headers, "response_headers": masked.response_headers,
-                             "response_body": masked.response_body})
+                             "response_body": masked.response_body, **(extra or {})})
         if masked.body is jsonio.NOT_JSON:
             return head
         body = b"null" if masked.body is None else masked.body.encode()
@@ -178,9 +189,11 @@ class Journal:
         self.max_bytes = max_bytes
         self._entries: deque[JournalEntry] = deque()
         self._bytes = 0
+        self._last_id = 0  # never restarts, not even on clear: a reader's `after=` stays valid
 
     def add(self, entry: JournalEntry) -> None:
-        entry.id = self._entries[-1].id + 1 if self._entries else 1
+        self._last_id += 1
+        entry.id = self._last_id
         entry.size = ENTRY_OVERHEAD + entry.exchange.cost()
         self._entries.append(entry)
         self._bytes += entry.size
@@ -190,6 +203,19 @@ class Journal:
     def clear(self) -> None:
         self._entries.clear()
         self._bytes = 0
+
+    @property
+    def last_id(self) -> int:
+        return self._last_id
+
+    def after(self, entry_id: int) -> list[JournalEntry]:
+        """The entries newer than `entry_id`, oldest first, reading only those."""
+        newer = []
+        for entry in reversed(self._entries):
+            if entry.id <= entry_id:
+                break
+            newer.append(entry)
+        return newer[::-1]
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self._entries)
@@ -206,12 +232,15 @@ async def keep_exchange(request: web.Request, response: web.StreamResponse, elap
     if request.path.startswith(ADMIN_PREFIX):
         return
     raw = await _read_body(request) if request.body_exists else None
-    answer = response.body if isinstance(response, web.Response) else None
+    answer = response.body if isinstance(response, web.Response) else sent_body(response)
     exchange = Exchange(request.path, request.query_string, request.raw_headers, kept_bytes(raw),
                         tuple(response.headers.items()), kept_bytes(answer))
+    miss = request.get(REPLAY_MISS)
+    if miss is not None and raw and exchange.body is None:  # its body is too large to keep: so is the question
+        miss = None
     request.app[JOURNAL].add(JournalEntry(
         request.method, request.get(state.ROUTE), request.get(state.SOURCE, "rules"), request.get(state.MATCH),
-        response.status, round(elapsed_ms, 3), exchange, request.get(state.NOW)))
+        response.status, round(elapsed_ms, 3), exchange, request.get(state.NOW), request.get(state.IDENTITY), miss))
 
 
 async def _read_body(request: web.Request) -> bytes:
@@ -221,10 +250,13 @@ async def _read_body(request: web.Request) -> bytes:
         return b""
 
 
-def entries_json(entries: list[JournalEntry], **head: Any) -> bytes:
-    """`{**head, "requests": [...]}` without parsing any kept body."""
+def entries_json(entries: list[JournalEntry], described: Callable[[JournalEntry], dict[str, Any]] | None = None,
+                 **head: Any) -> bytes:
+    """`{**head, "requests": [...]}` without parsing any kept body; `described` adds fields
+    to each entry."""
     opening = jsonio.dumps(head)[:-1] + (b"," if head else b"")
-    return opening + b'"requests":[' + b",".join(entry.to_json() for entry in entries) + b"]}"
+    return opening + b'"requests":[' + b",".join(entry.to_json(described(entry) if described else None)
+                                                  for entry in entries) + b"]}"
 
 
 class PatternError(ValueError):

@@ -19,7 +19,7 @@ from mockplex.names import ADMIN_PREFIX, V1_PREFIX
 from mockplex.settings import DEFAULT_PORT, MODES
 
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
-SOURCES = (*MODES, "rules", "unmodeled")
+SOURCES = (*MODES, "rules", "unmodeled", "fault")
 POLL_SECONDS = 0.5
 POLL_LIMIT = 500  # a poll asks for this many newest entries; more arrived means a full re-read
 FOLLOW_PATH_WIDTH = 40

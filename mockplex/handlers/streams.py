@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from aiohttp import web
 
 from mockplex import jsonio
+from mockplex.streamed import note_sent
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Connection": "keep-alive"}
 
@@ -22,6 +23,7 @@ async def open_stream(request: web.Request, headers: dict[str, str]) -> web.Stre
 async def send_frames(response: web.StreamResponse, frames: Iterable[bytes]) -> None:
     for frame in frames:
         await response.write(frame)
+        note_sent(response, frame)
         await asyncio.sleep(0)  # let each frame leave as its own chunk
 
 

@@ -14,6 +14,7 @@ from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_bet
 from mockplex.names import MCP_PATH
 from mockplex.replay.store import Recorded
 from mockplex.responses import request_origin
+from mockplex.streamed import note_sent
 
 SKIPPED_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server",
                              "proxy-authenticate", "te", "trailer", "upgrade"})
@@ -72,9 +73,13 @@ async def replay_response(request: web.Request, recorded: Recorded, caller_body:
     for size, delay_ms in chunks:
         pause = _pause(delay_ms, timing)
         await asyncio.sleep(pause)
-        await stream.write(rewritten.feed(body[offset: offset + size]))
+        chunk = rewritten.feed(body[offset: offset + size])
+        await stream.write(chunk)
+        note_sent(stream, chunk)
         offset += size
-    await stream.write(rewritten.finish())
+    last = rewritten.finish()
+    await stream.write(last)
+    note_sent(stream, last)
     await stream.write_eof()
     return stream
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.replay.answer import replay_response
+from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
 from mockplex.names import MCP_PATH
 from mockplex.replay.store import Matching, ReplayStore, load_store, parse_body
 from mockplex.responses import family_error
@@ -62,12 +63,15 @@ async def replay(request: web.Request, spec: RouteSpec,
                  fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     settings: ReplaySettings = request.app[state.SETTINGS].replay
     store = request.app[REPLAY_STORE]
-    caller_body = parse_body(await request.read())
+    raw_body = await request.read()
+    caller_body = parse_body(raw_body)
     query = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True)
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
     path = request.rel_url.raw_path
     caller = store.callers.recordings_of(request.headers, _world_accepts(request))
     recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
+    if recorded is None:
+        request[REPLAY_MISS] = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
     if recorded is None and settings.fallback == "fixture":
         request[state.MATCH] = "fallback"
         return await fixture(request)
