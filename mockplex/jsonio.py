@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 import json
 import math
-from typing import Any
+from typing import Any, Callable
 
 NOT_JSON = object()
 
@@ -70,24 +70,22 @@ def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
             needs_js_text.append(True)
         return value
     if isinstance(value, dict):
-        changed = None
-        for key, item in value.items():
-            if type(item) not in _PLAIN:
-                fixed = _js_numbers(item, needs_js_text)
-                if fixed is not item:
-                    changed = changed if changed is not None else dict(value)
-                    changed[key] = fixed
-        return value if changed is None else changed
+        return _with_js_members(value, value.items(), dict, needs_js_text)
     if isinstance(value, list):
-        fixed_items = None
-        for index, item in enumerate(value):
-            if type(item) not in _PLAIN:
-                fixed = _js_numbers(item, needs_js_text)
-                if fixed is not item:
-                    fixed_items = fixed_items if fixed_items is not None else list(value)
-                    fixed_items[index] = fixed
-        return value if fixed_items is None else fixed_items
+        return _with_js_members(value, enumerate(value), list, needs_js_text)
     return value
+
+
+def _with_js_members(container: Any, members, copy: Callable[[Any], Any], needs_js_text: list[bool]) -> Any:
+    """The container, or a copy with the members whose numbers changed replaced."""
+    changed = None
+    for slot, item in members:
+        if type(item) not in _PLAIN:
+            fixed = _js_numbers(item, needs_js_text)
+            if fixed is not item:
+                changed = changed if changed is not None else copy(container)
+                changed[slot] = fixed
+    return container if changed is None else changed
 
 
 def parse_body(raw: bytes) -> Any:
