@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 import re
 import secrets
@@ -40,6 +42,16 @@ def mint_pat(length: int = 24) -> str:
     The v1 generator makes 24; the settings page's key route makes 32.
     """
     return TOKEN_PREFIX + "".join(TOKEN_ALPHABET[byte % 62] for byte in secrets.token_bytes(length))
+
+
+def b64url(raw: bytes) -> str:
+    """Unpadded base64url, as Buffer's `toString("base64url")` writes it."""
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def s256(verifier: str) -> str:
+    """A PKCE S256 code challenge: the base64url of the verifier's SHA-256."""
+    return b64url(hashlib.sha256(verifier.encode()).digest())
 
 
 def pg_uuid(text: str) -> str | None:

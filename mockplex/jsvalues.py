@@ -1,11 +1,13 @@
 """How JavaScript reads a parsed JSON value where a route tests it (`!value`) or stringifies
-it (`String(value)`, `Number(value)`) instead of checking its type."""
+it (`String(value)`, `Number(value)`) instead of checking its type, and how it escapes
+text for a URL (encodeURIComponent, URLSearchParams)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
+from urllib.parse import quote, quote_plus
 
 from mockplex.jsonio import js_float_text
 
@@ -13,6 +15,7 @@ from mockplex.jsonio import js_float_text
 JS_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 JS_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 JS_RADIX = {"0x": 16, "0o": 8, "0b": 2}
+URI_COMPONENT_SAFE = "-_.!~*'()"
 
 
 def js_truthy(value: Any) -> bool:
@@ -60,3 +63,18 @@ def js_iso(moment: datetime) -> str:
     """Date.prototype.toISOString: UTC, milliseconds and a Z."""
     moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def uri_component(text: str) -> str:
+    """encodeURIComponent."""
+    return quote(text, safe=URI_COMPONENT_SAFE)
+
+
+def search_param(text: str) -> str:
+    """A name or value as URLSearchParams writes it (`*-._` kept, space as `+`, `~` escaped)."""
+    return quote_plus(text, safe="*").replace("~", "%7E")
+
+
+def search_params(pairs: Iterable[tuple[str, str]]) -> str:
+    """URLSearchParams' serialisation of `pairs`."""
+    return "&".join(f"{search_param(name)}={search_param(value)}" for name, value in pairs)

@@ -31,6 +31,11 @@ def request_origin(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+def origin_redirect(request: web.Request, path: str) -> web.Response:
+    """A 307 to `path` on the request's own origin."""
+    return web.Response(status=307, headers={"Location": request_origin(request) + path})
+
+
 # Every code the v1 envelope carries (spec §1.1); the published contract's enum.
 ERROR_CODES = ("BAD_REQUEST", "CONFLICT", "FORBIDDEN", "IDEMPOTENCY_CONFLICT", "INTERNAL_ERROR", "NOT_FOUND",
                "RATE_LIMITED", "SERVICE_UNAVAILABLE", "UNAUTHORIZED")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 
+from aiohttp import web
 from conftest import READ_ONLY, RW, V1, body_of
 
 from mockplex.responses import NOT_FOUND_HTML
+from mockplex.rules import pipeline
 
 SECURITY = {
     "X-Frame-Options": "DENY",
@@ -127,3 +130,25 @@ async def test_oversize_body_is_refused_by_the_platform_and_the_server_keeps_ser
     assert response.status == 413
     assert b"FUNCTION_PAYLOAD_TOO_LARGE" in response.raw_body
     assert (await api.get("/repos")).status == 200
+
+
+async def test_an_unexpected_error_is_an_empty_500_with_the_app_wide_headers_and_a_logged_trace(api, monkeypatch,
+                                                                                               caplog):
+    async def crash(request):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(pipeline, "route_steps", crash)
+    caplog.set_level(logging.ERROR, "mockplex.server")
+    response = await api.get("/repos")
+    assert (response.status, response.raw_body) == (500, b"")
+    for name, value in SECURITY.items():
+        assert response.headers[name] == value
+    assert response.headers["X-Mockplex-Source"] == "rules"
+    assert f"unexpected error answering GET {V1}/repos" in caplog.text and "RuntimeError: a bug" in caplog.text
+
+
+async def test_aiohttps_own_http_errors_go_on_up_to_aiohttp(api, monkeypatch):
+    async def refuse(request):
+        raise web.HTTPUnavailableForLegalReasons(link=None, text="not here")
+    monkeypatch.setattr(pipeline, "route_steps", refuse)
+    response = await api.get("/repos")
+    assert (response.status, response.raw_body) == (451, b"not here")

@@ -9,6 +9,7 @@ import shlex
 
 import pytest
 import yaml
+from yarl import URL
 from conftest import (DANA_SESSION, EXPIRED, OAUTH, REVOKED, RW, V1, WEB_REPO, Api, body_of,
                       make_settings)
 
@@ -81,18 +82,23 @@ async def test_the_page_loads_its_own_assets_and_every_hook_the_tests_drive(api)
 
 async def test_nothing_else_under_assets_is_served(api):
     for path in ("/__mockplex/assets/index.html", "/__mockplex/assets/../admin/api.py", "/__mockplex/inspector.js"):
-        assert (await api.call("GET", path, None)).status == 404
+        # encoded=True: the `..` reaches the server as sent, as with `curl --path-as-is`
+        async with api.client.session.get(URL(api.origin + path, encoded=True)) as response:
+            answer = (response.status, await response.json())
+        assert answer == (404, {"error": f"no admin operation GET {path}"}), path
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "http://evil.example"},
-    {"Sec-Fetch-Site": "cross-site"},
-    {"Host": "evil.example"},  # DNS rebinding
+@pytest.mark.parametrize("headers, refusal", [
+    ({"Origin": "http://evil.example"}, "the admin API refuses cross-origin requests (Origin 'http://evil.example')"),
+    ({"Sec-Fetch-Site": "cross-site"}, "the admin API refuses browser requests with Sec-Fetch-Site 'cross-site'"),
+    ({"Host": "evil.example"},  # DNS rebinding
+     "the admin API answers only requests addressed to loopback or 127.0.0.1, not Host 'evil.example'"),
 ])
-async def test_the_page_is_refused_to_other_sites(api, headers):
+async def test_the_page_is_refused_to_other_sites(api, headers, refusal):
     for path in ("/__mockplex/", "/__mockplex/assets/inspector.js", "/__mockplex/world"):
         response = await api.call("GET", path, None, headers=headers)
-        assert response.status == 403 and b"<html" not in response.raw_body
+        assert (response.status, response.headers["Content-Type"], body_of(response)) == (
+            403, "application/json", {"error": refusal}), path
 
 
 async def test_the_pages_own_fetches_pass_the_guard(api):
@@ -109,8 +115,10 @@ async def test_with_an_admin_token_the_page_loads_but_its_data_needs_the_token(m
     api = await make_api(admin_token="inspector-admin-token")
     assert (await api.call("GET", "/__mockplex/", None)).status == 200
     assert (await api.call("GET", "/__mockplex/assets/inspector.js", None)).status == 200
-    assert (await admin(api, "GET", "world"))[0] == 401
-    assert (await admin(api, "GET", "journal"))[0] == 401
+    refused = (401, {"error": "missing or wrong X-Mockplex-Admin-Token"})
+    assert await admin(api, "GET", "world") == refused
+    assert await admin(api, "GET", "journal") == refused
+    assert await admin(api, "GET", "world", headers={"X-Mockplex-Admin-Token": "inspector-admin-tokeN"}) == refused
     token = {"X-Mockplex-Admin-Token": "inspector-admin-token"}
     assert (await admin(api, "GET", "world", headers=token))[0] == 200
     assert (await admin(api, "GET", "cassettes", headers=token))[0] == 200
@@ -332,8 +340,12 @@ async def test_a_streamed_recording_is_shown_event_by_event(make_api, shipped_ca
     assert shown["chunks"] == response["mockplex"]["chunks"]  # the recorded pace, beside the masked events
 
 
-@pytest.mark.parametrize(("name", "status"), [
-    ("examples/catalog/9", 404), ("examples/nope", 404), ("examples/nope/1", 404), ("-bad", 400),
+@pytest.mark.parametrize(("name", "status", "error"), [
+    ("examples/catalog/9", 404, "cassette 'examples/catalog' has no interaction 9"),
+    ("examples/nope", 404, "no cassette 'examples/nope' in {folder}"),
+    ("examples/nope/1", 404, "no cassette 'examples/nope/1' in {folder}"),
+    ("-bad", 400, "invalid cassette name '-bad': use letters, digits, '.', '_', '-' and '/' between segments; "
+                  "no '..', no leading '/'"),
 ])
-async def test_cassette_names_and_numbers_that_do_not_exist(replay_api, name, status):
-    assert (await admin(replay_api, "GET", f"cassettes/{name}"))[0] == status
+async def test_cassette_names_and_numbers_that_do_not_exist(replay_api, shipped_cassettes, name, status, error):
+    assert await admin(replay_api, "GET", f"cassettes/{name}") == (status, {"error": error.format(folder=shipped_cassettes)})

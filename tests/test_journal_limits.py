@@ -96,7 +96,9 @@ class Client:
 
     def __init__(self, served: Served) -> None:
         port = int(served.base_url.split(":")[2].split("/")[0])
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        # Generous: the journal masks an entry when it is first read, and reading 250 deeply
+        # nested 64 KiB bodies at once takes seconds on a loaded two-core machine.
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def send(self, method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, bytes]:
         self.connection.request(method, path, body=body, headers={"Content-Type": "application/json", **headers})
@@ -156,3 +158,19 @@ async def test_the_journal_keeps_both_sides_headers_and_the_answer_with_every_se
     assert set_cookies and all(value == "<redacted>" for value in set_cookies)
     assert logout["response_body"] == '{"ok":true}' and logout["at"]
     assert DANA_SESSION not in json.dumps(entries) and SESSION_COOKIE + "=" not in json.dumps(entries)
+
+
+def test_a_stream_is_kept_as_sent_up_to_the_body_limit_and_not_at_all_past_it():
+    from aiohttp import web
+
+    from mockplex.admin.journal import MAX_BODY
+    from mockplex.streamed import note_sent, sent_body
+
+    fits, overflows, silent = web.StreamResponse(), web.StreamResponse(), web.StreamResponse()
+    for chunk in (b"data: 1\n\n", b"", b"x" * (MAX_BODY - 9)):
+        note_sent(fits, chunk)
+        note_sent(overflows, chunk)
+    note_sent(overflows, b"!")
+    note_sent(overflows, b"")  # what comes after the limit is not kept either
+    assert sent_body(fits) == b"data: 1\n\n" + b"x" * (MAX_BODY - 9)
+    assert (sent_body(overflows), sent_body(silent)) == (None, None)

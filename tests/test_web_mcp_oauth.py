@@ -12,7 +12,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from conftest import DANA_SESSION, body_of
+from conftest import DANA_SESSION, body_of, error_body
 
 from mockplex import state
 from mockplex.recording.redaction import Redactor
@@ -131,9 +131,17 @@ async def test_scopes_decide_v1_access(api):
     assert (await api.get("/repos", read_only["access_token"])).status == 200
     refused = await api.post("/runs", {"repoId": "x", "prompt": "p"}, read_only["access_token"],
                              headers={"Idempotency-Key": "k-1"})
-    assert refused.status == 403
+    assert (refused.status, body_of(refused)) == (403, error_body(
+        "FORBIDDEN", "Missing required scope: write. Issue a new token with the 'write' scope at /settings/api-keys."))
     openid_only = body_of(await token(api, exchange_fields(await code_for(api, scope="openid"))))
-    assert (await api.get("/repos", openid_only["access_token"])).status == 401
+    assert_unauthorized(api, await api.get("/repos", openid_only["access_token"]))
+
+
+def assert_unauthorized(api, response) -> None:
+    """The v1 401 a client sees: the envelope and the challenge naming the MCP resource."""
+    challenge = response.headers["WWW-Authenticate"].replace(api.origin, "")
+    assert (response.status, body_of(response), challenge) == (401, error_body("UNAUTHORIZED", "Unauthorized"), (
+        'Bearer resource_metadata="/.well-known/oauth-protected-resource/api/v1/mogplex/mcp"'))
 
 
 async def test_the_default_scope_is_read_write(api):
@@ -146,7 +154,7 @@ async def test_the_access_token_lasts_an_hour(api):
     advance(api, 3600)
     assert (await api.get("/repos", access)).status == 200
     advance(api, 1)
-    assert (await api.get("/repos", access)).status == 401
+    assert_unauthorized(api, await api.get("/repos", access))
     assert (await api.call("GET", "/api/auth/mcp/get-session", access)).raw_body == b"null"
 
 

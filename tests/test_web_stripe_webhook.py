@@ -172,12 +172,14 @@ async def test_a_subscription_checkout_then_its_paid_invoice(api):
                   "balance": {"includedCents": 10000, "purchasedCents": 0, "totalCents": 10000}}
     assert await billing(api) == subscribed
     again = await api.internal("POST", "/api/stripe/checkout", json_body={"kind": "subscribe", "plan": "pro_monthly"})
-    assert again.status == 409
+    assert (again.status, body_of(again)) == (
+        409, {"error": "This account already has a subscription — manage your plan from the billing portal"})
     assert account.period_anchor == "2026-05-17"
 
 
 async def test_a_completed_checkout_links_a_customer_the_account_lacks(api):
-    assert (await api.internal("POST", "/api/stripe/portal")).status == 404  # creates the account, no customer
+    portal = await api.internal("POST", "/api/stripe/portal")  # creates the account, no customer
+    assert (portal.status, body_of(portal)) == (404, {"error": "No billing history yet"})
     account = world(api).billing.for_scope(DANA, None)
     completed = {"id": "cs_test_b1", "object": "checkout.session", "mode": "subscription",
                  "client_reference_id": account.id, "customer": {"id": "cus_Dn7Qw2Lx9Kt4Rb"}}
@@ -298,7 +300,7 @@ async def test_a_dispute_freezes_top_ups(api):
     assert (await billing(api, LEE_SESSION))["status"] == "frozen_topups"
     refused = await api.internal("POST", "/api/stripe/checkout", session=LEE_SESSION,
                                  json_body={"kind": "topup", "preset": "topup_10", "attemptId": ATTEMPT})
-    assert refused.status == 403
+    assert (refused.status, body_of(refused)) == (403, {"error": "Top-ups are paused on this account — contact support"})
 
 
 async def test_a_renewal_does_not_lift_a_freeze(api):

@@ -23,6 +23,7 @@ async def test_get_sends_the_visitor_to_the_confirm_page_with_the_query(api):
 
 async def test_get_without_a_query(api):
     response = await api.internal("GET", "/api/unsubscribe")
+    assert (response.status, response.raw_body) == (303, b"")
     assert ORIGIN.sub("", response.headers["Location"]) == "/unsubscribe"
 
 
@@ -56,4 +57,5 @@ async def test_a_storage_failure_is_503(world_api):
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_other_methods_are_405(api, method):
-    assert (await api.internal(method, "/api/unsubscribe")).status == 405
+    response = await api.internal(method, "/api/unsubscribe")
+    assert (response.status, response.raw_body) == (405, b"")

@@ -102,9 +102,9 @@ class Exchange:
     answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
 
     def cost(self) -> int:
-        headers = self.request_headers + self.response_headers
+        headers = chain(self.request_headers, self.response_headers)
         return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-                + sum(map(len, chain.from_iterable(headers))) + HEADER_OVERHEAD * len(headers))
+                + sum(len(name) + len(value) + HEADER_OVERHEAD for name, value in headers))
 
     def answer_type(self) -> str:
         content_type = next((value for name, value in self.response_headers if name.lower() == "content-type"), "")
@@ -288,7 +288,7 @@ class RequestPattern:
     def matches(self, entry: JournalEntry) -> bool:
         if self.method and entry.method != self.method:
             return False
-        path = entry.masked.path
+        path = masked_text(entry.exchange.path)  # the path alone: the rest is masked only if the body is asked
         if self.path_regex and path != self.path and not self.path_regex.fullmatch(path):
             return False
         return not self.has_body or _contains(entry.parsed_body(), self.body)

@@ -3,11 +3,9 @@ callback, /api/auth/callback/{id} (GitHub, the one provider the world configures
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import string
-from urllib.parse import parse_qsl, quote_plus, unquote
+from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
@@ -17,6 +15,8 @@ from mockplex.handlers.better_auth_wire import (
     COOKIE_LIFETIMES, SESSION_DATA, SESSION_TOKEN, STATE, api_error, base_url, cookie_name, expired_lines, redirect,
     respond, session_cache, session_json, set_cookie_line, signed_value, user_json,
 )
+from mockplex.ids import s256
+from mockplex.jsvalues import search_params
 from mockplex.responses import request_origin
 from mockplex.world.oauth_flows import (
     SESSION_LIFETIME, STATE_LIFETIME, PendingSignIn, SessionDetails, github_account,
@@ -72,20 +72,11 @@ def _untrusted_redirect(call: Call, fields: dict) -> web.Response | None:
 
 def _authorize_url(call: Call, state: str, verifier: str, scopes) -> str:
     requested = ["read:user", "user:email", *(scopes if isinstance(scopes, list) else [])]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    challenge = s256(verifier)
     query = [("response_type", "code"), ("client_id", SIGN_IN_CLIENT_ID), ("state", state),
              ("scope", " ".join(requested)), ("redirect_uri", f"{base_url(call)}/callback/github"),
              ("code_challenge_method", "S256"), ("code_challenge", challenge)]
-    return "https://github.com/login/oauth/authorize?" + form_encode(query)
-
-
-def form_encode(pairs) -> str:
-    """URLSearchParams' serialisation (`*-._` kept, space as `+`, `~` escaped)."""
-    return "&".join(f"{_form(key)}={_form(value)}" for key, value in pairs)
-
-
-def _form(text: str) -> str:
-    return quote_plus(text, safe="*").replace("~", "%7E")
+    return "https://github.com/login/oauth/authorize?" + search_params(query)
 
 
 def _random(call: Call, length: int) -> str:
@@ -100,7 +91,7 @@ async def callback_post(call: Call) -> web.Response:
     posted = jsonio.parse_body(raw) if call.request.content_type == "application/json" else dict(
         parse_qsl(raw.decode("utf-8", "replace")))
     merged = {**(posted if isinstance(posted, dict) else {}), **call.request.query}
-    query = form_encode((key, str(merged[key])) for key in _CALLBACK_KEYS if merged.get(key) is not None)
+    query = search_params((key, str(merged[key])) for key in _CALLBACK_KEYS if merged.get(key) is not None)
     return redirect(f"{base_url(call)}/callback/{call.params['all'].split('/', 1)[1]}?{query}")
 
 
@@ -170,4 +161,4 @@ def open_session(call: Call, user_id: str) -> list[str]:
 def _error_redirect(error_url: str, error: str, cookies: list[str] = (), description: str | None = None) -> web.Response:
     """redirectOnError: `?error=` (or `&error=`), and the description when there is one."""
     pairs = [("error", error)] + ([("error_description", description)] if description else [])
-    return redirect(error_url + ("&" if "?" in error_url else "?") + form_encode(pairs), cookies)
+    return redirect(error_url + ("&" if "?" in error_url else "?") + search_params(pairs), cookies)

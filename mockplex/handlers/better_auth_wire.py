@@ -8,13 +8,13 @@ import hashlib
 import hmac
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
 
 from mockplex import jsonio
 from mockplex.call import Call
-from mockplex.jsvalues import js_iso
+from mockplex.ids import b64url
+from mockplex.jsvalues import js_iso, uri_component
 from mockplex.responses import JSON_CONTENT_TYPE, request_origin
 from mockplex.world.oauth_flows import SessionDetails
 
@@ -25,7 +25,6 @@ SESSION_DATA = "session_data"
 DONT_REMEMBER = "dont_remember"
 STATE = "state"
 COOKIE_LIFETIMES = {SESSION_TOKEN: 7 * 24 * 3600, SESSION_DATA: 300, STATE: 300}
-_URI_COMPONENT_SAFE = "-_.!~*'()"
 
 
 def base_url(call: Call) -> str:
@@ -54,7 +53,7 @@ def set_cookie_line(call: Call, short: str, value: str, max_age: int | None) -> 
 def signed_value(value: str) -> str:
     """setSignedCookie's value: `value.base64(HMAC-SHA256)`, URI-component encoded."""
     signature = base64.b64encode(hmac.new(SECRET, value.encode(), hashlib.sha256).digest()).decode()
-    return quote(f"{value}.{signature}", safe=_URI_COMPONENT_SAFE)
+    return uri_component(f"{value}.{signature}")
 
 
 def expired_lines(call: Call, *shorts: str) -> list[str]:
@@ -117,13 +116,9 @@ def session_cache(session: dict, user: dict, now: datetime) -> str:
     millis = int(now.timestamp() * 1000)
     snapshot = {"session": session, "user": user, "updatedAt": millis, "version": "1"}
     expires_at = millis + COOKIE_LIFETIMES[SESSION_DATA] * 1000
-    signature = _b64url(hmac.new(SECRET, _stringify({**snapshot, "expiresAt": expires_at}).encode(),
+    signature = b64url(hmac.new(SECRET, _stringify({**snapshot, "expiresAt": expires_at}).encode(),
                                  hashlib.sha256).digest())
-    return _b64url(_stringify({"session": snapshot, "expiresAt": expires_at, "signature": signature}).encode())
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64url(_stringify({"session": snapshot, "expiresAt": expires_at, "signature": signature}).encode())
 
 
 def _stringify(payload: Any) -> str:

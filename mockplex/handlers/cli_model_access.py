@@ -14,16 +14,15 @@ from typing import Any
 
 from mockplex.call import Call
 from mockplex.handlers.models_web import pick_default
+from mockplex.handlers.team_models import team_gate_refusal
 from mockplex.ids import is_strict_uuid
 from mockplex.responses import JsonError
 from mockplex.validation import js_trim
 from mockplex.world.records import TEMPLATE_MODEL
-from mockplex.world.teams import has_capability
+from mockplex.world.teams import has_capability, model_capability
 
 TEAM_HEADER = "x-mogplex-team-id"
 ALLOWLIST_RETRY_AFTER_SECONDS = 5
-ROLE_DENIED = "This model is not enabled for your team role."
-NOT_ALLOWLISTED = "This model is not on the team's model allowlist."
 ALLOWLIST_UNAVAILABLE = "Couldn't verify the team's model allowlist. Please try again."
 _BILLING = "Hosted AI requires a positive billing balance. Add funds or choose a plan in Settings > Billing, or add "
 # Per provider with a direct key: (the key's name in the refusal, the refusal without a gateway).
@@ -62,30 +61,15 @@ def cli_model_id(call: Call, user_id: str, requested: Any) -> str:
     return pick_default(world.users[user_id].default_model, world.available_models(user_id)) or TEMPLATE_MODEL
 
 
-def _model_capability(model_id: str) -> str:
-    provider, _, rest = model_id.partition("/")
-    if not provider:
-        return f"models.{model_id}"
-    return f"models.{provider}.{rest}" if rest else f"models.{provider}"
-
-
-def _deny(call: Call, team_id: str, user_id: str, model_id: str, code: str, payload: dict[str, Any]) -> None:
-    if call.world.teams.get(team_id) is not None:  # the audit row's team must exist
-        call.world.team_audit.record(call.world.ids.uuid(), call.now, team_id, user_id, "model.denied", "model",
-                                     target_id=model_id, payload=payload, decision_code=code)
-
-
 def _check_team_policy(call: Call, user_id: str, model_id: str, team_id: str) -> None:
-    required = _model_capability(model_id)
-    if not has_capability(call.world.teams.role_of(user_id, team_id), required):
-        _deny(call, team_id, user_id, model_id, "capability_denied", {"required_capability": required})
-        raise completion_error(400, ROLE_DENIED)
-    if call.world.outside.cli_inference_model == "allowlist_unavailable":
+    """The resolver's team gates; an allowlist it cannot read fails between the role's and the allowlist's."""
+    role = call.world.teams.role_of(user_id, team_id)
+    if (call.world.outside.cli_inference_model == "allowlist_unavailable"
+            and has_capability(role, model_capability(model_id))):
         raise completion_error(503, ALLOWLIST_UNAVAILABLE, {"Retry-After": str(ALLOWLIST_RETRY_AFTER_SECONDS)})
-    allowlist = call.world.team_settings.allowlist_state(team_id)
-    if not allowlist.permits(model_id):
-        _deny(call, team_id, user_id, model_id, "model_not_in_allowlist", {"allowlist_size": len(allowlist.models)})
-        raise completion_error(400, NOT_ALLOWLISTED)
+    refusal = team_gate_refusal(call, user_id, model_id, team_id)
+    if refusal is not None:
+        raise completion_error(400, refusal)
 
 
 def check_model_access(call: Call, user_id: str, model_id: str, team_id: str | None) -> None:

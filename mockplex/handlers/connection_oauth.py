@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from aiohttp import web
 
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.connection_input import Invalid, safe_url
-from mockplex.handlers.identity import _lasting_cookie, _next_cookie
-from mockplex.ids import pg_uuid
-from mockplex.jsvalues import JS_EPOCH
-from mockplex.responses import flat_error, request_origin
+from mockplex.handlers.identity import lasting_cookie, next_cookie
+from mockplex.ids import b64url, pg_uuid, s256
+from mockplex.jsvalues import JS_EPOCH, search_params, uri_component
+from mockplex.responses import flat_error, origin_redirect, request_origin
 from mockplex.world.connection_presets import preset_named
 from mockplex.world.connections import Connection
 
@@ -37,16 +36,11 @@ TOKEN_SECONDS = 3600
 
 
 def _redirect(call: Call, path: str) -> web.Response:
-    return web.Response(status=307, headers={"Location": request_origin(call.request) + path})
+    return origin_redirect(call.request, path)
 
 
 def settings_redirect(call: Call, outcome: str) -> web.Response:
     return _redirect(call, f"/settings?tab=connections&oauth={outcome}")
-
-
-def form_encoded(value: str) -> str:
-    """application/x-www-form-urlencoded as URLSearchParams writes a value."""
-    return quote_plus(value, safe="*").replace("~", "%7E")
 
 
 def with_params(url: str, params: list[tuple[str, str]]) -> str:
@@ -61,7 +55,7 @@ def with_params(url: str, params: list[tuple[str, str]]) -> str:
             pairs.append((name, value))
         else:
             pairs[at] = (name, value)
-    query = "&".join(f"{form_encoded(key)}={form_encoded(value)}" for key, value in pairs)
+    query = search_params(pairs)
     return urlunsplit(parts._replace(query=query))
 
 
@@ -72,11 +66,7 @@ def _owned(call: Call, connection_id: Any, user_id: str) -> Connection | None:
 
 
 def _verifier(call: Call) -> str:
-    return base64.urlsafe_b64encode(call.world.ids.random_bytes(32)).decode().rstrip("=")
-
-
-def _challenge(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return b64url(call.world.ids.random_bytes(32))
 
 
 class SetupFailed(Exception):
@@ -130,24 +120,24 @@ async def start_oauth(call: Call) -> web.Response:
     if row["oauth_scopes"]:
         params.append(("scope", row["oauth_scopes"]))
     if verifier:
-        params += [("code_challenge", _challenge(verifier)), ("code_challenge_method", "S256"),
+        params += [("code_challenge", s256(verifier)), ("code_challenge_method", "S256"),
                    *DYNAMIC_AUTHORIZE_PARAMS]
     response = web.Response(status=307, headers={"Location": with_params(row["oauth_authorize_url"], params)})
     response.headers.add("Set-Cookie", _state_cookie(call, STATE_COOKIE, state))
     response.headers.add("Set-Cookie", _state_cookie(call, VERIFIER_COOKIE, verifier) if verifier else
-                         _next_cookie(VERIFIER_COOKIE, "", expires=JS_EPOCH))
+                         next_cookie(VERIFIER_COOKIE, "", expires=JS_EPOCH))
     return response
 
 
 def _state_cookie(call: Call, name: str, value: str) -> str:
     # secure: NODE_ENV === "production", as the hosted server runs
-    return _lasting_cookie(call, name, quote(value, safe="-_.!~*'()"), COOKIE_SECONDS,
+    return lasting_cookie(call, name, uri_component(value), COOKIE_SECONDS,
                            http_only=True, same_site="lax", secure=True)
 
 
 def _cleared(response: web.Response) -> web.Response:
     for name in (STATE_COOKIE, VERIFIER_COOKIE):
-        response.headers.add("Set-Cookie", f"{name}=; Path=/; Max-Age=0")
+        response.headers.add("Set-Cookie", next_cookie(name, "", max_age=0))
     return response
 
 

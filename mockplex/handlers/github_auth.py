@@ -4,7 +4,6 @@ Supabase sign-in behind the waitlist gate)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import math
@@ -14,10 +13,10 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 
 from mockplex.call import Call
-from mockplex.handlers.auth_social import form_encode
-from mockplex.handlers.identity import _lasting_cookie, _next_cookie
+from mockplex.handlers.identity import lasting_cookie, next_cookie
 from mockplex.handlers.waitlist import COOKIE_NAME as WAITLIST_COOKIE, COOKIE_SECRET as WAITLIST_SECRET
-from mockplex.jsvalues import JS_EPOCH, js_number
+from mockplex.ids import b64url, s256
+from mockplex.jsvalues import JS_EPOCH, js_number, search_params, uri_component
 from mockplex.responses import EmptyResponse, request_origin
 from mockplex.world.oauth_flows import github_account
 from mockplex.world.records import Installation
@@ -51,7 +50,7 @@ def _app_redirect(call: Call, path: str, cookies: list[str] = ()) -> web.Respons
 
 
 def _deleted(name: str) -> str:
-    return _next_cookie(name, "", expires=JS_EPOCH)
+    return next_cookie(name, "", expires=JS_EPOCH)
 
 
 def _require_oauth_app(call: Call) -> None:
@@ -65,13 +64,13 @@ async def connect(call: Call) -> web.Response:
         return _app_redirect(call, "/login")
     if call.world.github_app_configured:
         # `secure` follows NODE_ENV, and the hosted server runs in production.
-        pending = _lasting_cookie(call, _INSTALL_PENDING, "1", 86400, http_only=True, same_site="lax", secure=True)
+        pending = lasting_cookie(call, _INSTALL_PENDING, "1", 86400, http_only=True, same_site="lax", secure=True)
         return _redirect(f"https://github.com/apps/{GITHUB_APP_NAME}/installations/new",
                          [pending, _deleted("github_reconcile_skip")])
     state = call.world.ids.uuid()
-    cookie = _lasting_cookie(call, _OAUTH_STATE, state, 600, http_only=True, same_site="lax", secure=True)
+    cookie = lasting_cookie(call, _OAUTH_STATE, state, 600, http_only=True, same_site="lax", secure=True)
     _require_oauth_app(call)
-    query = form_encode([("client_id", CONNECT_CLIENT_ID),
+    query = search_params([("client_id", CONNECT_CLIENT_ID),
                          ("redirect_uri", request_origin(call.request) + "/api/auth/github/callback"),
                          ("scope", "repo read:user"), ("state", state)])
     return _redirect(f"https://github.com/login/oauth/authorize?{query}", [cookie])
@@ -123,22 +122,18 @@ async def login(call: Call) -> web.Response:
     next_path = app_redirect_path(call.query("next"))
     if not _waitlist_passed(call):
         query = [("error", "waitlist_required")] + ([("next", next_path)] if next_path != "/" else [])
-        return _app_redirect(call, "/login/beta?" + form_encode(query))
-    callback = f"{request_origin(call.request)}/auth/callback?" + form_encode([("next", next_path)])
+        return _app_redirect(call, "/login/beta?" + search_params(query))
+    callback = f"{request_origin(call.request)}/auth/callback?" + search_params([("next", next_path)])
     # auth-js's PKCE pair: 56 random 32-bit words, each cut to its last two hex digits, and
     # the unpadded base64url of the verifier's SHA-256.
     verifier = call.world.ids.random_bytes(56).hex()
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    challenge = s256(verifier)
     # _getUrlForProvider joins encodeURIComponent'd pairs itself (a space is %20, not +).
-    query = "&".join(["provider=github", f"redirect_to={_uri_component(callback)}",
-                      f"scopes={_uri_component(GITHUB_LOGIN_SCOPES)}",
-                      form_encode([("code_challenge", challenge), ("code_challenge_method", "s256")])])
+    query = "&".join(["provider=github", f"redirect_to={uri_component(callback)}",
+                      f"scopes={uri_component(GITHUB_LOGIN_SCOPES)}",
+                      search_params([("code_challenge", challenge), ("code_challenge_method", "s256")])])
     return _redirect(f"https://{SUPABASE_PROJECT_REF}.supabase.mock/auth/v1/authorize?{query}",
                      _verifier_cookies(call, verifier))
-
-
-def _uri_component(text: str) -> str:
-    return quote(text, safe="!~*'()")
 
 
 def _verifier_cookies(call: Call, verifier: str) -> list[str]:
@@ -146,9 +141,9 @@ def _verifier_cookies(call: Call, verifier: str) -> list[str]:
     JSON-encoded value as `base64-` + base64url, with its default cookie options."""
     name = f"sb-{SUPABASE_PROJECT_REF}-auth-token-code-verifier"
     stale = [key for key in _request_cookies(call) if _CHUNK.fullmatch(key) and key.rsplit(".", 1)[0] == name]
-    encoded = "base64-" + base64.urlsafe_b64encode(f'"{verifier}"'.encode()).decode().rstrip("=")
-    return ([_next_cookie(key, "", max_age=0, same_site="lax") for key in stale]
-            + [_lasting_cookie(call, name, encoded, SUPABASE_COOKIE_SECONDS, same_site="lax")])
+    encoded = "base64-" + b64url(f'"{verifier}"'.encode())
+    return ([next_cookie(key, "", max_age=0, same_site="lax") for key in stale]
+            + [lasting_cookie(call, name, encoded, SUPABASE_COOKIE_SECONDS, same_site="lax")])
 
 
 def _request_cookies(call: Call) -> dict[str, str]:

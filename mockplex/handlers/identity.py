@@ -33,7 +33,7 @@ _INSTALL = {"kind": "install", "label": "Install GitHub App", "href": "/api/auth
 _VERCEL_NOTE = " Sign in with Vercel is identity-only; user-owned compute requires a future API-capable integration."
 
 
-def _next_cookie(name: str, value: str, *, expires: datetime | None = None, max_age: int | None = None,
+def next_cookie(name: str, value: str, *, expires: datetime | None = None, max_age: int | None = None,
                  http_only: bool = False, same_site: str | None = None, secure: bool = False) -> str:
     """A Set-Cookie line as Next.js's response cookies write it (attribute order included)."""
     attributes = ["Path=/"]
@@ -50,9 +50,9 @@ def _next_cookie(name: str, value: str, *, expires: datetime | None = None, max_
     return "; ".join([f"{name}={value}", *attributes])
 
 
-def _lasting_cookie(call: Call, name: str, value: str, seconds: int, **flags: Any) -> str:
+def lasting_cookie(call: Call, name: str, value: str, seconds: int, **flags: Any) -> str:
     """cookies.set with a maxAge: Next.js adds the matching Expires."""
-    return _next_cookie(name, value, expires=call.now + timedelta(seconds=seconds), max_age=seconds, **flags)
+    return next_cookie(name, value, expires=call.now + timedelta(seconds=seconds), max_age=seconds, **flags)
 
 
 async def auth_user(call: Call) -> web.Response:
@@ -63,7 +63,7 @@ async def auth_user(call: Call) -> web.Response:
     if _looks_for_installations(call, user):
         # GitHub shows no installation this world does not already hold: the server says
         # so with a cookie that spares GitHub the next five minutes of refetches.
-        response.headers.add("Set-Cookie", _lasting_cookie(call, "github_reconcile_skip", "1", 300, http_only=True))
+        response.headers.add("Set-Cookie", lasting_cookie(call, "github_reconcile_skip", "1", 300, http_only=True))
     return response
 
 
@@ -139,7 +139,7 @@ def _user_payload(call: Call, user: User) -> dict[str, Any]:
 
 
 def _theme_cookie(call: Call, response: web.Response, theme: str) -> None:
-    response.headers.add("Set-Cookie", _lasting_cookie(call, "mogplex-theme", theme, 31536000, same_site="lax"))
+    response.headers.add("Set-Cookie", lasting_cookie(call, "mogplex-theme", theme, 31536000, same_site="lax"))
 
 
 async def get_settings(call: Call) -> web.Response:
@@ -179,11 +179,11 @@ def _sign_out(call: Call, response: web.Response) -> web.Response:
     sessions = call.world.sessions
     sessions.sign_out(call.request.cookies)
     if sessions.backend == "better-auth":
-        cleared = [_next_cookie(name, "", max_age=0, http_only=True, same_site="Lax") for name in _BETTER_AUTH_CLEARED]
+        cleared = [next_cookie(name, "", max_age=0, http_only=True, same_site="Lax") for name in _BETTER_AUTH_CLEARED]
     else:
-        cleared = [_next_cookie(name, "", max_age=0, same_site="lax")
+        cleared = [next_cookie(name, "", max_age=0, same_site="lax")
                    for name in sessions.present_cookies(call.request.cookies)]
-    for line in [*cleared, _next_cookie("user_id", "", expires=JS_EPOCH)]:
+    for line in [*cleared, next_cookie("user_id", "", expires=JS_EPOCH)]:
         response.headers.add("Set-Cookie", line)
     return response
 

@@ -17,8 +17,8 @@ from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.handlers import mcp_oauth_register, mcp_oauth_token
 from mockplex.handlers.better_auth_wire import base_url, redirect, respond, signed_value
-from mockplex.handlers.mcp_oauth_wire import CORS, form_encoded, message_error, refusals_answered
-from mockplex.jsvalues import js_iso
+from mockplex.handlers.mcp_oauth_wire import CORS, message_error, refusals_answered
+from mockplex.jsvalues import js_iso, search_params
 from mockplex.names import MCP_PATH
 from mockplex.responses import request_origin
 from mockplex.world.mcp_oauth import CODE_LIFETIME, DIGITS, LETTERS, AuthorizationCode, TokenPair, random_string
@@ -121,7 +121,7 @@ def with_params(uri: str, updates: list[tuple[str, str]]) -> str:
             params = [(key, value if index == first else old) for index, (key, old) in enumerate(params)
                       if key != name or index == first]
     path = parts.path or ("/" if parts.scheme in ("http", "https") else "")
-    return urlunsplit((parts.scheme, parts.netloc, path, form_encoded(params), parts.fragment))
+    return urlunsplit((parts.scheme, parts.netloc, path, search_params(params), parts.fragment))
 
 
 # -- the plugin's other GET endpoints -----------------------------------------------------------

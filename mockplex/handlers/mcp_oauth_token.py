@@ -23,9 +23,9 @@ from mockplex.handlers.better_auth_wire import respond
 from mockplex.handlers.mcp_oauth_wire import (
     ABSENT, FORM_TYPE, JSON_TYPE, NO_STORE, EndpointRefusal, oauth_error, read_body, type_issue, validation_error,
 )
+from mockplex.ids import b64url, s256
 from mockplex.jsvalues import js_string, js_truthy
 from mockplex.world.mcp_oauth import ACCESS_TOKEN_SECONDS, CLI_CLIENT_ID, LETTERS, McpClient, TokenPair
-from mockplex.world.oauth_states import s256
 
 CODE_REFRESH_ALPHABET = LETTERS[26:] + LETTERS[:26]  # the code grant's refresh token: "A-Z" then "a-z"
 SILVER = "urn:mace:incommon:iap:silver"
@@ -190,12 +190,8 @@ def _id_token(call: Call, pair: TokenPair, scopes: tuple[str, ...], nonce: str |
     claims["exp"] = issued_at + ACCESS_TOKEN_SECONDS
     signing_input = f"{_segment({'alg': 'HS256'})}.{_segment(claims)}"
     signature = hmac.new(call.world.ids.random_bytes(32), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64url(signature)}"
+    return f"{signing_input}.{b64url(signature)}"
 
 
 def _segment(value: dict) -> str:
-    return _b64url(jsonio.dumps(value))
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64url(jsonio.dumps(value))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -75,15 +75,6 @@ def received(value: Any) -> str:
 
 def type_issue(path: str, expected: str, value: Any) -> str:
     return f"[{path}] Invalid input: expected {expected}, received {received(value)}"
-
-
-def form_encoded(params: list[tuple[str, str]]) -> str:
-    """URLSearchParams' serialisation: `*-._` and alphanumerics kept, a space as `+`."""
-    return "&".join(f"{_form_part(name)}={_form_part(value)}" for name, value in params)
-
-
-def _form_part(text: str) -> str:
-    return quote_plus(text, safe="*").replace("~", "%7E")
 
 
 def refusals_answered(endpoint):

@@ -14,7 +14,7 @@ from aiohttp import web
 from mockplex.call import Call
 from mockplex.names import MCP_PATH
 from mockplex.responses import flat_error, request_origin
-from mockplex.rules.edge import _origin_of
+from mockplex.rules.edge import url_origin
 
 AUTHORIZATION_ID = re.compile(r"[A-Za-z0-9_-]{1,512}")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -35,7 +35,7 @@ def _same_origin(call: Call) -> bool:
     if origin:
         return origin == expected
     referer = call.request.headers.get("referer")
-    return bool(referer) and _origin_of(referer) == _origin_of(expected + "/")
+    return bool(referer) and url_origin(referer) == url_origin(expected + "/")
 
 
 async def _form(call: Call) -> dict[str, Any]:

@@ -11,16 +11,16 @@ import binascii
 import hashlib
 import hmac
 import json
-from datetime import timedelta, timezone
-from email.utils import format_datetime
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 from aiohttp import web
 
 from mockplex.call import Call
-from mockplex.jsvalues import JS_EPOCH
-from mockplex.responses import request_origin
+from mockplex.handlers.identity import lasting_cookie, next_cookie
+from mockplex.ids import b64url
+from mockplex.jsvalues import JS_EPOCH, search_params
+from mockplex.responses import origin_redirect, request_origin
 from mockplex.world.slack import SlackGrant
 from mockplex.world.slack_service import SLACK_BOT_SCOPES
 
@@ -38,23 +38,20 @@ async def install(call: Call) -> web.Response:
     user_id = call.require_user()
     if not _configured(call):
         return _settings_redirect(call, "slack=not_configured")
-    nonce = _b64url(call.world.ids.random_bytes(24))
+    nonce = b64url(call.world.ids.random_bytes(24))
     state = sign_state({"userId": user_id, "nonce": nonce, "ts": int(call.now.timestamp())})
     params = {"client_id": SLACK_CLIENT_ID, "scope": ",".join(SLACK_BOT_SCOPES),
               "redirect_uri": request_origin(call.request) + CALLBACK_PATH, "state": state}
-    query = "&".join(f"{name}={_form_encoded(value)}" for name, value in params.items())
-    response = web.Response(status=307, headers={"Location": f"{AUTHORIZE_URL}?{query}"})
-    expires = format_datetime((call.now + timedelta(seconds=STATE_TTL_SECONDS)).astimezone(timezone.utc), usegmt=True)
-    response.headers.add("Set-Cookie", f"{STATE_COOKIE}={nonce}; Path=/; Expires={expires}; "
-                                       f"Max-Age={STATE_TTL_SECONDS}; Secure; HttpOnly; SameSite=lax")
+    response = web.Response(status=307, headers={"Location": f"{AUTHORIZE_URL}?{search_params(params.items())}"})
+    response.headers.add("Set-Cookie", lasting_cookie(call, STATE_COOKIE, nonce, STATE_TTL_SECONDS, secure=True,
+                                                      http_only=True, same_site="lax"))
     return response
 
 
 async def callback(call: Call) -> web.Response:
     """The checks in the server's order; the single-use state cookie is cleared whatever happens."""
     response = _settings_redirect(call, _callback_outcome(call))
-    cleared = format_datetime(JS_EPOCH, usegmt=True)
-    response.headers.add("Set-Cookie", f"{STATE_COOKIE}=; Path=/; Expires={cleared}")
+    response.headers.add("Set-Cookie", next_cookie(STATE_COOKIE, "", expires=JS_EPOCH))
     return response
 
 
@@ -93,13 +90,13 @@ def _configured(call: Call) -> bool:
 
 
 def _settings_redirect(call: Call, query: str) -> web.Response:
-    return web.Response(status=307, headers={"Location": f"{request_origin(call.request)}/settings?{query}"})
+    return origin_redirect(call.request, f"/settings?{query}")
 
 
 # -- the signed state ------------------------------------------------------------------------
 
 def sign_state(payload: dict[str, Any]) -> str:
-    body = _b64url(json.dumps(payload, separators=(",", ":")).encode())
+    body = b64url(json.dumps(payload, separators=(",", ":")).encode())
     return f"{body}.{_mac(body)}"
 
 
@@ -129,16 +126,7 @@ def _decoded_payload(body: str) -> dict[str, Any] | None:
 
 
 def _mac(body: str) -> str:
-    return _b64url(hmac.new(SLACK_SIGNING_SECRET.encode(), body.encode(), hashlib.sha256).digest())
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _form_encoded(value: str) -> str:
-    """As URLSearchParams writes a value."""
-    return quote_plus(value, safe="*").replace("~", "%7E")
+    return b64url(hmac.new(SLACK_SIGNING_SECRET.encode(), body.encode(), hashlib.sha256).digest())
 
 
 def _uri_component(value: str) -> str:

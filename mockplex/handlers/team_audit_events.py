@@ -3,7 +3,6 @@ first, 25 a page, continued by an opaque keyset cursor over (created_at, id)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -15,7 +14,7 @@ from mockplex import jsonio
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.team_access import managing_access
-from mockplex.ids import is_strict_uuid
+from mockplex.ids import b64url, is_strict_uuid
 from mockplex.responses import flat_error, json_response
 from mockplex.world.jsonb import jsonb
 from mockplex.world.team_audit import TeamAuditEvent
@@ -83,7 +82,7 @@ def read_cursor(raw: str | None) -> tuple[datetime, str] | None:
 
 def encode_cursor(event: TeamAuditEvent) -> str:
     text = json.dumps({"createdAt": format_timestamp(event.created_at), "id": event.id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return b64url(text.encode())
 
 
 def _event_row(event: TeamAuditEvent) -> dict:

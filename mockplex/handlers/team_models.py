@@ -15,7 +15,7 @@ from mockplex.handlers.team_access import managing_access, record_team_event, te
 from mockplex.handlers.web_bodies import guarded_fields
 from mockplex.responses import flat_error, json_response
 from mockplex.validation import js_trim
-from mockplex.world.teams import has_capability
+from mockplex.world.teams import has_capability, model_capability
 
 _NOT_AN_ALLOWLIST = object()
 MODEL_NOT_IN_ALLOWLIST = "This model is not on the team's model allowlist."
@@ -69,14 +69,6 @@ async def patch_team_models(call: Call) -> web.Response:
     return json_response({"ok": True})
 
 
-def _model_capability(model_id: str) -> str:
-    """modelCapability: `models.<provider>.<rest>`, or `models.<id>` without a provider."""
-    provider, _, rest = model_id.partition("/")
-    if not provider:
-        return f"models.{model_id}"
-    return f"models.{provider}.{rest}" if rest else f"models.{provider}"
-
-
 def team_gate_refusal(call: Call, user_id: str, model_id: str, team_id: str | None) -> str | None:
     """resolveUserLanguageModel's team gates, before any key is looked up: the member's role
     must carry the model's capability (a non-member carries none), then the team's allowlist
@@ -85,7 +77,7 @@ def team_gate_refusal(call: Call, user_id: str, model_id: str, team_id: str | No
     if team_id is None:
         return None
     world, model_id = call.world, js_trim(model_id)
-    required = _model_capability(model_id)
+    required = model_capability(model_id)
     if not has_capability(world.teams.role_of(user_id, team_id), required):
         refusal, code, payload = ROLE_DENIED, "capability_denied", {"required_capability": required}
     else:

@@ -8,19 +8,19 @@ CSRF checks. Vercel is played by the world (`vercel_api`, `vercel_oauth` in worl
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-from email.utils import format_datetime
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from mockplex import jsonio
 from mockplex.call import Call
-from mockplex.jsvalues import JS_EPOCH
-from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response, request_origin
-from mockplex.rules.edge import _origin_of
+from mockplex.handlers.identity import next_cookie
+from mockplex.ids import s256
+from mockplex.jsvalues import JS_EPOCH, search_params
+from mockplex.responses import (
+    EmptyResponse, JsonError, flat_error, json_response, origin_redirect, request_origin,
+)
+from mockplex.rules.edge import url_origin
 from mockplex.validation import js_trim
 
 URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
@@ -46,7 +46,7 @@ TOKEN_REFUSALS = {
 
 
 def _redirect(call: Call, path: str) -> web.Response:
-    return web.Response(status=307, headers={"Location": request_origin(call.request) + path})
+    return origin_redirect(call.request, path)
 
 
 def _random_hex(call: Call, length: int) -> str:
@@ -61,12 +61,12 @@ async def authorize(call: Call) -> web.Response:
     if call.identity is None:
         return _redirect(call, "/login")
     state, nonce, verifier = _random_hex(call, 32), _random_hex(call, 32), _random_hex(call, 64)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    challenge = s256(verifier)
     client_id = VERCEL_CLIENT_ID if call.world.outside.vercel_oauth == "configured" else "undefined"
     params = {"client_id": client_id, "redirect_uri": request_origin(call.request) + CALLBACK_PATH,
               "response_type": "code", "scope": "openid email profile offline_access", "state": state,
               "nonce": nonce, "code_challenge": challenge, "code_challenge_method": "S256"}
-    url = _html_attribute(f"{AUTHORIZE_URL}?{urlencode(params, safe='*').replace('~', '%7E')}")
+    url = _html_attribute(f"{AUTHORIZE_URL}?{search_params(params.items())}")
     response = web.Response(body=PAGE.format(url=url).encode(),
                             headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
     for name, value in zip(OAUTH_COOKIES, (state, nonce, verifier), strict=True):
@@ -95,9 +95,8 @@ async def callback(call: Call) -> web.Response:
     accounts.team_ids[user_id] = listed or accounts.vercel_user_id(user_id)
     accounts.store_token(user_id, accounts.mint_access_token(call.world.ids))
     response = _redirect(call, "/?vercel=connected")
-    cleared = format_datetime(JS_EPOCH, usegmt=True)
     for name in OAUTH_COOKIES:
-        response.headers.add("Set-Cookie", f"{name}=; Path=/; Expires={cleared}")
+        response.headers.add("Set-Cookie", next_cookie(name, "", expires=JS_EPOCH))
     return response
 
 
@@ -123,7 +122,7 @@ def _referer_origin(referer: str) -> str:
     """`new URL(referer).origin`: "null" for a scheme without one; a Referer that does
     not parse is refused."""
     scheme = URL_SCHEME.match(referer.strip(" \t\n\r\f\v\x00"))
-    origin = _origin_of(referer)
+    origin = url_origin(referer)
     if scheme is None or origin is None and scheme[1].lower() in ("http", "https"):
         raise flat_error(403, "Invalid Referer header")
     return origin or "null"

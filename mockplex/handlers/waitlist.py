@@ -12,13 +12,13 @@ import math
 import re
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
 
 from mockplex import jsonio
 from mockplex.call import Call
-from mockplex.handlers.identity import _lasting_cookie
+from mockplex.handlers.identity import lasting_cookie
+from mockplex.jsvalues import uri_component
 from mockplex.responses import EmptyResponse, JsonError, json_response
 from mockplex.validation import js_length, js_trim
 from mockplex.world.waitlist import SentEmail
@@ -122,8 +122,8 @@ async def validate_code(call: Call) -> web.Response:
         raise EmptyResponse(500)  # signing throws after the use was claimed
     expires_at = math.floor(call.now.timestamp()) + COOKIE_SECONDS
     response = json_response({"ok": True})
-    value = quote(cookie_value(code, expires_at), safe="-_.!~*'()")
+    value = uri_component(cookie_value(code, expires_at))
     # secure: NODE_ENV === "production", as the hosted server runs
-    response.headers.add("Set-Cookie", _lasting_cookie(call, COOKIE_NAME, value, COOKIE_SECONDS, http_only=True,
+    response.headers.add("Set-Cookie", lasting_cookie(call, COOKIE_NAME, value, COOKIE_SECONDS, http_only=True,
                                                        same_site="lax", secure=True))
     return response

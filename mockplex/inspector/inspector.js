@@ -305,7 +305,7 @@ function responseBody(entry) {
   const text = entry.response_body;
   if (text === null || text === undefined) {
     const why = streamed || headerValue(entry.response_headers, "transfer-encoding")
-      ? "(a streamed answer: the journal keeps no streamed bodies, so its events cannot be shown)"
+      ? "(a streamed answer the journal did not keep: over 64 KiB, or passed on from upstream as it came)"
       : "(no body kept: empty, or over 64 KiB)";
     return [el("p", { id: "detail-response-body", className: "note" }, why)];
   }

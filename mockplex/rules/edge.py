@@ -11,11 +11,12 @@ from __future__ import annotations
 import hmac
 import re
 from functools import lru_cache
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from mockplex import state
+from mockplex.jsvalues import search_param
 from mockplex.names import MCP_PATH, TOKEN_PREFIX, V1_PREFIX
 from mockplex.replay.callers import recorded_caller
 from mockplex.responses import empty, json_response, request_origin
@@ -139,10 +140,10 @@ def _recorded_session(request: web.Request) -> bool:
 def login_redirect(request: web.Request) -> web.Response:
     """`/login` on the request's origin; `expired=true` first when the Referer shares that
     origin; `next` is pathname + search, form-encoded as URLSearchParams writes it."""
-    origin = _origin_of(request_origin(request) + "/")
-    target = quote_plus(_path_and_search(request), safe="*").replace("~", "%7E")
+    origin = url_origin(request_origin(request) + "/")
+    target = search_param(_path_and_search(request))
     referer = request.headers.get("Referer", "")
-    same_origin = bool(referer) and _origin_of(referer) == origin
+    same_origin = bool(referer) and url_origin(referer) == origin
     query = f"expired=true&next={target}" if same_origin else f"next={target}"
     return empty(307, {"Location": f"{origin}/login?{query}"})
 
@@ -154,7 +155,7 @@ def _path_and_search(request: web.Request) -> str:
     return url.raw_path + (f"?{query}" if query else "")
 
 
-def _origin_of(url: str) -> str | None:
+def url_origin(url: str) -> str | None:
     """A URL's origin as `new URL(url).origin` spells it (lowercase host, no default port)."""
     try:
         parts = urlsplit(url.strip())

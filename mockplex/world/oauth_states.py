@@ -8,13 +8,11 @@ and the MCP endpoint then accept like any OAuth grant."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from mockplex.ids import IdGenerator
+from mockplex.ids import IdGenerator, s256
 from mockplex.world.records import OAuthGrant
 from mockplex.world.tokens import TokenStore
 
@@ -24,10 +22,6 @@ CODEX_CLIENT = ("9a4e6b21-7c3d-4f58-b1e2-6d8c0f3a5b94", "Codex", "http://127.0.0
 # PKCE of the seeded requests: S256 of this verifier (a documented development value).
 SEED_VERIFIER = "mpx-dev-pkce-verifier-0001-abcdefghijklmnopqrstuvwxyz"
 _FOREVER = datetime(2099, 1, 1, tzinfo=UTC)
-
-
-def s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
 @dataclass

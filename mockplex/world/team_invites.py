@@ -7,10 +7,11 @@ delivered email lands in the outbox, so a client (or a test) can read the accept
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
+
+from mockplex.ids import b64url
 
 INVITE_LIFETIME = timedelta(days=7)  # the column's default and a resend's new expiry
 APP_URL = "https://mogplex.com"  # the server's fallback when no public site URL is set
@@ -42,7 +43,7 @@ class InviteEmail:
 
 
 def invite_token(random_bytes: bytes) -> str:
-    return base64.urlsafe_b64encode(random_bytes).decode().rstrip("=")
+    return b64url(random_bytes)
 
 
 def accept_url(token: str) -> str:

@@ -35,6 +35,14 @@ def has_capability(role: str | None, capability: str) -> bool:
     return any(".".join(parts[:end]) + ".*" in granted for end in range(len(parts) - 1, 0, -1))
 
 
+def model_capability(model_id: str) -> str:
+    """modelCapability: `models.<provider>.<rest>`, or `models.<id>` without a provider."""
+    provider, _, rest = model_id.partition("/")
+    if not provider:
+        return f"models.{model_id}"
+    return f"models.{provider}.{rest}" if rest else f"models.{provider}"
+
+
 @dataclass
 class Team:
     id: str
