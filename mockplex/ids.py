@@ -35,6 +35,11 @@ class IdGenerator:
     def random_bytes(self, length: int) -> bytes:
         return self._random.getrandbits(8 * length).to_bytes(length, "big")
 
+    def random_text(self, alphabet: str, length: int = 32) -> str:
+        """`length` characters of the alphabet, each from one random byte (byte mod size),
+        as the server's generateRandomString picks them."""
+        return "".join(alphabet[byte % len(alphabet)] for byte in self.random_bytes(length))
+
 
 def mint_pat(length: int = 24) -> str:
     """A PAT the way the server makes one: mog_ + `length` chars of (random byte mod 62).

@@ -43,7 +43,7 @@ async def sign_in_social(call: Call) -> web.Response:
         return api_error(400, "VALIDATION_ERROR", "[body.provider] Invalid input")
     if fields["provider"] != "github" or call.world.outside.github_oauth == "not_configured":
         return api_error(404, "PROVIDER_NOT_FOUND", "Provider not found")
-    state, verifier = _random(call, 32), _random(call, 128)
+    state, verifier = call.world.ids.random_text(_ALPHANUMERIC, 32), call.world.ids.random_text(_ALPHANUMERIC, 128)
     call.world.oauth_flows.start(state, PendingSignIn(
         provider="github", callback_url=fields.get("callbackURL") or request_origin(call.request),
         error_url=fields.get("errorCallbackURL"), new_user_url=fields.get("newUserCallbackURL"),
@@ -77,10 +77,6 @@ def _authorize_url(call: Call, state: str, verifier: str, scopes) -> str:
              ("scope", " ".join(requested)), ("redirect_uri", f"{base_url(call)}/callback/github"),
              ("code_challenge_method", "S256"), ("code_challenge", challenge)]
     return "https://github.com/login/oauth/authorize?" + search_params(query)
-
-
-def _random(call: Call, length: int) -> str:
-    return "".join(_ALPHANUMERIC[byte % 62] for byte in call.world.ids.random_bytes(length))
 
 
 # -- the provider's callback ---------------------------------------------------------------
@@ -144,7 +140,7 @@ def _user_for(call: Call, email: str, name: str, image: str) -> tuple[User, bool
 
 def open_session(call: Call, user_id: str) -> list[str]:
     """createSession + setSessionCookie: the signed token cookie, then the session cache."""
-    token = _random(call, 32)
+    token = call.world.ids.random_text(_ALPHANUMERIC, 32)
     cookie = signed_value(token)
     expires_at = call.now + SESSION_LIFETIME
     session = call.world.sessions.open(cookie, user_id, expires_at)

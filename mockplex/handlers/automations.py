@@ -15,7 +15,7 @@ from aiohttp import web
 from mockplex.world import flows
 from mockplex.call import Call
 from mockplex.clock import format_timestamp, parse_timestamp
-from mockplex.ids import is_strict_uuid, pg_uuid
+from mockplex.ids import b64url, is_strict_uuid, pg_uuid
 from mockplex.jsonio import NOT_JSON
 from mockplex.render import v1
 from mockplex.responses import ApiError, EmptyResponse, bad_request, internal, not_found, ok
@@ -45,7 +45,7 @@ def maps_flow_errors(handler: Callable[[Call], Awaitable[web.Response]]):
 def encode_cursor(automation: Automation) -> str:
     text = json.dumps({"createdAt": format_timestamp(automation.created_at), "id": automation.id},
                       separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return b64url(text.encode())
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:

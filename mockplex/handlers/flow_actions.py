@@ -3,7 +3,6 @@ templates, on the same automations v1 serves."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from mockplex.call import Call
 from mockplex.clock import format_timestamp
 from mockplex.handlers.repo_layout import json_object
 from mockplex.handlers.routing import FlowLoadFailed, flow_record, load_flow
-from mockplex.ids import is_strict_uuid, pg_uuid
+from mockplex.ids import b64url, is_strict_uuid, pg_uuid
 from mockplex.responses import EmptyResponse, JsonError, flat_error, json_response
 from mockplex.world import flows
 from mockplex.world.automations import Automation, FlowError
@@ -110,7 +109,7 @@ async def generate_webhook_secret(call: Call) -> web.Response:
         raise flat_error(404, "Flow not found")
     ids = call.world.ids
     raw = uuid.UUID(ids.uuid()).bytes + uuid.UUID(ids.uuid()).bytes
-    secret = "whsec_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    secret = "whsec_" + b64url(raw)
     call.world.flows.store_signing_secret(automation, secret)
     return json_response({"secret": secret})
 

@@ -21,7 +21,7 @@ from mockplex.handlers.mcp_oauth_wire import CORS, message_error, refusals_answe
 from mockplex.jsvalues import js_iso, search_params
 from mockplex.names import MCP_PATH
 from mockplex.responses import request_origin
-from mockplex.world.mcp_oauth import CODE_LIFETIME, DIGITS, LETTERS, AuthorizationCode, TokenPair, random_string
+from mockplex.world.mcp_oauth import CODE_LIFETIME, DIGITS, LETTERS, AuthorizationCode, TokenPair
 
 SCOPES = ("openid", "profile", "email", "offline_access", "read", "write")
 DEFAULT_SCOPE = ("read", "write")
@@ -59,7 +59,7 @@ async def authorize(call: Call) -> web.StreamResponse:
         return _back_with_error(redirect_uri, "invalid_request", "pkce is required")
     if str(method).lower() != "s256":
         return _back_with_error(redirect_uri, "invalid_request", "invalid code_challenge method")
-    code = AuthorizationCode(random_string(call.world.ids, LETTERS + DIGITS), client.client_id, redirect_uri,
+    code = AuthorizationCode(call.world.ids.random_text(LETTERS + DIGITS), client.client_id, redirect_uri,
                              scopes, session.user_id, challenge, "s256", query.get("nonce"),
                              call.now + CODE_LIFETIME)
     call.world.mcp_oauth.issue_code(code)

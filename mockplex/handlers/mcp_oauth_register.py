@@ -19,7 +19,7 @@ from mockplex.handlers.mcp_oauth_wire import (
     ABSENT, CORS, JSON_TYPE, NO_STORE, oauth_error, read_body, received, refusals_answered, type_issue,
     validation_error,
 )
-from mockplex.world.mcp_oauth import LETTERS, McpClient, random_string
+from mockplex.world.mcp_oauth import LETTERS, McpClient
 
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
 GRANT_TYPES = ("authorization_code", "implicit", "password", "client_credentials", "refresh_token",
@@ -49,7 +49,7 @@ async def register(call: Call) -> web.StreamResponse:
     if "implicit" in grants and "token" not in responses:
         raise oauth_error(400, "invalid_client_metadata",
                           "When 'implicit' grant type is used, 'token' response type must be included", CORS)
-    client_id, secret = random_string(call.world.ids, LETTERS), random_string(call.world.ids, LETTERS)
+    client_id, secret = call.world.ids.random_text(LETTERS), call.world.ids.random_text(LETTERS)
     if "client_name" not in body:
         return web.Response(status=500)
     public = body["token_endpoint_auth_method"] == "none"

@@ -8,9 +8,9 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
-from urllib.parse import quote
 
 from mockplex import schema
+from mockplex.jsvalues import uri_component
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,8 @@ class Tool:
                 "inputSchema": self.params.json_schema(), "annotations": self.annotations}
 
     def request(self, args: dict[str, Any], mint: Callable[[], str]) -> RestRequest:
-        path = re.sub(r"\{(\w+)\}", lambda found: _segment(args[found.group(1)]), self.template)
+        path = re.sub(r"\{(\w+)\}", lambda found: uri_component(args[found.group(1)]), self.template)
         query = {self.renamed.get(name, name): args[name] for name in self.query if name in args}
         body = None if self.body is None else {name: args[name] for name in self.body if name in args}
         key = (args.get("idempotencyKey") or f"mcp:{mint()}") if self.idempotent else None
         return RestRequest(self.method, path, query, body, key)
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="-_.!~*'()")

@@ -65,11 +65,6 @@ class TokenPair:
     created_at: datetime
 
 
-def random_string(ids: IdGenerator, alphabet: str, length: int = 32) -> str:
-    """generateRandomString over the given alphabets, from the world's seeded stream."""
-    return "".join(alphabet[byte % len(alphabet)] for byte in ids.random_bytes(length))
-
-
 def _cli_client() -> McpClient:
     return McpClient(CLI_CLIENT_ID, "Mogplex CLI", "", CLI_REDIRECT_URLS, "public",
                      datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
@@ -100,8 +95,8 @@ class McpOAuthServer:
 
     def mint(self, tokens: TokenStore, ids: IdGenerator, *, client_id: str, user_id: str, scopes: str,
              now: datetime, refresh_alphabet: str) -> TokenPair:
-        pair = TokenPair(id=ids.uuid(), access_token=random_string(ids, LETTERS),
-                         refresh_token=random_string(ids, refresh_alphabet),
+        pair = TokenPair(id=ids.uuid(), access_token=ids.random_text(LETTERS),
+                         refresh_token=ids.random_text(refresh_alphabet),
                          access_expires_at=now + timedelta(seconds=ACCESS_TOKEN_SECONDS),
                          refresh_expires_at=now + REFRESH_TOKEN_LIFETIME, client_id=client_id, user_id=user_id,
                          scopes=scopes, created_at=now)

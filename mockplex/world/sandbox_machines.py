@@ -4,14 +4,13 @@ installs. Keyed by the provider's sandbox name, so a new VM starts from a fresh 
 
 from __future__ import annotations
 
-import base64
 import json
 import posixpath
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mockplex.ids import IdGenerator
+from mockplex.ids import IdGenerator, b64url
 from mockplex.world.records import Repo, Sandbox
 from mockplex.world.sandbox_disk import SandboxDisk
 from mockplex.world.sandbox_lifecycle import PROVIDER_FAILURE, ProviderFailed
@@ -55,7 +54,7 @@ class SandboxMachines:
         """The server caches one bridge per VM: a second connect gets the same token."""
         if vm.bridge is None:
             secret = uuid.UUID(ids.uuid()).bytes + uuid.UUID(ids.uuid()).bytes
-            vm.bridge = TerminalBridge(base64.urlsafe_b64encode(secret).decode().rstrip("="), now)
+            vm.bridge = TerminalBridge(b64url(secret), now)
         return vm.bridge
 
 
