@@ -18,6 +18,8 @@ from typing import Callable
 
 from aiohttp import web
 
+from mockplex.connection import InlineAppRunner
+
 MAX_HEADER_BYTES = 16_384  # Node's --max-http-header-size
 HEADER_TIMEOUT = 60.0  # Node's server.headersTimeout, in seconds
 REQUEST_TIMEOUT = 300.0  # Node's server.requestTimeout, in seconds
@@ -237,5 +239,5 @@ class GuardedSite(web.TCPSite):
 def make_runner(app: web.Application, **options) -> web.AppRunner:
     # Node accepts 2,000 header lines; aiohttp's default is 128. Node (and so Next.js's
     # request.json()) never decodes a request's Content-Encoding: the raw bytes are parsed.
-    return web.AppRunner(app, access_log=None, max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+    return InlineAppRunner(app, access_log=None, max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
                          max_headers=2000, auto_decompress=False, **options)

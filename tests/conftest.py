@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from mockplex.app import build_app
+from mockplex.connection import InlineAppRunner
 from mockplex.clock import parse_clock
 from mockplex.settings import Settings
 
@@ -39,6 +42,23 @@ NOTES_REPO = "5ab19c7d-cf6e-4d80-a1a2-de7fb06d81c5"
 OTHER_USERS_REPO = "6bc2ad8e-d07f-4e91-b2b3-ef80c17e92d6"
 SUCCESS_RUN = "9a7e1c3d-5b2f-4d6a-8e0c-1f3b5d7a9c20"
 RUNNING_SANDBOX = "5e1f3a7b-2c4d-4e6f-8a9b-0c1d2e3f4a5b"
+
+
+class InlineTestServer(TestServer):
+    """aiohttp's test server on the connection protocol `mockplex serve` uses."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
+        return InlineAppRunner(self.app, **kwargs)
+
+
+@pytest.fixture
+def aiohttp_client(aiohttp_client):
+    """pytest-aiohttp's client; an app it is given is served as `mockplex serve` serves it."""
+    async def client_for(app, *args, server_kwargs: dict[str, Any] | None = None, **kwargs):
+        if isinstance(app, web.Application):
+            app = InlineTestServer(app, **(server_kwargs or {}))
+        return await aiohttp_client(app, *args, **kwargs)
+    return client_for
 
 
 async def drip_events(request):

@@ -11,6 +11,7 @@ from aiohttp import web
 from mockplex import jsonio, state
 from mockplex.call import Call
 from mockplex.clock import format_timestamp
+from mockplex.connection import in_task
 from mockplex.handlers.streams import SSE_HEADERS, data_frame, open_stream, send_frames
 from mockplex.handlers.team_models import scoped_refusal
 from mockplex.responses import EmptyResponse, flat_error
@@ -117,6 +118,7 @@ async def realtime_events(call: Call) -> web.StreamResponse:
     if invalid is not None:
         raise flat_error(400, f"Invalid table name: {invalid}")
     feed = call.world.changes
+    await in_task()  # for wait_for's timeout
     changes = feed.subscribe()
     try:
         response = await open_stream(call.request, REALTIME_HEADERS)

@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from mockplex import jsonio
+from mockplex.connection import in_task
 from mockplex.mcp.tool import RestRequest
 
 
@@ -27,6 +28,7 @@ class RestHop:
 
     async def send(self, request: web.Request, rest: RestRequest) -> tuple[int, Any]:
         """(status, parsed JSON body or jsonio.NOT_JSON)."""
+        await in_task()
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
         headers = {"Authorization": request.headers.get("Authorization", "")}

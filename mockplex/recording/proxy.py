@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from mockplex.admin.guard import addressed_here
+from mockplex.connection import in_task
 from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
 from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.recorder import Exchange, Recorder
@@ -39,6 +40,7 @@ def fault_response(path: str, status: int, message: str, kind: str) -> web.Respo
 async def forward(request: web.Request, recorder: Recorder | None = None,
                   added_headers: dict[str, str] | None = None) -> web.StreamResponse:
     """Forward one request; `added_headers` are mockplex's own, set on the answer."""
+    await in_task()
     recorder, upstream = recorder or request.app[RECORDER], request.app[UPSTREAM]
     sequence = recorder.next_sequence()
     body = await request.read()

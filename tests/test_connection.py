@@ -1,0 +1,194 @@
+"""The connection protocol (mockplex.connection): requests answered where they arrive, on
+the wire exactly as aiohttp's own protocol answers them, in order, on a raw socket."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from contextlib import asynccontextmanager
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from mockplex.connection import INLINE, InlineAppRunner, in_task
+
+from conftest import OAUTH, V1
+
+
+async def plain(request: web.Request) -> web.Response:
+    return web.json_response({"path": request.path, "query": request.query_string})
+
+
+async def waits(request: web.Request) -> web.Response:
+    await asyncio.sleep(0.05)
+    return web.Response(text=f"waited for {request.path}")
+
+
+async def echo(request: web.Request) -> web.Response:
+    return web.Response(body=await request.read(), content_type="application/octet-stream")
+
+
+async def timed(request: web.Request) -> web.Response:
+    await in_task()
+    async with asyncio.timeout(5):
+        await asyncio.sleep(0)
+    return web.Response(text="in a task")
+
+
+async def streamed(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(b"data: 1\n\n")
+    await response.write_eof()
+    return response
+
+
+async def cookie(request: web.Request) -> web.Response:
+    response = web.Response(text="set")
+    response.set_cookie("session", "abc", httponly=True)
+    return response
+
+
+async def empty(request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
+async def bare_bytes(request: web.Request) -> web.Response:
+    return web.Response(body=b"no type given")
+
+
+async def closing(request: web.Request) -> web.Response:
+    response = web.Response(text="bye")
+    response.force_close()
+    return response
+
+
+async def broken(request: web.Request) -> web.Response:
+    raise RuntimeError("handler bug")
+
+
+def sample_app() -> web.Application:
+    app = web.Application()
+    for path, handler in (("/plain", plain), ("/waits", waits), ("/timed", timed), ("/stream", streamed),
+                          ("/cookie", cookie), ("/empty", empty), ("/bytes", bare_bytes), ("/closing", closing),
+                          ("/broken", broken)):
+        app.router.add_route("*", path, handler)
+    app.router.add_post("/echo", echo)
+    return app
+
+
+@asynccontextmanager
+async def serving(runner_class: type[web.AppRunner] = InlineAppRunner):
+    runner = runner_class(sample_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
+async def exchange(port: int, *chunks: bytes, pause: float = 0.0) -> bytes:
+    """Sends the chunks (pausing between them) and reads until the server closes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for chunk in chunks:
+        writer.write(chunk)
+        await writer.drain()
+        await asyncio.sleep(pause)
+    try:
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+
+
+def undated(wire: bytes) -> bytes:
+    return re.sub(rb"Date: [^\r]+\r\n", b"Date: <now>\r\n", wire)
+
+
+def get(path: str, *headers: str, method: str = "GET", version: str = "1.1") -> bytes:
+    return "\r\n".join([f"{method} {path} HTTP/{version}", "Host: 127.0.0.1", *headers, "", ""]).encode()
+
+
+LAST = "Connection: close"
+
+SAME_AS_AIOHTTP = [
+    pytest.param(get("/plain?a=1", LAST), id="json"),
+    pytest.param(get("/waits", LAST), id="waits before answering"),
+    pytest.param(get("/plain", version="1.0"), id="HTTP/1.0"),
+    pytest.param(get("/plain", "Connection: keep-alive", version="1.0") + get("/plain", version="1.0"),
+                 id="HTTP/1.0 keep-alive"),
+    pytest.param(get("/plain", method="HEAD") + get("/plain", LAST), id="HEAD"),
+    pytest.param(get("/empty", LAST), id="204"),
+    pytest.param(get("/cookie", LAST), id="cookie"),
+    pytest.param(get("/bytes", LAST), id="no content type"),
+    pytest.param(get("/stream", LAST), id="stream"),
+    pytest.param(get("/closing"), id="handler closes"),
+    pytest.param(get("/broken", LAST), id="handler raises"),
+    pytest.param(get("/nowhere", LAST), id="404"),
+    pytest.param(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello", id="body"),
+    pytest.param(b"GARBAGE\r\n\r\n", id="parse error"),
+    pytest.param(get("/waits") + get("/plain") + get("/stream") + get("/plain", LAST), id="pipelined"),
+]
+
+
+@pytest.mark.parametrize("request_bytes", SAME_AS_AIOHTTP)
+async def test_every_answer_is_what_aiohttps_own_protocol_writes(request_bytes):
+    async with serving(web.AppRunner) as stock_port:
+        expected = await exchange(stock_port, request_bytes)
+    async with serving() as port:
+        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    assert expected  # every case gets an answer
+
+
+async def test_pipelined_answers_keep_their_order_when_the_first_must_wait():
+    async with serving() as port:
+        wire = await exchange(port, get("/waits") + get("/plain?n=2") + get("/plain?n=3", LAST))
+    assert re.findall(rb"waited for /waits|\"query\": \"n=\d\"", wire) == [
+        b"waited for /waits", b'"query": "n=2"', b'"query": "n=3"']
+
+
+async def test_a_request_arriving_while_another_waits_is_answered_after_it():
+    async with serving() as port:
+        wire = await exchange(port, get("/waits"), get("/plain?late=1", LAST), pause=0.01)
+    assert wire.index(b"waited for /waits") < wire.index(b"late=1")
+
+
+async def test_a_body_arriving_in_pieces_is_read_whole():
+    head = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+    async with serving() as port:
+        wire = await exchange(port, head + b"hello", b" world", pause=0.02)
+    assert wire.startswith(b"HTTP/1.1 200 OK\r\n") and wire.endswith(b"\r\n\r\nhello world")
+
+
+async def test_code_needing_a_task_runs_in_one():
+    async with serving() as port:
+        wire = await exchange(port, get("/timed", LAST))
+    assert wire.startswith(b"HTTP/1.1 200 OK\r\n") and wire.endswith(b"in a task")
+
+
+async def test_keep_alive_connections_serve_many_requests():
+    async with serving() as port, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+        for index in range(20):
+            async with session.get(f"http://127.0.0.1:{port}/plain?i={index}") as response:
+                assert (await response.json())["query"] == f"i={index}"
+        async with session.get(f"http://127.0.0.1:{port}/waits") as response:
+            assert await response.text() == "waited for /waits"
+
+
+def test_the_installed_aiohttp_gets_the_inline_protocol():
+    """An aiohttp release the protocol was not written against falls back to aiohttp's own,
+    slower; this says so when an upgrade does that."""
+    assert INLINE, f"aiohttp {aiohttp.__version__}: mockplex.connection answers through aiohttp's stock protocol"
+
+
+async def test_mockplex_answers_pipelined_requests_in_order(make_api):
+    api = await make_api()
+    port = api.client.server.port
+    authorization = f"Authorization: Bearer {OAUTH}"
+    wire = await exchange(port, get(f"{V1}/repos", authorization) + get(f"{V1}/models", authorization)
+                          + get(f"{V1}/nowhere", authorization, LAST))
+    statuses = re.findall(rb"HTTP/1.1 (\d+)", wire)
+    assert statuses == [b"200", b"200", b"404"]
+    assert wire.index(b'"repos"') < wire.index(b'"models"')
