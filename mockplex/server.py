@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -96,6 +97,10 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the banner: a script may stop us as soon as it reads it
         loop.add_signal_handler(signum, stop.set)
+    # The world, the route table and any cassette live as long as the server: out of the
+    # collector's sight, a collection walks only what requests make.
+    gc.collect()
+    gc.freeze()
     bound = runner.addresses[0][1]
     shown = host if ":" not in host else f"[{host}]"
     print(describe(f"http://{shown}:{bound}"), file=sys.stdout, flush=True)
