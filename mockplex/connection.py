@@ -26,7 +26,7 @@ import asyncio
 import contextvars
 import functools
 import types
-from typing import Any, Coroutine
+from typing import Any, Awaitable, Callable, Coroutine
 
 import aiohttp
 from aiohttp import hdrs, web
@@ -35,7 +35,9 @@ from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.http_writer import StreamWriter, _serialize_headers
 from aiohttp.streams import EMPTY_PAYLOAD
+from aiohttp.web_app import _build_middlewares
 from aiohttp.web_protocol import _PAYLOAD_ACCESS_ERROR, RequestHandler, _ErrInfo
+from aiohttp.web_urldispatcher import DynamicResource, UrlMappingMatchInfo
 
 INLINE = aiohttp.__version__.startswith("3.14.")
 
@@ -213,6 +215,30 @@ class Request(web.Request):
         return self._state.get(key, default)
 
 
+def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The app's request handler. For an app whose one route takes every method (mockplex's
+    catch-all), the route's middleware chain is composed once and each request is matched
+    against that route alone, instead of going through the router; any other app, or a
+    path the route does not match, takes aiohttp's own way."""
+    routes = list(app.router.routes())
+    if len(routes) != 1 or routes[0].method != hdrs.METH_ANY or not isinstance(routes[0].resource, DynamicResource):
+        return app._handle
+    route = routes[0]
+    match_path = route.resource._match
+    chain = _build_middlewares(route.handler, (app,))
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        matched = match_path(request.rel_url.path_safe)
+        if matched is None or request.headers.get(hdrs.EXPECT):
+            return await app._handle(request)
+        match_info = UrlMappingMatchInfo(matched, route)
+        match_info.add_app(app)
+        match_info.freeze()
+        request._match_info = match_info
+        return await chain(request)
+    return handle
+
+
 class InlineServer(web.Server):
     def __call__(self) -> RequestHandler:
         return InlineRequestHandler(self, loop=self._loop, **self._kwargs)
@@ -229,5 +255,5 @@ class InlineAppRunner(web.AppRunner):
         app.on_startup.freeze()
         await app.startup()
         app.freeze()
-        return InlineServer(app._handle, request_factory=functools.partial(app._make_request, _cls=Request),
+        return InlineServer(single_route_handler(app), request_factory=functools.partial(app._make_request, _cls=Request),
                             **self._kwargs)

@@ -78,9 +78,30 @@ def sample_app() -> web.Application:
     return app
 
 
+async def catch_all(request: web.Request) -> web.Response:
+    if request.match_info["tail"] == "waits":
+        await asyncio.sleep(0.02)
+    body = await request.read()
+    return web.json_response({"method": request.method, "tail": request.match_info["tail"], "body": body.decode()})
+
+
+def catch_all_app() -> web.Application:
+    """mockplex's shape: one route for every method and path, behind a middleware."""
+    @web.middleware
+    async def stamped(request: web.Request, handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers["X-Stamped"] = request.app["stamp"]
+        return response
+
+    app = web.Application(middlewares=[stamped])
+    app["stamp"] = "yes"
+    app.router.add_route("*", "/{tail:.*}", catch_all)
+    return app
+
+
 @asynccontextmanager
-async def serving(runner_class: type[web.AppRunner] = InlineAppRunner):
-    runner = runner_class(sample_app(), access_log=None)
+async def serving(runner_class: type[web.AppRunner] = InlineAppRunner, app_factory=sample_app):
+    runner = runner_class(app_factory(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -175,6 +196,26 @@ async def test_keep_alive_connections_serve_many_requests():
                 assert (await response.json())["query"] == f"i={index}"
         async with session.get(f"http://127.0.0.1:{port}/waits") as response:
             assert await response.text() == "waited for /waits"
+
+
+CATCH_ALL_CASES = [
+    pytest.param(get("/api/v1/x?y=1", LAST), id="any path"),
+    pytest.param(get("/", method="DELETE") + get("/waits") + get("/a/b", method="PATCH", *[LAST]), id="pipelined"),
+    pytest.param(get("/line%0Abreak", LAST), id="a path the route does not match"),
+    pytest.param(b"POST /expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+                 b"Connection: close\r\n\r\nok", id="Expect: 100-continue"),
+    pytest.param(b"PUT /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                 b"3\r\nabc\r\n0\r\n\r\n", id="chunked body"),
+]
+
+
+@pytest.mark.parametrize("request_bytes", CATCH_ALL_CASES)
+async def test_a_catch_all_app_answers_as_through_aiohttps_router(request_bytes):
+    async with serving(web.AppRunner, catch_all_app) as stock_port:
+        expected = await exchange(stock_port, request_bytes)
+    async with serving(app_factory=catch_all_app) as port:
+        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    assert expected.startswith(b"HTTP/1.1 ")
 
 
 def test_the_installed_aiohttp_gets_the_inline_protocol():
