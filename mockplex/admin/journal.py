@@ -102,9 +102,10 @@ class Exchange:
     answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
 
     def cost(self) -> int:
-        headers = chain(self.request_headers, self.response_headers)
+        request_headers, response_headers = self.request_headers, self.response_headers
         return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-                + sum(len(name) + len(value) + HEADER_OVERHEAD for name, value in headers))
+                + sum(map(len, chain.from_iterable(request_headers))) + sum(map(len, chain.from_iterable(response_headers)))
+                + HEADER_OVERHEAD * (len(request_headers) + len(response_headers)))
 
     def answer_type(self) -> str:
         content_type = next((value for name, value in self.response_headers if name.lower() == "content-type"), "")
@@ -229,18 +230,20 @@ JOURNAL = web.AppKey("journal", Journal)
 
 async def keep_exchange(request: web.Request, response: web.StreamResponse, elapsed_ms: float) -> None:
     """Keeps one exchange (the admin API's own are not kept)."""
-    if request.path.startswith(ADMIN_PREFIX):
+    path = request.path
+    if path.startswith(ADMIN_PREFIX):
         return
     raw = await _read_body(request) if request.body_exists else None
     answer = response.body if isinstance(response, web.Response) else sent_body(response)
-    exchange = Exchange(request.path, request.query_string, request.raw_headers, kept_bytes(raw),
+    exchange = Exchange(path, request.query_string, request.raw_headers, kept_bytes(raw),
                         tuple(response.headers.items()), kept_bytes(answer))
-    miss = request.get(REPLAY_MISS)
+    get = request.get
+    miss = get(REPLAY_MISS)
     if miss is not None and raw and exchange.body is None:  # its body is too large to keep: so is the question
         miss = None
     request.app[JOURNAL].add(JournalEntry(
-        request.method, request.get(state.ROUTE), request.get(state.SOURCE, "rules"), request.get(state.MATCH),
-        response.status, round(elapsed_ms, 3), exchange, request.get(state.NOW), request.get(state.IDENTITY), miss))
+        request.method, get(state.ROUTE), get(state.SOURCE, "rules"), get(state.MATCH),
+        response.status, round(elapsed_ms, 3), exchange, get(state.NOW), get(state.IDENTITY), miss))
 
 
 async def _read_body(request: web.Request) -> bytes:
