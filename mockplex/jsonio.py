@@ -14,14 +14,18 @@ def dumps(value: Any) -> bytes:
     """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats as ints, no Infinity,
     and JavaScript's number text (0.000003, 1e-7, 1e+21) where Python's would differ."""
     needs_js_text: list[bool] = []
-    value = _js_numbers(value, needs_js_text)
+    if _holds_float(value):
+        value = _js_numbers(value, needs_js_text)
     if needs_js_text:
         text = "".join(_JsFloatEncoder(separators=(",", ":"), ensure_ascii=False).iterencode(value))
     else:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        text = _COMPACT.encode(value)
     # Lone surrogates (only reachable through \ud800-style escapes in input) become
     # the same \uXXXX escapes JSON.stringify writes.
     return text.encode("utf-8", "backslashreplace")
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def js_float_text(number: float) -> str:
@@ -52,6 +56,22 @@ def canonical(value: Any) -> str:
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})  # leaves JSON.stringify writes as Python's encoder does
+
+
+def _holds_float(value: Any) -> bool:
+    """Whether a float sits anywhere in the objects and arrays _js_numbers walks: a lighter
+    walk, since most answers hold none and need no copy."""
+    if isinstance(value, dict):
+        members = value.values()
+    elif isinstance(value, list):
+        members = value
+    else:
+        return type(value) is float
+    for member in members:
+        kind = type(member)
+        if kind is float or (kind not in _PLAIN and _holds_float(member)):
+            return True
+    return False
 
 
 def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
