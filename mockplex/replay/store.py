@@ -288,7 +288,7 @@ def _checked_caller(name: str, sha256: Any, scopes: Any) -> RecordedCaller:
 def _read_index(index: Path, digest: str) -> tuple[list[Recorded], dict[str, RecordedCaller]] | None:
     """The index's interactions and callers, or None when it is missing, stale or malformed."""
     try:
-        data = json.loads(index.read_bytes())
+        data = json.loads(index.read_bytes(), object_hook=_decoded)
         if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or data.get("sha256") != digest:
             return None
         return ([_recorded(item) for item in data["interactions"]],
@@ -299,7 +299,7 @@ def _read_index(index: Path, digest: str) -> tuple[list[Recorded], dict[str, Rec
 
 def _recorded(item: dict[str, Any]) -> Recorded:
     recorded = Recorded(item["method"], item["path"], tuple((name, value) for name, value in item["query"]),
-                        _decode(item["body"]), item["key"], _decode(item["response"]), item["caller"])
+                        item["body"], item["key"], item["response"], item["caller"])
     texts = [recorded.method, recorded.path, recorded.caller, *(part for pair in recorded.query for part in pair)]
     if not all(isinstance(text, str) for text in texts) or not isinstance(recorded.idempotency_key, (str, type(None))):
         raise Malformed("an index entry without the types a cassette gives")
@@ -333,15 +333,13 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$text"}:
+def _decoded(value: dict[str, Any]) -> Any:
+    """Each object of the index as it is parsed: bytes come back from their `_encode` form."""
+    if len(value) == 1:
+        if "$text" in value:
             return value["$text"].encode("utf-8")
-        if set(value) == {"$bytes"}:
+        if "$bytes" in value:
             return base64.b64decode(value["$bytes"])
-        return {key: _decode(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
     return value
 
 
