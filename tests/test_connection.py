@@ -200,7 +200,7 @@ async def test_keep_alive_connections_serve_many_requests():
 
 CATCH_ALL_CASES = [
     pytest.param(get("/api/v1/x?y=1", LAST), id="any path"),
-    pytest.param(get("/", method="DELETE") + get("/waits") + get("/a/b", method="PATCH", *[LAST]), id="pipelined"),
+    pytest.param(get("/", method="DELETE") + get("/waits") + get("/a/b", LAST, method="PATCH"), id="pipelined"),
     pytest.param(get("/line%0Abreak", LAST), id="a path the route does not match"),
     pytest.param(b"POST /expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
                  b"Connection: close\r\n\r\nok", id="Expect: 100-continue"),

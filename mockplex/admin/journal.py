@@ -13,7 +13,6 @@ import json
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from itertools import chain
 from typing import Any, Callable, Iterator
 
@@ -22,6 +21,7 @@ from aiohttp import web
 
 from mockplex import jsonio, state
 from mockplex.clock import format_timestamp
+from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
 from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
@@ -35,7 +35,6 @@ MAX_BYTES = 16 * 1024 * 1024
 ENTRY_OVERHEAD = 256  # an entry's own object and its small fields, beside its texts
 HEADER_OVERHEAD = 160  # a kept header pair's tuple and two string objects, beside their text
 REDACTED = "<redacted>"
-CACHED_TEXT = 512  # longer paths and queries are masked afresh, so the cache stays small
 
 
 class _Masker(Redactor):
@@ -59,13 +58,9 @@ def _decoded(raw_headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[str, s
                  for name, value in raw_headers)
 
 
+@cached_for_short_texts(4096)  # the same few paths and queries, request after request
 def masked_text(text: str) -> str:
     """A path or query string with its secrets masked."""
-    return _masked_short_text(text) if len(text) <= CACHED_TEXT else _MASKER.text(text)
-
-
-@lru_cache(maxsize=4096)  # the same few paths and queries, request after request
-def _masked_short_text(text: str) -> str:
     return _MASKER.text(text)
 
 

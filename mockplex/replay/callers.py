@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from mockplex import state
 from mockplex.names import SCOPES, TOKEN_PREFIX
@@ -34,6 +35,9 @@ _MISSING_SCOPE = re.compile(rb"Missing required scope: (read|write)\.")
 
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """The first `name` header (a lower-case name), in any mapping of headers."""
+    if isinstance(headers, (CIMultiDictProxy, CIMultiDict)):  # a request's: already case-insensitive
+        return headers.get(name)
     return next((value for key, value in headers.items() if key.lower() == name), None)
 
 

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from mockplex import state
+from mockplex.memo import cached_for_short_texts
 from mockplex.replay.answer import replay_response
 from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
 from mockplex.names import MCP_PATH
@@ -59,13 +60,18 @@ def recorded_unlisted_route(request: web.Request, headers) -> RouteSpec | None:
     return spec if request.app[state.SETTINGS].mode_for(spec) == "replay" else None
 
 
+@cached_for_short_texts(1024)
+def query_pairs(raw_query: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(raw_query, keep_blank_values=True))
+
+
 async def replay(request: web.Request, spec: RouteSpec,
                  fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     settings: ReplaySettings = request.app[state.SETTINGS].replay
     store = request.app[REPLAY_STORE]
     raw_body = await request.read()
     caller_body = parse_body(raw_body)
-    query = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True)
+    query = query_pairs(request.rel_url.raw_query_string)
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
     path = request.rel_url.raw_path
     caller = store.callers.recordings_of(request.headers, _world_accepts(request))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mockplex.clock import format_timestamp
 from mockplex.ids import mint_pat
+from mockplex.memo import cached_for_short_texts
 from mockplex.names import SCOPES
 from mockplex.world.fixtures import Entry
 from mockplex.world.records import OAuthGrant, PersonalAccessToken
@@ -31,6 +32,7 @@ class Identity:
     kind: str  # "pat", "oauth", "session", "e2e" or "delegated"
 
 
+@cached_for_short_texts(4096)  # the same few credentials, request after request
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
