@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -45,34 +46,68 @@ def with_caller_ids(body: bytes, recorded_request: Any, caller_request: Any) -> 
     return jsonio.dumps(answer)
 
 
-async def replay_response(request: web.Request, recorded: Recorded, caller_body: Any,
-                          timing: str) -> web.StreamResponse:
-    response = recorded.response
-    body = recorded_body(response)
-    if recorded.path == MCP_PATH and caller_body is not None:
-        body = with_caller_ids(body, recorded.body, caller_body)
+@dataclass(frozen=True, slots=True)
+class SentAnswer:
+    """A recorded answer as it goes to one caller origin: its status, headers and body
+    with the recorded upstream's origin moved to the caller's."""
+
+    status: int
+    reason: str | None
+    headers: tuple[tuple[str, str], ...]
+    chunks: list[list[float]]  # the recorded chunk boundaries and delays
+    body: bytes  # not yet rewritten when it is sent in chunks
+    rewrite: OriginRewrite
+    rewriting: bool
+
+
+def sent_answer(request: web.Request, recorded: Recorded) -> SentAnswer:
+    caller = request_origin(request)
+    answer = recorded.sent.get(caller)
+    if answer is None:
+        answer = recorded.sent[caller] = _sent_answer(recorded.response, caller)
+    return answer
+
+
+def _sent_answer(response: dict[str, Any], caller: str, body: bytes | None = None) -> SentAnswer:
+    body = recorded_body(response) if body is None else body
     status = response["status"]
-    to_caller = _to_caller(request, response)
-    headers = [(name, to_caller.header(name, value)) for name, values in response.get("headers", {}).items()
-               if name.lower() not in SKIPPED_HEADERS for value in values]
-    rewritten = to_caller.stream(carries_json(next((value for name, value in headers
-                                                    if name.lower() == "content-type"), None)))
+    recorded_url = response.get("url")
+    to_caller = rewrite_between((origin_of(recorded_url) if isinstance(recorded_url, str) else None) or caller, caller)
+    headers = tuple((name, to_caller.header(name, value)) for name, values in response.get("headers", {}).items()
+                    if name.lower() not in SKIPPED_HEADERS for value in values)
+    rewriting = carries_json(next((value for name, value in headers if name.lower() == "content-type"), None))
     chunks = response.get("mockplex", {}).get("chunks") or [[len(body), 0]]
     if len(chunks) <= 1 or sum(size for size, _ in chunks) != len(body):
-        answer = web.Response(status=status["code"], reason=status.get("message") or None,
-                              body=rewritten.feed(body) + rewritten.finish())
-        for name, value in headers:
+        rewritten = to_caller.stream(rewriting)
+        body, chunks = rewritten.feed(body) + rewritten.finish(), []
+    return SentAnswer(status["code"], status.get("message") or None, headers, chunks, body, to_caller, rewriting)
+
+
+async def replay_response(request: web.Request, recorded: Recorded, caller_body: Any,
+                          timing: str) -> web.StreamResponse:
+    if recorded.path == MCP_PATH and caller_body is not None:  # the caller's own JSON-RPC ids: not cached
+        body = with_caller_ids(recorded_body(recorded.response), recorded.body, caller_body)
+        sent = _sent_answer(recorded.response, request_origin(request), body)
+    else:
+        sent = sent_answer(request, recorded)
+    if not sent.chunks:
+        answer = web.Response(status=sent.status, reason=sent.reason, body=sent.body)
+        for name, value in sent.headers:
             answer.headers.add(name, value)
         return answer
-    stream = web.StreamResponse(status=status["code"], reason=status.get("message") or None)
-    for name, value in headers:
+    return await _chunked(request, sent, timing)
+
+
+async def _chunked(request: web.Request, sent: SentAnswer, timing: str) -> web.StreamResponse:
+    """The answer in its recorded chunks, each after its recorded delay."""
+    stream = web.StreamResponse(status=sent.status, reason=sent.reason)
+    for name, value in sent.headers:
         stream.headers.add(name, value)
     stream.enable_chunked_encoding()
     await stream.prepare(request)
-    offset = 0
-    for size, delay_ms in chunks:
-        pause = _pause(delay_ms, timing)
-        await asyncio.sleep(pause)
+    rewritten, body, offset = sent.rewrite.stream(sent.rewriting), sent.body, 0
+    for size, delay_ms in sent.chunks:
+        await asyncio.sleep(_pause(delay_ms, timing))
         chunk = rewritten.feed(body[offset: offset + size])
         await stream.write(chunk)
         note_sent(stream, chunk)
@@ -82,14 +117,6 @@ async def replay_response(request: web.Request, recorded: Recorded, caller_body:
     note_sent(stream, last)
     await stream.write_eof()
     return stream
-
-
-def _to_caller(request: web.Request, response: dict[str, Any]) -> OriginRewrite:
-    """The recorded upstream's origin (the answer's URL) moved to the one the caller
-    called; an answer recorded without its URL is left as it is."""
-    caller = request_origin(request)
-    recorded = response.get("url")
-    return rewrite_between((origin_of(recorded) if isinstance(recorded, str) else None) or caller, caller)
 
 
 def _pause(delay_ms: float, timing: str) -> float:

@@ -57,6 +57,9 @@ class Recorded:
     idempotency_key: str | None
     response: dict[str, Any]
     caller: str
+    # The answer as sent, once per origin a caller used (replay.answer): the recording
+    # never changes, so neither does its answer to a given origin.
+    sent: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass
