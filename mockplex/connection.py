@@ -150,8 +150,8 @@ class InlineRequestHandler(RequestHandler):
         except StopIteration as finished:
             self._after(request, payload, *finished.value)
             return
-        except ConnectionError:
-            self.force_close()
+        except (Exception, asyncio.CancelledError) as raised:
+            self._ended_early(raised)
             return
         # The connection's task waits for the next request on `_waiter`: hidden until this
         # one is answered, so a pipelined request cannot overtake it.
@@ -163,8 +163,8 @@ class InlineRequestHandler(RequestHandler):
                              waiting_on: Any, waiter: asyncio.Future | None) -> None:
         try:
             response, reset = await _resumed(handling, waiting_on)
-        except ConnectionError:
-            self.force_close()
+        except (Exception, asyncio.CancelledError) as raised:
+            self._ended_early(raised)
             return
         finally:
             self._inline_task = None
@@ -175,6 +175,13 @@ class InlineRequestHandler(RequestHandler):
                 self._waiter = waiter
         self._after(request, payload, response, reset)
         self._wake()
+
+    def _ended_early(self, raised: BaseException) -> None:
+        """As the connection's task does when handling a request raises: a client that left
+        is no news; anything else is logged. The connection closes either way."""
+        if not isinstance(raised, (ConnectionError, asyncio.CancelledError)):
+            self.log_exception("Unhandled exception", exc_info=raised)
+        self.force_close()
 
     def _after(self, request: web.BaseRequest, payload: Any, response: web.StreamResponse, reset: bool) -> None:
         """What the connection's task does once a request is answered."""
