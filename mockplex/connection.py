@@ -16,13 +16,14 @@ aiohttp's protocol, parser, handler and error answers, and changes two things:
 
 Code that needs a task (timeouts, aiohttp's client) awaits `in_task()` first.
 
-Both lean on aiohttp 3.14's protocol internals; on another release the stock protocol
-runs instead (`INLINE`), slower and the same on the wire.
+Both lean on aiohttp 3.14's protocol internals; on a release without them the stock
+protocol runs instead (`INLINE`), slower and the same on the wire.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import types
@@ -39,7 +40,9 @@ from aiohttp.web_app import _build_middlewares
 from aiohttp.web_protocol import _PAYLOAD_ACCESS_ERROR, RequestHandler, _ErrInfo
 from aiohttp.web_urldispatcher import DynamicResource, UrlMappingMatchInfo
 
-INLINE = aiohttp.__version__.startswith("3.14.")
+# The protocol internals used here (a parser that counts queued requests, the queue's
+# read pause) are those of aiohttp 3.14.4 and the 3.14 releases after it.
+INLINE = aiohttp.__version__.startswith("3.14.") and hasattr(RequestHandler, "_pause_reading_for_buffer")
 
 
 async def in_task() -> None:
@@ -70,8 +73,9 @@ def _resumed(coroutine: Coroutine[Any, Any, Any], waiting_on: Any):
 def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> bytes | None:
     """The whole answer as aiohttp writes it, or None when aiohttp must write it."""
     body = getattr(response, "_body", None)
-    if (type(response) is not web.Response or body.__class__ is not bytes or response._cookies
-            or response._compression or response._chunked or must_be_empty_body(request.method, response.status)):
+    if (type(response) is not web.Response or body.__class__ is not bytes or response.prepared or response._cookies
+            or response._compression or response._chunked or must_be_empty_body(request.method, response.status)
+            or _prepare_signalled(request)):
         return None
     version = request.version
     if version != HttpVersion11 and version != HttpVersion10:
@@ -96,6 +100,12 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     return _serialize_headers(status_line, headers) + body
 
 
+def _prepare_signalled(request: web.BaseRequest) -> bool:
+    """Whether an app has on_response_prepare callbacks for this answer (aiohttp runs them)."""
+    match_info = getattr(request, "_match_info", None)
+    return match_info is not None and any(app.on_response_prepare for app in match_info.apps)
+
+
 class InlineRequestHandler(RequestHandler):
     __slots__ = ("_inline_task",)
 
@@ -108,6 +118,17 @@ class InlineRequestHandler(RequestHandler):
                 or self._payload_parser is not None or self._upgraded or self._force_close or self._close):
             super().data_received(data)
             return
+        held_back = self._take_requests(data)
+        # The parser holds back what follows a full batch of requests: parse it now if all
+        # were answered, or, as aiohttp does, pause reading until the queue drains.
+        while held_back and self._inline_task is None and not self._messages and not self._force_close:
+            held_back = self._take_requests(b"")
+        if held_back and not self._buffer_paused and not self._force_close:
+            self._pause_reading_for_buffer()
+        self._wake()
+
+    def _take_requests(self, data: bytes) -> bool:
+        """Parses and answers (or queues) the requests in `data`; whether the batch was full."""
         try:
             messages, upgraded, tail = self._parser.feed_data(data)
         except HttpProcessingError as refused:
@@ -122,7 +143,17 @@ class InlineRequestHandler(RequestHandler):
                 self._answer_inline(message, payload)
             else:
                 self._messages.append((message, payload))
-        self._wake()
+        return 0 < self._max_msg_queue_size <= len(messages)
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:
+        """As aiohttp's: a request still being answered gets `timeout` to finish, then is
+        cancelled with the connection."""
+        await super().shutdown(timeout)
+        task = self._inline_task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def connection_lost(self, exc: BaseException | None) -> None:
         cancel_handler = self._manager is not None and self._manager.handler_cancellation
@@ -143,7 +174,8 @@ class InlineRequestHandler(RequestHandler):
         self._parser.message_consumed()
         self._manager.requests_count += 1
         request = self._request_factory(message, payload, self, StreamWriter(self, self._loop), self._task_handler)
-        handling = self._handle_request(request, None, self._request_handler)
+        started = self._loop.time() if self._logging_enabled else None
+        handling = self._handle_request(request, started, self._request_handler)
         context = contextvars.copy_context()  # as aiohttp's task per request gives each its own
         try:
             waiting_on = context.run(handling.send, None)
@@ -174,6 +206,11 @@ class InlineRequestHandler(RequestHandler):
             else:
                 self._waiter = waiter
         self._after(request, payload, response, reset)
+        if not self._messages and not self._force_close:  # what the parser held back meanwhile
+            if self._buffer_paused:
+                self._resume_reading_if_drained()
+            else:
+                self.data_received(b"")
         self._wake()
 
     def _ended_early(self, raised: BaseException) -> None:

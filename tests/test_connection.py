@@ -4,6 +4,7 @@ the wire exactly as aiohttp's own protocol answers them, in order, on a raw sock
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from contextlib import asynccontextmanager
 
@@ -68,11 +69,18 @@ async def broken(request: web.Request) -> web.Response:
     raise RuntimeError("handler bug")
 
 
+async def sent_already(request: web.Request) -> web.Response:
+    response = web.Response(text="sent by the handler")
+    await response.prepare(request)
+    await response.write_eof()
+    return response
+
+
 def sample_app() -> web.Application:
     app = web.Application()
     for path, handler in (("/plain", plain), ("/waits", waits), ("/timed", timed), ("/stream", streamed),
                           ("/cookie", cookie), ("/empty", empty), ("/bytes", bare_bytes), ("/closing", closing),
-                          ("/broken", broken)):
+                          ("/broken", broken), ("/sent", sent_already)):
         app.router.add_route("*", path, handler)
     app.router.add_post("/echo", echo)
     return app
@@ -100,8 +108,8 @@ def catch_all_app() -> web.Application:
 
 
 @asynccontextmanager
-async def serving(runner_class: type[web.AppRunner] = InlineAppRunner, app_factory=sample_app):
-    runner = runner_class(app_factory(), access_log=None)
+async def serving(runner_class: type[web.AppRunner] = InlineAppRunner, app_factory=sample_app, **options):
+    runner = runner_class(app_factory(), **{"access_log": None, **options})
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -151,6 +159,11 @@ SAME_AS_AIOHTTP = [
     pytest.param(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello", id="body"),
     pytest.param(b"GARBAGE\r\n\r\n", id="parse error"),
     pytest.param(get("/waits") + get("/plain") + get("/stream") + get("/plain", LAST), id="pipelined"),
+    pytest.param(get("/sent", LAST), id="answer the handler sent itself"),
+    pytest.param(b"".join(get(f"/plain?n={n}") for n in range(40)) + get("/plain", LAST),
+                 id="more pipelined than aiohttp parses at once"),
+    pytest.param(get("/waits") + b"".join(get(f"/plain?n={n}") for n in range(40)) + get("/plain", LAST),
+                 id="many pipelined behind one that waits"),
 ]
 
 
@@ -216,6 +229,59 @@ async def test_a_catch_all_app_answers_as_through_aiohttps_router(request_bytes)
     async with serving(app_factory=catch_all_app) as port:
         assert undated(await exchange(port, request_bytes)) == undated(expected)
     assert expected.startswith(b"HTTP/1.1 ")
+
+
+def signalled_app() -> web.Application:
+    async def stamp(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["X-Prepared"] = "by a signal"
+
+    app = sample_app()
+    app.on_response_prepare.append(stamp)
+    return app
+
+
+async def test_on_response_prepare_callbacks_run_as_under_aiohttp():
+    async with serving(web.AppRunner, signalled_app) as stock_port:
+        expected = await exchange(stock_port, get("/plain", LAST))
+    async with serving(app_factory=signalled_app) as port:
+        assert undated(await exchange(port, get("/plain", LAST))) == undated(expected)
+    assert b"X-Prepared: by a signal" in expected
+
+
+async def test_answers_are_written_with_aiohttps_access_log_on(caplog):
+    caplog.set_level("INFO", "aiohttp.access")
+    async with serving(access_log=logging.getLogger("aiohttp.access")) as port:
+        wire = await exchange(port, get("/plain") + get("/plain?second=1", LAST))
+    assert wire.count(b"HTTP/1.1 200 OK") == 2
+    assert [record.getMessage().split('"')[1] for record in caplog.records] == [
+        "GET /plain HTTP/1.1", "GET /plain?second=1 HTTP/1.1"]
+
+
+async def test_shutdown_cancels_an_answer_still_waiting_after_its_grace():
+    cancelled = asyncio.Event()
+
+    async def forever(request: web.Request) -> web.Response:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_get("/forever", forever)
+    runner = InlineAppRunner(app, access_log=None, shutdown_timeout=0.2)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    _, writer = await asyncio.open_connection("127.0.0.1", runner.addresses[0][1])
+    writer.write(get("/forever"))
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    await runner.cleanup()
+    assert cancelled.is_set()
+    assert [task for task in asyncio.all_tasks() if task is not asyncio.current_task()] == []
+    writer.close()
 
 
 def test_the_installed_aiohttp_gets_the_inline_protocol():
