@@ -17,7 +17,8 @@ from conftest import OAUTH, V1, make_settings
 from mockplex.app import build_app
 from mockplex.origins import OriginRewrite
 from mockplex.recording.app import RecordSettings, build_record_app
-from mockplex.replay.route import ReplaySettings
+from mockplex.replay.answer import MAX_CACHED_ORIGINS
+from mockplex.replay.route import REPLAY_STORE, ReplaySettings
 
 MCP = f"{V1}/mcp"
 PROTECTED_RESOURCE = f"/.well-known/oauth-protected-resource{MCP}"
@@ -196,3 +197,19 @@ def test_a_stream_holds_back_only_what_could_begin_the_origin():
     pieces = [stream.feed(chunk) for chunk in (b'{"a":"http://u', b'p:8000/x","b":"', b'http://up:8000', b'"}')]
     assert pieces == [b'{"a":', b'"http://proxy/x","b":', b'', b'"http://proxy"}']
     assert stream.finish() == b""
+
+
+async def test_each_host_gets_its_own_origin_and_few_answers_are_kept(recorded_session, aiohttp_server, tmp_path):
+    """A replayed answer is worked out once per origin it goes to, and kept for only a few:
+    the Host header is the client's to choose."""
+    _, _, _, _, cassette = recorded_session
+    settings = make_settings(tmp_path / "replay", "frozen", test_mode=False, default_mode="replay",
+                             replay=ReplaySettings(cassette, "origins"))
+    replaying = await aiohttp_server(build_app(settings))
+    hosts = [f"host-{index}.test:{replaying.port}" for index in range(12)]
+    async with aiohttp.ClientSession() as session:
+        for host in hosts * 2:
+            async with session.get(f"{origin_of(replaying)}{PROTECTED_RESOURCE}", headers={"Host": host}) as response:
+                assert (await response.json())["resource"] == f"http://{host}{MCP}"
+    recorded = [item for item in replaying.app[REPLAY_STORE].interactions if item.path == PROTECTED_RESOURCE]
+    assert recorded and all(len(item.sent) <= MAX_CACHED_ORIGINS for item in recorded)

@@ -60,11 +60,16 @@ class SentAnswer:
     rewriting: bool
 
 
+MAX_CACHED_ORIGINS = 4  # a client picks the Host header: any more are worked out afresh
+
+
 def sent_answer(request: web.Request, recorded: Recorded) -> SentAnswer:
     caller = request_origin(request)
     answer = recorded.sent.get(caller)
     if answer is None:
-        answer = recorded.sent[caller] = _sent_answer(recorded.response, caller)
+        answer = _sent_answer(recorded.response, caller)
+        if len(recorded.sent) < MAX_CACHED_ORIGINS:
+            recorded.sent[caller] = answer
     return answer
 
 
