@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import random
 import resource
 import subprocess
 
@@ -15,6 +16,8 @@ from conftest import OAUTH, REPO_ROOT
 from test_cli import COMMAND, Served, run_cli
 from vcr.request import Request
 from vcr.serializers import yamlserializer
+
+from mockplex.replay.bounded_yaml import may_hold_anchor
 
 MEMORY_LIMIT = 1024 ** 3
 BOMB = "YAML aliases would grow the cassette by more than 16 MiB when expanded (an alias bomb?); refused"
@@ -81,10 +84,32 @@ def test_alias_bombs_are_refused_by_every_command_in_bounded_memory(tmp_path, bo
     assert (listed.returncode, listed.stdout) == (0, f"bomb  (cannot load cassette: line {alias_line}: {BOMB})\n")
     served = run_bounded("serve", "--mode", "replay", "--cassette", "bomb", "--cassette-dir", str(tmp_path),
                          "--port", "0", "--quiet")
-    assert (served.returncode, served.stderr) == (2, f"Error: {refusal}\n")
+    *progress, error = served.stderr.splitlines()  # a load over a second says it is reading, first
+    assert (served.returncode, error) == (2, f"Error: {refusal}")
+    assert all(line.startswith(f"mockplex: reading {path} ") for line in progress)
     extended = run_bounded("record", "--record-mode", "new_episodes", "--cassette", "bomb", "--cassette-dir",
                            str(tmp_path), "--upstream", "http://127.0.0.1:9", "--port", "0", "--quiet")
     assert (extended.returncode, extended.stderr) == (1, f"Error: {refusal}\n")
+
+
+def test_every_anchor_yaml_can_hold_is_seen_before_the_measuring_is_skipped():
+    """Alias bombs are measured only in a text that may hold an anchor: random YAML made
+    of the characters that can surround one is never judged anchor-free when PyYAML's own
+    parser finds an anchor in it."""
+    pieces = ["a", ":", " ", "\n", "-", "&x", "*x", "[", "]", "{", "}", ",", "?", "'", '"', "&", "\t", "!!str ",
+              "|\n", "#", "---\n", "!t"]
+    rng, anchored = random.Random(19), 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        try:
+            events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            continue
+        if any(getattr(event, "anchor", None) for event in events if not isinstance(event, yaml.AliasEvent)):
+            anchored += 1
+            assert may_hold_anchor(text), repr(text)
+    assert anchored > 300
+    assert not may_hold_anchor("uri: http://upstream.test/api?a=1&b=2\nbody: 'x & y'\n")
 
 
 def test_a_vcrpy_cassette_with_aliases_still_replays(tmp_path):
