@@ -53,8 +53,9 @@ class Server:
     def __init__(self, command: list[str], ready: str, pin: bool = False) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
         command = ["taskset", "-c", SERVER_CORE, *command] if pin and PINNED else command
+        # Run from the checkout too: `python -m` looks in the working directory before PYTHONPATH.
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True, env=env)
+                                        text=True, env=env, cwd=REPO_ROOT)
         for line in self.process.stdout:
             found = re.search(ready, line)
             if found:
