@@ -145,17 +145,24 @@ def median_rps(results: list[Result]) -> float:
 
 async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[str, str], concurrency: int,
                     seconds: float, rounds: int) -> dict[str, list[Result]]:
-    """Each round measures every target once, in turn, the first being the baseline; each
-    row shows its ratio to the baseline's figure of the same round. Then the medians."""
+    """Each round measures every target once, the first being the baseline, starting one
+    target later each round so that no target always runs right after another (a VM's
+    speed drifts); each row shows its ratio to the baseline's figure of the same round.
+    Then the medians."""
     print(f"load: {GENERATOR}; c={concurrency}; {rounds} alternating rounds of {seconds:g} s per target\n")
     results: dict[str, list[Result]] = {label: [] for label in targets}
-    baseline = next(iter(targets))
+    labels = list(targets)
+    baseline = labels[0]
     for number in range(1, rounds + 1):
-        for label, (url, expect) in targets.items():
-            result = await load(label, url, headers, concurrency, seconds, expect)
-            results[label].append(result)
-            ratio = result.rps / results[baseline][-1].rps
-            print(f"round {number}  {result.row()}" + ("" if label == baseline else f"   {ratio:.2f}x"))
+        start = (number - 1) % len(labels)
+        measured = {}
+        for label in labels[start:] + labels[:start]:
+            url, expect = targets[label]
+            measured[label] = await load(label, url, headers, concurrency, seconds, expect)
+        for label in labels:
+            results[label].append(measured[label])
+            ratio = measured[label].rps / measured[baseline].rps
+            print(f"round {number}  {measured[label].row()}" + ("" if label == baseline else f"   {ratio:.2f}x"))
     print("\nmedians of the rounds:")
     for label, rows in results.items():
         ratio = median_rps(rows) / median_rps(results[baseline])
