@@ -74,8 +74,7 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     """The whole answer as aiohttp writes it, or None when aiohttp must write it."""
     body = getattr(response, "_body", None)
     if (type(response) is not web.Response or body.__class__ is not bytes or response.prepared or response._cookies
-            or response._compression or response._chunked or must_be_empty_body(request.method, response.status)
-            or _prepare_signalled(request)):
+            or response._compression or response._chunked or must_be_empty_body(request.method, response.status)):
         return None
     version = request.version
     if version != HttpVersion11 and version != HttpVersion10:
@@ -100,18 +99,19 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     return _serialize_headers(status_line, headers) + body
 
 
-def _prepare_signalled(request: web.BaseRequest) -> bool:
-    """Whether an app has on_response_prepare callbacks for this answer (aiohttp runs them)."""
-    match_info = getattr(request, "_match_info", None)
-    return match_info is not None and any(app.on_response_prepare for app in match_info.apps)
+def _prepares_answers(app: web.Application) -> bool:
+    """Whether the app or a sub-app has on_response_prepare callbacks (aiohttp runs them as
+    it writes an answer; frozen once the app starts)."""
+    return bool(app.on_response_prepare) or any(_prepares_answers(sub) for sub in app._subapps)
 
 
 class InlineRequestHandler(RequestHandler):
-    __slots__ = ("_inline_task",)
+    __slots__ = ("_inline_task", "_writes_plain")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, writes_plain: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._inline_task: asyncio.Task | None = None
+        self._writes_plain = writes_plain  # False when the app's callbacks must see each answer prepared
 
     def data_received(self, data: bytes) -> None:
         if (self._inline_task is not None or self._messages or self._request_in_progress or self._waiter is None
@@ -235,7 +235,7 @@ class InlineRequestHandler(RequestHandler):
 
     async def finish_response(self, request: web.BaseRequest, response: web.StreamResponse,
                               start_time: float | None) -> tuple[web.StreamResponse, bool]:
-        if self._upgraded:  # aiohttp feeds what followed a declined upgrade here
+        if self._upgraded or not self._writes_plain:  # aiohttp feeds what followed a declined upgrade here
             return await super().finish_response(request, response, start_time)
         wire = plain_answer(request, response)
         if wire is None:
@@ -284,8 +284,12 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
 
 
 class InlineServer(web.Server):
+    def __init__(self, *args: Any, writes_plain: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes_plain = writes_plain
+
     def __call__(self) -> RequestHandler:
-        return InlineRequestHandler(self, loop=self._loop, **self._kwargs)
+        return InlineRequestHandler(self, loop=self._loop, writes_plain=self.writes_plain, **self._kwargs)
 
 
 class InlineAppRunner(web.AppRunner):
@@ -300,4 +304,4 @@ class InlineAppRunner(web.AppRunner):
         await app.startup()
         app.freeze()
         return InlineServer(single_route_handler(app), request_factory=functools.partial(app._make_request, _cls=Request),
-                            **self._kwargs)
+                            writes_plain=not _prepares_answers(app), **self._kwargs)
