@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from mockplex.connection import INLINE, InlineAppRunner, in_task
+from mockplex.connection import INLINE, InlineAppRunner, in_task, single_route_handler
 
 from conftest import OAUTH, V1
 
@@ -181,6 +181,37 @@ async def test_pipelined_answers_keep_their_order_when_the_first_must_wait():
         wire = await exchange(port, get("/waits") + get("/plain?n=2") + get("/plain?n=3", LAST))
     assert re.findall(rb"waited for /waits|\"query\": \"n=\d\"", wire) == [
         b"waited for /waits", b'"query": "n=2"', b'"query": "n=3"']
+
+
+async def where(request: web.Request) -> web.Response:
+    """Says whether it runs in a task: not when answered where it arrived."""
+    return web.Response(text="in a task" if asyncio.current_task() else "inline")
+
+
+def where_app() -> web.Application:
+    app = sample_app()
+    app.router.add_get("/where", where)
+    return app
+
+
+async def test_a_request_on_an_idle_connection_is_answered_inline_and_one_behind_a_wait_in_order():
+    async with serving(app_factory=where_app) as port:
+        wire = await exchange(port, get("/where") + get("/waits") + get("/where", LAST))
+    assert re.findall(rb"inline|in a task|waited for /waits", wire) == [b"inline", b"waited for /waits", b"in a task"]
+
+
+async def test_aiohttps_own_protocol_answers_every_request_in_a_task():
+    async with serving(web.AppRunner, where_app) as port:
+        wire = await exchange(port, get("/where", LAST))
+    assert wire.endswith(b"in a task")
+
+
+def test_only_an_app_with_one_catch_all_route_skips_the_router():
+    catch_all, several = catch_all_app(), sample_app()
+    for app in (catch_all, several):
+        app.freeze()  # as the runner has it
+    assert single_route_handler(catch_all) != catch_all._handle
+    assert single_route_handler(several) == several._handle
 
 
 async def test_a_request_arriving_while_another_waits_is_answered_after_it():
