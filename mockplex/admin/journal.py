@@ -97,10 +97,9 @@ class Exchange:
     answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
 
     def cost(self) -> int:
-        request_headers, response_headers = self.request_headers, self.response_headers
+        headers = (*self.request_headers, *self.response_headers)
         return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-                + sum(map(len, chain.from_iterable(request_headers))) + sum(map(len, chain.from_iterable(response_headers)))
-                + HEADER_OVERHEAD * (len(request_headers) + len(response_headers)))
+                + sum(map(len, chain.from_iterable(headers))) + HEADER_OVERHEAD * len(headers))
 
     def answer_type(self) -> str:
         content_type = next((value for name, value in self.response_headers if name.lower() == "content-type"), "")
