@@ -8,6 +8,8 @@ import shutil
 import stat
 import sys
 import time
+import zlib
+from dataclasses import replace
 
 import pytest
 import vcr.serialize
@@ -19,8 +21,10 @@ from vcr.serializers import yamlserializer
 
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
+from mockplex.replay.index import MAGIC, index_path, read_index, write_index
+from mockplex.replay.recorded import Recorded
 from mockplex.replay.route import ReplaySettings
-from mockplex.replay.store import INDEX_FORMAT, Matching, index_path, load_store
+from mockplex.replay.store import Matching, load_store
 
 START = {"repoId": WEB_REPO, "prompt": "Fix the flaky test", "createBranch": True}
 
@@ -243,33 +247,39 @@ async def test_a_forged_index_beside_the_cassette_changes_no_answer(aiohttp_serv
                            repos_script)
     recorded = yaml.safe_load(path.read_text())["interactions"][0]["response"]["body"]["string"].encode()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    forged = {"format": INDEX_FORMAT, "sha256": digest, "interactions": [{
-        "method": "GET", "path": f"{V1}/repos", "query": [["limit", "2"]], "body": None, "key": None,
-        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "forged"}}}]}
-    for beside in (path.with_name(f".{path.name}.mockplex-index.json"), path.with_name(index_path(digest).name)):
-        beside.write_text(json.dumps(forged))
+    forged = Recorded("GET", f"{V1}/repos", (("limit", "2"),), None, None,
+                      {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "forged"}},
+                      "credential:1")
+    for beside in (path.with_name(f".{path.name}.mockplex-index"), path.with_name(index_path(digest).name)):
+        write_index(beside, digest, [forged], {})
     api = await replayer(aiohttp_client, tmp_path, path)
     assert (await api.get("/repos?limit=2", token=OAUTH)).raw_body == recorded
     assert [entry.name for entry in cache_dir.iterdir()] == [index_path(digest).name]
 
 
-async def test_the_cached_index_is_used_while_it_matches_and_rebuilt_when_malformed(
+async def test_the_cached_index_is_used_while_it_is_as_written_and_rebuilt_otherwise(
         aiohttp_server, aiohttp_client, tmp_path, cache_dir):
     path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
                            repos_script)
-    load_store(path, "session", Matching(), "repeat")
-    index = index_path(hashlib.sha256(path.read_bytes()).hexdigest())
+    parsed = load_store(path, "session", Matching(), "repeat").interactions
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    index = index_path(digest)
     assert index.parent == cache_dir and stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
-    cached = json.loads(index.read_text())
-    cached["interactions"][0]["path"] = "/from-the-cache"
-    index.write_text(json.dumps(cached))
+    from_index = load_store(path, "session", Matching(), "repeat").interactions
+    assert isinstance(from_index[0].stored_response, bytes)  # parsed only when first served
+    assert [item.response for item in from_index] == [item.response for item in parsed]
+    write_index(index, digest, [replace(parsed[0], path="/from-the-cache")], {})
     assert load_store(path, "session", Matching(), "repeat").interactions[0].path == "/from-the-cache"
-    wrong_type = {**cached, "interactions": [{**cached["interactions"][0], "method": 7}]}
-    for malformed in ("not json", "[" * 100_000 + "]" * 100_000, json.dumps(wrong_type),
-                      json.dumps({**cached, "interactions": [{"method": "GET"}]})):
-        index.write_text(malformed)
+    sealed = index.read_bytes()
+    after_checksum = len(MAGIC) + 9
+    garbage = b"[" * 100_000 + b"]" * 100_000
+    for broken in (b"not an index", sealed[:-1], sealed.replace(b"/from-the-cache", b"/from-the-cachf"),
+                   sealed[:len(MAGIC)] + b"00000000\n" + sealed[after_checksum:],
+                   MAGIC + b"%08x\n" % zlib.crc32(garbage) + garbage,  # sealed, but not what mockplex writes
+                   json.dumps({"format": 5, "sha256": digest}).encode()):
+        index.write_bytes(broken)
         assert load_store(path, "session", Matching(), "repeat").interactions[0].path == f"{V1}/repos"
-        assert json.loads(index.read_text())["interactions"][0]["path"] == f"{V1}/repos"  # rebuilt
+        assert read_index(index, digest)[0][0].path == f"{V1}/repos"  # rebuilt
     path.write_text(path.read_text().replace("limit=2", "limit=3"))  # the cassette changed: a new digest
     assert load_store(path, "session", Matching(), "repeat").interactions[0].query == (("limit", "3"),)
     shutil.rmtree(cache_dir)

@@ -11,9 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from mockplex import jsonio
-from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
 from mockplex.names import MCP_PATH
-from mockplex.replay.store import Recorded
+from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_between
+from mockplex.replay.recorded import Recorded
 from mockplex.responses import request_origin
 from mockplex.streamed import note_sent
 

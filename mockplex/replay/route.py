@@ -12,9 +12,9 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.memo import cached_for_short_texts
+from mockplex.names import MCP_PATH
 from mockplex.replay.answer import replay_response
 from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
-from mockplex.names import MCP_PATH
 from mockplex.replay.store import Matching, ReplayStore, load_store, parse_body
 from mockplex.responses import family_error
 from mockplex.routes import TABLE, RouteSpec, unlisted_route

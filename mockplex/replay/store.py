@@ -10,11 +10,8 @@ Test code that sends random ids and keys replays through the knobs of `Matching`
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import logging
-import os
 import sys
 import threading
 from collections import defaultdict
@@ -24,13 +21,18 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from mockplex.atomic_file import write_atomically
 from mockplex.names import MCP_PATH
-from mockplex.replay.callers import ANY_CALLER, NO_CREDENTIAL, CallerBook, RecordedCaller, caller_of, unknown_scopes
-from mockplex.replay.reading import CassetteLoadError, Malformed, check_response, read_cassette
-
-log = logging.getLogger("mockplex.replay")
-
+from mockplex.replay.callers import (
+    ANY_CALLER,
+    NO_CREDENTIAL,
+    CallerBook,
+    RecordedCaller,
+    caller_of,
+    unknown_scopes,
+)
+from mockplex.replay.index import index_path, read_index, write_index
+from mockplex.replay.reading import CassetteLoadError, Malformed, read_cassette
+from mockplex.replay.recorded import Recorded
 
 NEAREST = 16  # recorded requests a miss compares itself with
 IDEMPOTENCY_HEADER = "Idempotency-Key"  # the one request header matched on (the caller is read from its credential)
@@ -46,20 +48,6 @@ class Matching:
     ignore_headers: frozenset[str] = frozenset()
     ignore_query: frozenset[str] = frozenset()
     ordered: frozenset[str] = frozenset()
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: tuple[tuple[str, str], ...]
-    body: Any
-    idempotency_key: str | None
-    response: dict[str, Any]
-    caller: str
-    # The answer as sent, once per origin a caller used (replay.answer): the recording
-    # never changes, so neither does its answer to a given origin.
-    sent: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass
@@ -203,9 +191,7 @@ class ReplayStore:
                    f"--ignore-header {IDEMPOTENCY_HEADER}")
 
 
-INDEX_FORMAT = 5
 SLOW_LOAD_SECONDS = 1.0
-CACHE_DIR_VARIABLE = "MOCKPLEX_CACHE_DIR"
 
 
 def load_store(path: Path, name: str, matching: Matching, on_exhausted: str,
@@ -218,12 +204,12 @@ def load_store(path: Path, name: str, matching: Matching, on_exhausted: str,
     except OSError as error:
         raise CassetteLoadError(path, error.strerror or str(error)) from None
     digest = hashlib.sha256(raw).hexdigest()
-    indexed = _read_index(index_path(digest), digest)
+    indexed = read_index(index_path(digest), digest)
     if indexed is None:
         with _said_if_slow(f"mockplex: reading {path} ({len(raw) / 1e6:.1f} MB) for the first time; "
                            "later starts use its index"):
             indexed = _parse(path, raw)
-        _write_index(index_path(digest), digest, *indexed)
+        write_index(index_path(digest), digest, *indexed)
     recorded, callers = indexed
     # The index keeps every recorded Idempotency-Key; only routes that use one match on it.
     interactions = [item if item.idempotency_key is None or uses_idempotency_key(item.method, item.path)
@@ -243,15 +229,6 @@ def _said_if_slow(line: str):
         yield
     finally:
         timer.cancel()
-
-
-def index_path(digest: str) -> Path:
-    """A cassette's parsed index, in the user's own cache: never beside the cassette,
-    where whoever sends a cassette could send a forged index with it."""
-    configured = os.environ.get(CACHE_DIR_VARIABLE)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    folder = Path(configured) if configured else (Path(xdg) if xdg else Path.home() / ".cache") / "mockplex"
-    return folder / f"replay-index-{digest}.json"
 
 
 def _parse(path: Path, raw: bytes) -> tuple[list[Recorded], dict[str, RecordedCaller]]:
@@ -286,64 +263,6 @@ def _checked_caller(name: str, sha256: Any, scopes: Any) -> RecordedCaller:
             isinstance(scope, str) and seen in (True, False, None) for scope, seen in scopes.items()):
         raise Malformed(f"metadata.mockplex.callers.{name} is not a sha256 and a map of scopes")
     return RecordedCaller(name, sha256, dict(scopes))
-
-
-def _read_index(index: Path, digest: str) -> tuple[list[Recorded], dict[str, RecordedCaller]] | None:
-    """The index's interactions and callers, or None when it is missing, stale or malformed."""
-    try:
-        data = json.loads(index.read_bytes(), object_hook=_decoded)
-        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT or data.get("sha256") != digest:
-            return None
-        return ([_recorded(item) for item in data["interactions"]],
-                {name: _checked_caller(name, seen["sha256"], seen["scopes"]) for name, seen in data["callers"].items()})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None  # Malformed is a ValueError
-
-
-def _recorded(item: dict[str, Any]) -> Recorded:
-    recorded = Recorded(item["method"], item["path"], tuple((name, value) for name, value in item["query"]),
-                        item["body"], item["key"], item["response"], item["caller"])
-    texts = [recorded.method, recorded.path, recorded.caller, *(part for pair in recorded.query for part in pair)]
-    if not all(isinstance(text, str) for text in texts) or not isinstance(recorded.idempotency_key, (str, type(None))):
-        raise Malformed("an index entry without the types a cassette gives")
-    check_response(recorded.response)
-    return recorded
-
-
-def _write_index(index: Path, digest: str, interactions: list[Recorded], callers: dict[str, RecordedCaller]) -> None:
-    data = {"format": INDEX_FORMAT, "sha256": digest, "interactions": [
-        {"method": item.method, "path": item.path, "query": item.query, "body": _encode(item.body),
-         "key": item.idempotency_key, "response": _encode(item.response), "caller": item.caller}
-        for item in interactions],
-        "callers": {name: {"sha256": caller.sha256, "scopes": caller.scopes} for name, caller in callers.items()}}
-    try:
-        index.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomically(index, json.dumps(data, separators=(",", ":")), 0o600)
-    except OSError as error:  # an unwritable cache just means a slower start
-        log.warning("could not write the replay index %s: %s", index, error)
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, bytes):
-        try:
-            return {"$text": value.decode("utf-8")}
-        except UnicodeDecodeError:
-            return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, dict):
-        return {key: _encode(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_encode(item) for item in value]
-    return value
-
-
-def _decoded(value: dict[str, Any]) -> Any:
-    """Each object of the index as it is parsed: bytes come back from their `_encode` form."""
-    if len(value) == 1:
-        if "$text" in value:
-            return value["$text"].encode("utf-8")
-        if "$bytes" in value:
-            return base64.b64decode(value["$bytes"])
-    return value
 
 
 def parse_body(raw: Any) -> Any:

@@ -1,0 +1,64 @@
+"""One recorded interaction as replay keeps it: what the request was matched on, and its
+response, which a large cassette's index keeps as JSON text until it is first served."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    body: Any
+    idempotency_key: str | None
+    stored_response: dict[str, Any] | bytes  # the vcrpy response, or its JSON form (as_json) from the index
+    caller: str
+    # The answer as sent, once per origin a caller used (replay.answer): the recording
+    # never changes, so neither does its answer to a given origin.
+    sent: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def response(self) -> dict[str, Any]:
+        """The vcrpy response; parsed on first use when it came from the index, since most
+        of a large cassette's answers are never asked for in one run."""
+        stored = self.stored_response
+        if not isinstance(stored, dict):
+            stored = self.stored_response = from_json(stored)
+        return stored
+
+
+def as_json(value: Any) -> bytes:
+    """Cassette data as compact JSON: bytes become {"$text": ...} or {"$bytes": base64}."""
+    return json.dumps(_encoded(value), separators=(",", ":")).encode()
+
+
+def from_json(text: bytes) -> Any:
+    return json.loads(text, object_hook=_decoded)
+
+
+def _encoded(value: Any) -> Any:
+    if isinstance(value, bytes):
+        try:
+            return {"$text": value.decode("utf-8")}
+        except UnicodeDecodeError:
+            return {"$bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {key: _encoded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encoded(item) for item in value]
+    return value
+
+
+def _decoded(value: dict[str, Any]) -> Any:
+    """Each object as it is parsed: bytes come back from their `_encoded` form."""
+    if len(value) == 1:
+        if "$text" in value:
+            return value["$text"].encode("utf-8")
+        if "$bytes" in value:
+            return base64.b64decode(value["$bytes"])
+    return value
