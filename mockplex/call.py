@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ class Call:
     request: web.Request
     world: World
     identity: Identity | None
-    params: dict[str, str]
+    params: Mapping[str, str]
     now: datetime
 
     @property
