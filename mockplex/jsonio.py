@@ -7,12 +7,30 @@ import json
 import math
 from typing import Any, Callable
 
+import orjson
+
 NOT_JSON = object()
 
 
 def dumps(value: Any) -> bytes:
     """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats as ints, no Infinity,
-    and JavaScript's number text (0.000003, 1e-7, 1e+21) where Python's would differ."""
+    and JavaScript's number text (0.000003, 1e-7, 1e+21) where Python's would differ.
+
+    Most answers are dicts, lists, strings, ints, bools and None, and nothing else: orjson
+    writes those, the same bytes at a twentieth of the cost. Anything else (a float, a
+    tuple, a subclass, any other type), and what orjson refuses (a key that is not a
+    string, an int beyond 64 bits, a lone surrogate, nesting past 254), is written, or
+    refused, by the json module as before."""
+    if _all_plain(value):
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            pass
+    return dumps_with_json(value)
+
+
+def dumps_with_json(value: Any) -> bytes:
+    """dumps by the json module alone."""
     needs_js_text: list[bool] = []
     if _holds_float(value):
         value = _js_numbers(value, needs_js_text)
@@ -56,6 +74,24 @@ def canonical(value: Any) -> str:
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})  # leaves JSON.stringify writes as Python's encoder does
+_CONTAINERS = frozenset({dict, list})
+
+
+def _all_plain(value: Any) -> bool:
+    """Whether the value is built of plain dicts and lists of _PLAIN leaves alone (exact
+    types: a subclass may write itself otherwise)."""
+    kind = type(value)
+    if kind is dict:
+        members = value.values()
+    elif kind is list:
+        members = value
+    else:
+        return kind in _PLAIN
+    for member in members:
+        kind = type(member)
+        if kind not in _PLAIN and (kind not in _CONTAINERS or not _all_plain(member)):
+            return False
+    return True
 
 
 def _holds_float(value: Any) -> bool:

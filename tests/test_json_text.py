@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import uuid
+from collections import OrderedDict, defaultdict
+from datetime import date, datetime, timezone
+from enum import IntEnum
+
 import pytest
 
 from mockplex import jsonio
+from mockplex.validation import Page
 
 
 @pytest.mark.parametrize("number, text", [
@@ -13,3 +20,44 @@ from mockplex import jsonio
 ])
 def test_numbers_are_written_as_javascript_writes_them(number, text):
     assert jsonio.dumps([number]) == f"[{text}]".encode()
+
+
+def _random_text(rng) -> str:
+    alphabet = [chr(code) for code in range(0x80)] + ["\u2028", "\u2029", "\ufeff", "é", "☃", "\U0001f600", "\ud800"]
+    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+
+
+def _random_value(rng, depth: int = 0):
+    kind = rng.randrange(9 if depth < 4 else 5)
+    if kind == 0:
+        return _random_text(rng)
+    if kind == 1:
+        return rng.choice([0, -1, 7, 2**53 + 1, -(2**63), 2**64 - 1, 2**64, -(2**70)])
+    if kind == 2:
+        return rng.choice([True, False, None])
+    if kind == 3:
+        return rng.choice([IntEnum("Level", "LOW HIGH").HIGH, type("Name", (str,), {})("sub"), OrderedDict(a=1)])
+    if kind == 4:
+        return rng.choice(["", "plain", "a\"quote", "back\\slash", "\x00\x1f\x7f"])
+    if kind in (5, 6):
+        return {_random_text(rng): _random_value(rng, depth + 1) for _ in range(rng.randrange(4))}
+    if kind == 7:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+    return rng.choice([(1, "tuple"), {1: "int key", None: "none key", False: "bool key"}, defaultdict(list, k=[])])
+
+
+def test_the_fast_writer_gives_the_json_modules_bytes_for_every_plain_value():
+    rng = random.Random(19)
+    values = [_random_value(rng) for _ in range(3000)]
+    deep = []
+    for _ in range(300):  # deeper than orjson goes
+        deep = [deep]
+    for value in [*values, deep, {"text": "\ud83d\ude00 pair and \udc00 lone"}]:
+        assert jsonio.dumps(value) == jsonio.dumps_with_json(value)
+
+
+@pytest.mark.parametrize("value", [{"at": datetime(2026, 1, 1, tzinfo=timezone.utc)}, [uuid.UUID(int=7)],
+                                   {"record": Page(1, 2)}, {"when": date(2026, 1, 1)}])
+def test_what_the_json_module_refuses_is_still_refused(value):
+    with pytest.raises(TypeError):
+        jsonio.dumps(value)
