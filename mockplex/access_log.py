@@ -17,9 +17,8 @@ from typing import Awaitable, Callable, TextIO
 
 from aiohttp import web
 
-from mockplex import state
 from mockplex.clock import Clock
-from mockplex.state import ROUTE
+from mockplex.state import FLOW, Flow
 
 log = logging.getLogger("mockplex.access")
 BATCH_SECONDS = 0.05
@@ -32,13 +31,13 @@ class AccessLines:
         self._second = -1
         self._stamp = ""
 
-    def add(self, request: web.Request, status: int, elapsed_ms: float) -> None:
+    def add(self, request: web.Request, flow: Flow, status: int, elapsed_ms: float) -> None:
         second = int(time.time())
         if second != self._second:  # the stamp changes once a second, not once a request
             self._second, self._stamp = second, time.strftime("%H:%M:%S", time.localtime(second))
-        route = request.get(ROUTE)
+        route = flow.route
         self._pending.append(f"{self._stamp} {request.method:<6} {request.rel_url.raw_path_qs} -> {status} "
-                             f"{request.get(state.SOURCE, 'rules')} {route.name if route else '-'} {elapsed_ms:.1f}ms\n")
+                             f"{flow.source} {route.name if route else '-'} {elapsed_ms:.1f}ms\n")
         if len(self._pending) == 1:
             asyncio.get_running_loop().call_later(BATCH_SECONDS, self.flush)
 
@@ -53,19 +52,20 @@ class AccessLines:
         self.flush()
 
 
-def request_context(clock: Clock, keep: Callable[[web.Request, web.StreamResponse, float], Awaitable[None]],
+def request_context(clock: Clock, keep: Callable[[web.Request, Flow, web.StreamResponse, float], Awaitable[None]],
                     lines: AccessLines):
-    """Reads the clock for the request, times it, hands the exchange to `keep` (the
-    journal) and writes its log line: one layer for everything that watches a request."""
+    """Starts the request's Flow with the clock's reading, times it, hands the exchange to
+    `keep` (the journal) and writes its log line: one layer for everything that watches a
+    request."""
     @web.middleware
     async def observe(request: web.Request, handler) -> web.StreamResponse:
         clock.on_request()
-        request[state.NOW] = clock.now()
+        flow = request[FLOW] = Flow(clock.now())
         started = time.perf_counter()
         response = await handler(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        await keep(request, response, elapsed_ms)
+        await keep(request, flow, response, elapsed_ms)
         if log.isEnabledFor(logging.INFO):
-            lines.add(request, response.status, elapsed_ms)
+            lines.add(request, flow, response.status, elapsed_ms)
         return response
     return observe

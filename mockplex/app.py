@@ -16,7 +16,7 @@ from mockplex import state
 from mockplex.access_log import AccessLines, request_context
 from mockplex.admin.api import ADMIN, AdminState, admin_middleware
 from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
-from mockplex.admin.journal import JOURNAL, Journal, keep_exchange
+from mockplex.admin.journal import JOURNAL, Journal, exchange_keeper
 from mockplex.call import Call
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
@@ -31,7 +31,7 @@ from mockplex.rules.pipeline import rules_middleware
 from mockplex.rules.limits import Limits
 from mockplex.rules.route_match import route_match
 from mockplex.settings import MAX_BODY_BYTES, Settings
-from mockplex.state import PARAMS, ROUTE
+from mockplex.state import FLOW
 from mockplex.world.loader import default_fixtures_dir, load_seed
 from mockplex.world.world import World
 
@@ -43,17 +43,17 @@ def build_world(settings: Settings) -> World:
 
 async def answer(request: web.Request) -> web.StreamResponse:
     """The route's mode answers: replay from the cassette, or the fixture world."""
-    spec = request[ROUTE]
+    spec = request[FLOW].route
     if request.app[state.SETTINGS].mode_for(spec) == "replay":
         return await replay(request, spec, answer_from_world)
     return await answer_from_world(request)
 
 
 async def answer_from_world(request: web.Request) -> web.StreamResponse:
-    spec = request[ROUTE]
-    request[state.SOURCE] = "fixture"
-    call = Call(request, request.app[state.WORLD], request.get(state.IDENTITY), request[PARAMS], request[state.NOW])
-    return await spec.handler(call)
+    flow = request[FLOW]
+    flow.source = "fixture"
+    call = Call(request, request.app[state.WORLD], flow.identity, flow.params, flow.now)
+    return await flow.route.handler(call)
 
 
 PASSTHROUGH = web.AppKey("passthrough_recorder", Recorder)
@@ -67,7 +67,7 @@ def forwarder(settings: Settings):
         spec = route_match(request).spec or unlisted_route(request.method, request.rel_url.raw_path)
         mode = settings.mode_for(spec)
         if mode in ("record", "passthrough"):
-            request[state.SOURCE] = mode
+            request[FLOW].source = mode
             added = {SOURCE_HEADER: mode} if settings.source_header else {}
             return await forward(request, request.app[PASSTHROUGH] if mode == "passthrough" else None, added)
         return await handler(request)
@@ -77,10 +77,11 @@ def forwarder(settings: Settings):
 def build_app(settings: Settings, world: World | None = None) -> web.Application:
     forwarding = settings.forwarding is not None and settings.modes_in_use() & {"record", "passthrough"}
     access_lines = AccessLines()
+    journal = Journal()
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
-            request_context(settings.clock, keep_exchange, access_lines),
+            request_context(settings.clock, exchange_keeper(journal), access_lines),
             admin_middleware(settings),
             fault_middleware(),
             *([forwarder(settings)] if forwarding else []),
@@ -90,7 +91,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
-    app[JOURNAL] = Journal()
+    app[JOURNAL] = journal
     app[FAULTS] = FaultSet()
     for rule in settings.faults:
         app[FAULTS].add(dict(rule))

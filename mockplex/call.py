@@ -9,7 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex import jsonio, state
+from mockplex import jsonio
+from mockplex.state import FLOW
 from mockplex.responses import EmptyResponse, flat_error
 from mockplex.world.tokens import Identity
 from mockplex.world.world import World
@@ -54,4 +55,4 @@ class Call:
 
     @property
     def idempotency_key(self) -> str:
-        return self.request[state.IDEMPOTENCY_KEY]
+        return self.request[FLOW].idempotency_key

@@ -1,8 +1,11 @@
-"""Keys for what lives on the application and on each request."""
+"""What lives on the application (its keys), and what the chain learns about each request
+(one Flow per request)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -13,18 +16,37 @@ from mockplex.settings import Settings
 from mockplex.world.tokens import Identity
 from mockplex.world.world import World
 
-if TYPE_CHECKING:  # the route table imports the rules, which import these keys
-    from mockplex.routes import RouteSpec  # noqa: F401 (named in ROUTE's type below)
+if TYPE_CHECKING:  # the route table imports the rules, which import this module
+    from mockplex.replay.miss import ReplayMiss
+    from mockplex.routes import RouteSpec
+    from mockplex.rules.route_match import RouteMatch
 
 WORLD = web.AppKey("world", World)
 LIMITS = web.AppKey("limits", Limits)
 SETTINGS = web.AppKey("settings", Settings)
 REST_HOP = web.AppKey("rest_hop", RestHop)
 
-ROUTE = web.RequestKey["RouteSpec"]("route")
-PARAMS = web.RequestKey("params", dict)
-NOW = web.RequestKey("now", datetime)
-IDENTITY = web.RequestKey("identity", Identity)
-SOURCE = web.RequestKey("source", str)
-MATCH = web.RequestKey("match", str)  # replay: "hit", "miss" or "fallback"
-IDEMPOTENCY_KEY = web.RequestKey("idempotency_key", str)
+NO_PARAMS: Mapping[str, str] = MappingProxyType({})
+
+
+class Flow:
+    """One request's passage through the chain, in one object the layers share: made by
+    the outermost layer (access_log.request_context), filled in by the rules and the
+    answering mode, kept by the journal, written on the log line."""
+
+    __slots__ = ("now", "route_match", "route", "params", "identity", "idempotency_key", "source", "match",
+                 "replay_miss")
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now  # the world's clock when the request came in
+        self.route_match: RouteMatch | None = None  # the table's match, looked up once (rules.route_match)
+        self.route: RouteSpec | None = None  # the route that answers: the match's, or one a recording names
+        self.params: Mapping[str, str] = NO_PARAMS
+        self.identity: Identity | None = None  # who the rules resolved the caller to
+        self.idempotency_key: str | None = None
+        self.source = "rules"  # what answered: rules, fixture, replay, record, passthrough, fault, unmodeled
+        self.match: str | None = None  # replay: "hit", "miss" or "fallback"
+        self.replay_miss: ReplayMiss | None = None  # the question a replay miss could not answer
+
+
+FLOW = web.RequestKey("flow", Flow)

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex import state
+from mockplex.state import FLOW
 from mockplex.names import ADMIN_PREFIX
 from mockplex.responses import family_error
 from mockplex.routes import FAMILIES, RouteSpec
@@ -216,7 +216,7 @@ def fault_middleware():
             await asyncio.sleep(rule.delay_seconds())
             return await handler(request)
         if rule.kind in ("error", "drop", "reset"):
-            request[state.SOURCE] = "fault"
+            request[FLOW].source = "fault"
         if rule.kind == "error":
             return error_answer(rule, request.path)
         if rule.kind in ("drop", "reset"):

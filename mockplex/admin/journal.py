@@ -19,20 +19,21 @@ from typing import Any, Callable, Iterator
 import re2
 from aiohttp import web
 
-from mockplex import jsonio, state
+from mockplex import jsonio
 from mockplex.clock import format_timestamp
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
-from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
+from mockplex.replay.miss import ReplayMiss
 from mockplex.routes.table import RouteSpec
+from mockplex.state import Flow
 from mockplex.streamed import sent_body
 from mockplex.world.tokens import Identity
 
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
 MAX_BYTES = 16 * 1024 * 1024
-ENTRY_OVERHEAD = 256  # an entry's own object and its small fields, beside its texts
+ENTRY_OVERHEAD = 384  # an entry's own objects (entry, exchange, the request's Flow) and small fields, beside its texts
 HEADER_OVERHEAD = 160  # a kept header pair's tuple and two string objects, beside their text
 REDACTED = "<redacted>"
 
@@ -97,9 +98,10 @@ class Exchange:
     answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
 
     def cost(self) -> int:
-        headers = (*self.request_headers, *self.response_headers)
+        request_headers, response_headers = self.request_headers, self.response_headers
         return (len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-                + sum(map(len, chain.from_iterable(headers))) + HEADER_OVERHEAD * len(headers))
+                + sum(map(len, chain.from_iterable(request_headers))) + sum(map(len, chain.from_iterable(response_headers)))
+                + HEADER_OVERHEAD * (len(request_headers) + len(response_headers)))
 
     def answer_type(self) -> str:
         content_type = next((value for name, value in self.response_headers if name.lower() == "content-type"), "")
@@ -126,18 +128,39 @@ class MaskedExchange:
 @dataclass(slots=True)
 class JournalEntry:
     method: str
-    spec: RouteSpec | None  # the route that matched, if any
-    mode: str
-    match: str | None
     status: int
     latency_ms: float
     exchange: Exchange
-    now: datetime | None = None  # the world's clock when the request came in
-    identity: Identity | None = None  # who the rules resolved the caller to; named only when read
-    miss: ReplayMiss | None = None  # a replay miss's question, diagnosed only when read
+    flow: Flow  # what the chain learned: the route, what answered, the clock, the caller, a replay miss
     id: int = 0
     size: int = 0  # what keeping it costs, counted once when it is added
     _masked: MaskedExchange | None = None
+
+    @property
+    def spec(self) -> RouteSpec | None:
+        return self.flow.route
+
+    @property
+    def mode(self) -> str:
+        return self.flow.source
+
+    @property
+    def match(self) -> str | None:
+        return self.flow.match
+
+    @property
+    def now(self) -> datetime:
+        return self.flow.now
+
+    @property
+    def identity(self) -> Identity | None:
+        """Who the rules resolved the caller to; named only when read."""
+        return self.flow.identity
+
+    @property
+    def miss(self) -> ReplayMiss | None:
+        """A replay miss's question, diagnosed only when read."""
+        return self.flow.replay_miss
 
     @property
     def masked(self) -> MaskedExchange:
@@ -155,7 +178,7 @@ class JournalEntry:
 
     @property
     def at(self) -> str:
-        return format_timestamp(self.now) if self.now is not None else ""
+        return format_timestamp(self.flow.now)
 
     def parsed_body(self) -> Any:
         body = self.masked.body
@@ -222,22 +245,20 @@ class Journal:
 JOURNAL = web.AppKey("journal", Journal)
 
 
-async def keep_exchange(request: web.Request, response: web.StreamResponse, elapsed_ms: float) -> None:
-    """Keeps one exchange (the admin API's own are not kept)."""
-    path = request.path
-    if path.startswith(ADMIN_PREFIX):
-        return
-    raw = await _read_body(request) if request.body_exists else None
-    answer = response.body if isinstance(response, web.Response) else sent_body(response)
-    exchange = Exchange(path, request.query_string, request.raw_headers, kept_bytes(raw),
-                        tuple(response.headers.items()), kept_bytes(answer))
-    get = request.get
-    miss = get(REPLAY_MISS)
-    if miss is not None and raw and exchange.body is None:  # its body is too large to keep: so is the question
-        miss = None
-    request.app[JOURNAL].add(JournalEntry(
-        request.method, get(state.ROUTE), get(state.SOURCE, "rules"), get(state.MATCH),
-        response.status, round(elapsed_ms, 3), exchange, get(state.NOW), get(state.IDENTITY), miss))
+def exchange_keeper(journal: Journal):
+    """What keeps each exchange in `journal` (the admin API's own are not kept)."""
+    async def keep_exchange(request: web.Request, flow: Flow, response: web.StreamResponse, elapsed_ms: float) -> None:
+        path = request.path
+        if path.startswith(ADMIN_PREFIX):
+            return
+        raw = await _read_body(request) if request.body_exists else None
+        answer = response.body if isinstance(response, web.Response) else sent_body(response)
+        exchange = Exchange(path, request.query_string, request.raw_headers, kept_bytes(raw),
+                            tuple(response.headers.items()), kept_bytes(answer))
+        if flow.replay_miss is not None and raw and exchange.body is None:  # too large to keep: so is the question
+            flow.replay_miss = None
+        journal.add(JournalEntry(request.method, response.status, round(elapsed_ms, 3), exchange, flow))
+    return keep_exchange
 
 
 async def _read_body(request: web.Request) -> bytes:

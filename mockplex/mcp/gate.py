@@ -57,7 +57,7 @@ async def mcp_gate(request: web.Request) -> web.Response | None:
     if payload is jsonio.NOT_JSON:
         return json_response(rpc_error(None, -32700, "Parse error: invalid JSON"), 400, headers)
     try:
-        request[state.IDENTITY] = resolve_bearer(request)
+        request[state.FLOW].identity = resolve_bearer(request)
     except ApiError as error:
         return _auth_failure(error, echo_id(payload), headers)
     request[PAYLOAD] = payload

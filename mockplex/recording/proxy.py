@@ -20,7 +20,7 @@ from mockplex.origins import OriginRewrite, carries_json, origin_of, rewrite_bet
 from mockplex.recording.decoding import UndecodableBody, content_coded, decoded_chunks
 from mockplex.recording.recorder import Exchange, Recorder
 from mockplex.responses import family_error, request_origin
-from mockplex.rules.route_match import route_match
+from mockplex.rules.route_match import match_route
 
 log = logging.getLogger("mockplex.record")
 
@@ -49,7 +49,7 @@ async def forward(request: web.Request, recorder: Recorder | None = None,
     # origin; a rebinding page's Host must not make its Origin look like the upstream's.
     own_host = addressed_here(request, request.headers.get("Host", ""), "")
     to_upstream = rewrite_between(own_origin if own_host else upstream_origin, upstream_origin)  # else: as sent
-    route = route_match(request).spec
+    route = match_route(request.method, request.rel_url.raw_path).spec  # the record app has no Flow
     exchange = Exchange(request.method, upstream + request.rel_url.raw_path_qs, request.path,
                         _forwarded_headers(request, to_upstream), body, route_scope=route.scope if route else None)
     started = time.perf_counter()

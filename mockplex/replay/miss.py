@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import web
 
 from mockplex.replay.store import ReplayStore, parse_body
 
@@ -46,5 +45,3 @@ class ReplayMiss:
                 "differences": differences or ["nothing the match compares"], "would_match_with": flags,
                 "exhausted": used}
 
-
-REPLAY_MISS = web.RequestKey("replay_miss", ReplayMiss)

@@ -14,7 +14,7 @@ from mockplex import state
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import MCP_PATH
 from mockplex.replay.answer import replay_response
-from mockplex.replay.miss import REPLAY_MISS, ReplayMiss
+from mockplex.replay.miss import ReplayMiss
 from mockplex.replay.store import Matching, ReplayStore, load_store, parse_body
 from mockplex.responses import family_error
 from mockplex.routes import TABLE, RouteSpec, unlisted_route
@@ -76,13 +76,14 @@ async def replay(request: web.Request, spec: RouteSpec,
     path = request.rel_url.raw_path
     caller = store.callers.recordings_of(request.headers, _world_accepts(request))
     recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
+    flow = request[state.FLOW]
     if recorded is None:
-        request[REPLAY_MISS] = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
+        flow.replay_miss = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
     if recorded is None and settings.fallback == "fixture":
-        request[state.MATCH] = "fallback"
+        flow.match = "fallback"
         return await fixture(request)
-    request[state.SOURCE] = "replay"
-    request[state.MATCH] = "hit" if recorded is not None else "miss"
+    flow.source = "replay"
+    flow.match = "hit" if recorded is not None else "miss"
     if recorded is None:
         return not_recorded(store, request.method, path, query, caller_body, key, caller, spec.template)
     return await replay_response(request, recorded, caller_body, settings.timing)
@@ -129,9 +130,10 @@ def _world_accepts(request: web.Request) -> bool:
     """Whether the world knows the caller's credential. The auth layer says so when it ran
     (request[IDENTITY]); the MCP endpoint resolves its bearer inside its handler, so the
     world's token and session stores are asked directly, with no limit spent."""
-    if request.get(state.IDENTITY) is not None:
+    flow = request[state.FLOW]
+    if flow.identity is not None:
         return True
-    world, now = request.app[state.WORLD], request[state.NOW]
+    world, now = request.app[state.WORLD], flow.now
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer" and token:
         return (world.tokens.lookup_pat(token, now) or world.tokens.resolve_oauth(token, now)) is not None  # no last-use

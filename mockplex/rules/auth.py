@@ -12,7 +12,7 @@ from mockplex.replay.callers import recorded_caller
 from mockplex.responses import ApiError, flat_error, request_origin
 from mockplex.rules.internal_auth import resolve_internal
 from mockplex.rules.limits import pat_window_full
-from mockplex.state import ROUTE
+from mockplex.state import FLOW
 from mockplex.world.tokens import Identity
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -30,12 +30,13 @@ def resolve_bearer(request: web.Request) -> Identity:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise unauthorized(request)
-    recorded = recorded_caller(request, request.get(ROUTE), request.headers)
+    flow = request[FLOW]
+    recorded = recorded_caller(request, flow.route, request.headers)
     if recorded is not None:  # the window, like every other answer it got, is in the recording
         return recorded.identity()
     token = header[7:]
     world = request.app[state.WORLD]
-    now = request[state.NOW]
+    now = flow.now
     if token.startswith(TOKEN_PREFIX):
         identity = world.tokens.resolve_pat(token, now)
         if identity is None:
@@ -58,18 +59,19 @@ def missing_scope(scope: str) -> ApiError:
 def authenticate(request: web.Request) -> None:
     """The route's caller: bearer routes resolve and check scope (raising the envelope's
     401/403/429); internal routes resolve without enforcing."""
-    spec = request[ROUTE]
+    flow = request[FLOW]
+    spec = flow.route
     if spec.auth == "bearer":
         identity = resolve_bearer(request)
         if spec.scope is not None and spec.scope not in identity.scopes:
             raise missing_scope(spec.scope)
-        request[state.IDENTITY] = identity
+        flow.identity = identity
     elif spec.auth == "internal":
         # Resolved, not enforced: each internal route decides what no caller means.
         identity = resolve_internal(request)
         if identity is not None and spec.team_scope and not _team_scope_allowed(request, identity.user_id):
             raise flat_error(403, "Forbidden")
-        request[state.IDENTITY] = identity
+        flow.identity = identity
 
 
 def _team_scope_allowed(request: web.Request, user_id: str) -> bool:
@@ -82,11 +84,12 @@ def _team_scope_allowed(request: web.Request, user_id: str) -> bool:
 
 
 def require_idempotency_key(request: web.Request) -> None:
-    if request[ROUTE].idempotency:
+    flow = request[FLOW]
+    if flow.route.idempotency:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             raise ApiError(400, "BAD_REQUEST", "Idempotency-Key is required")
         if len(key) > MAX_IDEMPOTENCY_KEY:
             raise ApiError(400, "BAD_REQUEST",
                            f"Idempotency-Key exceeds maximum length of {MAX_IDEMPOTENCY_KEY} characters")
-        request[state.IDEMPOTENCY_KEY] = key
+        flow.idempotency_key = key

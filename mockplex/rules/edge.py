@@ -122,7 +122,7 @@ def gate_decision(request: web.Request) -> web.Response | None:
     elif token is not None and token.startswith(TOKEN_PREFIX) and kind in ("pat_allowed", "sandbox"):
         return None
     world = request.app[state.WORLD]
-    if world.sessions.resolve(request.cookies, request[state.NOW]) is not None or _recorded_session(request):
+    if world.sessions.resolve(request.cookies, request[state.FLOW].now) is not None or _recorded_session(request):
         return None
     return login_redirect(request)
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from mockplex.responses import empty, not_found_page
 from mockplex.routes import RouteSpec
 from mockplex.rules.route_match import route_match
-from mockplex.state import PARAMS, ROUTE
+from mockplex.state import FLOW
 
 
 def trailing_slash(request: web.Request) -> web.Response | None:
@@ -33,7 +33,8 @@ def route_resolver(unlisted: Callable[[web.Request], RouteSpec | None]):
         spec = spec or unlisted(request)
         if spec is None:
             return empty(405) if found.path_route else not_found_page()
-        request[ROUTE] = spec
-        request[PARAMS] = found.params
+        flow = request[FLOW]
+        flow.route = spec
+        flow.params = found.params
         return None
     return resolve_route

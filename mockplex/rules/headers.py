@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockplex import state
+from mockplex.state import FLOW
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -25,4 +25,4 @@ SOURCE_HEADER = "X-Mockplex-Source"
 def add_headers(request: web.Request, response: web.StreamResponse, with_source: bool) -> None:
     response.headers.update(SECURITY_HEADERS)
     if with_source:
-        response.headers[SOURCE_HEADER] = request.get(state.SOURCE, "rules")
+        response.headers[SOURCE_HEADER] = request[FLOW].source

@@ -18,12 +18,13 @@ from mockplex.world.tokens import Identity
 
 def resolve_internal(request: web.Request) -> Identity | None:
     world = request.app[state.WORLD]
-    now = request[state.NOW]
+    flow = request[state.FLOW]
+    now = flow.now
     if in_subtree(request.path, SANDBOX_SUBTREE):
         user_id = delegated_user(request)
         if user_id in world.users:
             return Identity(user_id, "delegated", SCOPES, "delegated")
-    recorded = recorded_caller(request, request[state.ROUTE], request.headers)
+    recorded = recorded_caller(request, flow.route, request.headers)
     if recorded is not None:
         return recorded.identity()
     token = bearer_token(request)

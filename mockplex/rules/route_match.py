@@ -1,4 +1,4 @@
-"""The route a request is for, looked up once and kept on the request.
+"""The route a request is for, looked up once and kept on its Flow.
 
 Faults, the forwarder, the edge gate and the resolver all need it; each asks
 `route_match(request)`, and only the first asker pays for the table lookup.
@@ -13,6 +13,7 @@ from types import MappingProxyType
 from aiohttp import web
 
 from mockplex.memo import cached_for_short_texts
+from mockplex.state import FLOW, NO_PARAMS
 from mockplex.routes import TABLE, PathRoute, RouteSpec
 
 
@@ -23,8 +24,7 @@ class RouteMatch:
     spec: RouteSpec | None  # the route for this method: HEAD is answered as GET is (Next.js)
 
 
-MATCH = web.RequestKey("route_match", RouteMatch)
-NO_ROUTE = RouteMatch(None, MappingProxyType({}), None)
+NO_ROUTE = RouteMatch(None, NO_PARAMS, None)
 
 
 def match_route(method: str, raw_path: str) -> RouteMatch:
@@ -45,7 +45,8 @@ def _matched(method_and_path: str) -> RouteMatch:
 
 
 def route_match(request: web.Request) -> RouteMatch:
-    found = request.get(MATCH)
+    flow = request[FLOW]
+    found = flow.route_match
     if found is None:
-        found = request[MATCH] = match_route(request.method, request.rel_url.raw_path)
+        found = flow.route_match = match_route(request.method, request.rel_url.raw_path)
     return found

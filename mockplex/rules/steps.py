@@ -17,7 +17,7 @@ Step = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 
 async def route_steps(request: web.Request) -> web.StreamResponse | None:
     """The route's declared steps in order: the first answer wins; None lets it on."""
-    for step in request[state.ROUTE].steps:
+    for step in request[state.FLOW].route.steps:
         answered = await step(request)
         if answered is not None:
             return answered
@@ -31,7 +31,7 @@ async def run_start_budget(request: web.Request) -> None:
     if body is jsonio.NOT_JSON or body is None:
         return None
     raw_repo = body.get("repoId") if isinstance(body, dict) else None
-    request.app[state.LIMITS].claim_run_start(request[state.IDENTITY],
-                                              raw_repo.strip() if isinstance(raw_repo, str) else None,
-                                              request[state.NOW])
+    flow = request[state.FLOW]
+    request.app[state.LIMITS].claim_run_start(flow.identity, raw_repo.strip() if isinstance(raw_repo, str) else None,
+                                              flow.now)
     return None
