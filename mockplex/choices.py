@@ -168,13 +168,14 @@ def _replay_settings(choices: Choices, modes: ServeModes, config: FileConfig):
 
 
 def _forwarding_settings(choices: Choices, modes: ServeModes, config: FileConfig):
-    from vcr.record_mode import RecordMode
-
-    from mockplex.recording.app import DEFAULT_UPSTREAM, RecordSettings
-    from mockplex.recording.redaction import Redactor
-
     if not modes.in_use() & {"record", "passthrough"}:
         return None
+    from vcr.record_mode import RecordMode  # what a forwarding server needs, and no other
+
+    from mockplex.recording.app import RecordSettings
+    from mockplex.recording.modes import DEFAULT_UPSTREAM
+    from mockplex.recording.redaction import Redactor
+
     record = config.record
     redactor = Redactor(frozenset(h.lower() for h in record.get("redact_headers") or ()),
                         frozenset(record.get("redact_json_keys") or ()),

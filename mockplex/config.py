@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from mockplex.admin.faults import FaultError, check_fault
 from mockplex.names import V1_PREFIX
-from mockplex.recording.app import RECORD_MODES
+from mockplex.recording.modes import RECORD_MODES
 from mockplex.replay.store import IDEMPOTENCY_HEADER
 from mockplex.routes import FAMILIES, ROUTES
 from mockplex.settings import MODES

@@ -16,7 +16,6 @@ from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
 from mockplex.listener import HEADER_TIMEOUT, GuardedSite, make_runner
 from mockplex.names import ADMIN_PREFIX, MCP_PATH, SCOPES, V1_PREFIX
-from mockplex.recording.app import COULD_NOT_LISTEN
 from mockplex.settings import Settings
 from mockplex.world.world import World
 
@@ -89,8 +88,8 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
     try:
         await site.start()
     except OSError as exc:
-        if COULD_NOT_LISTEN in app:
-            app[COULD_NOT_LISTEN].set()
+        if state.COULD_NOT_LISTEN in app:
+            app[state.COULD_NOT_LISTEN].set()
         await runner.cleanup()
         raise SystemExit(f"mockplex: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = asyncio.Event()

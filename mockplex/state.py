@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -25,6 +26,9 @@ WORLD = web.AppKey("world", World)
 LIMITS = web.AppKey("limits", Limits)
 SETTINGS = web.AppKey("settings", Settings)
 REST_HOP = web.AppKey("rest_hop", RestHop)
+# Set by the server when a recording app could not get its socket (a busy port): it
+# forwarded nothing, and its stop has nothing to report beside the server's error.
+COULD_NOT_LISTEN = web.AppKey("could_not_listen", asyncio.Event)
 
 NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 

@@ -203,10 +203,10 @@ async def trickle(request: web.Request, response: web.StreamResponse, rule: Faul
     return slow
 
 
-def fault_middleware():
+def fault_middleware(faults: FaultSet):
+    """Injects the rules in `faults` (the app's FaultSet, which the admin API changes)."""
     @web.middleware
     async def inject(request: web.Request, handler) -> web.StreamResponse:
-        faults: FaultSet = request.app[FAULTS]
         if not faults.rules or request.path.startswith(ADMIN_PREFIX):
             return await handler(request)
         rule = faults.pick(route_match(request).spec, request.path)

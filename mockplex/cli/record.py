@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from vcr.record_mode import RecordMode
 
 from mockplex.choices import DEFAULT_CASSETTE_DIR
 from mockplex.cli.options import checked_by
 from mockplex.config import redact_pattern, upstream_url
-from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
+from mockplex.recording.modes import DEFAULT_UPSTREAM, RECORD_MODES
 from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT
 
 
@@ -22,7 +21,7 @@ from mockplex.settings import DEFAULT_HOST, DEFAULT_PORT
 @click.option("--cassette", "cassette_name", required=True, help="Cassette name: <cassette-dir>/<name>.yaml.")
 @click.option("--cassette-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(DEFAULT_CASSETTE_DIR), show_default=True, help="Where cassettes live.")
-@click.option("--record-mode", type=click.Choice(RECORD_MODES), default=RecordMode.ONCE.value, show_default=True,
+@click.option("--record-mode", type=click.Choice(RECORD_MODES), default=RECORD_MODES[0], show_default=True,
               help="once: only a new cassette; new_episodes: add to it; all: rewrite it; none: record nothing.")
 @click.option("--record-errors", is_flag=True, help="Also record upstream 5xx answers.")
 @click.option("--upstream-timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,

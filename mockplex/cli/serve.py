@@ -15,7 +15,7 @@ from mockplex.clock import CLOCK_HELP, ClockSpecError, parse_clock
 from mockplex.config import ignorable_header, query_key, route_key, upstream_url
 from mockplex.listener import HEADER_TIMEOUT
 from mockplex.names import ADMIN_PREFIX
-from mockplex.recording.app import DEFAULT_UPSTREAM, RECORD_MODES
+from mockplex.recording.modes import DEFAULT_UPSTREAM, RECORD_MODES
 from mockplex.replay.route import TIMINGS_HELP
 from mockplex.routes import FAMILIES
 from mockplex.settings import DEFAULT_E2E_SECRET, DEFAULT_HOST, DEFAULT_PORT, MODES
@@ -145,7 +145,6 @@ def serve(quiet, **flags):
       mockplex serve --clock step:2   # every request moves time 2 s: runs progress
       mockplex serve --fixtures ./my-world
     """
-    from mockplex.recording.cassette_file import CassetteError
     from mockplex.replay.store import CassetteLoadError
     from mockplex.server import configure_logging
     from mockplex.server import serve as run
@@ -163,11 +162,15 @@ def serve(quiet, **flags):
                                  f"by {', '.join(sorted(settings.modes_in_use()))}: drop --mode, or give --mode replay",
                                  param_hint="--cassette")
     configure_logging(quiet)
+    unrecordable: tuple[type[Exception], ...] = ()  # a cassette only a forwarding server writes to
+    if settings.forwarding is not None:
+        from mockplex.recording.cassette_file import CassetteError
+        unrecordable = (CassetteError,)
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
     except CassetteLoadError as error:
         raise BadCassetteInput(str(error)) from None
-    except CassetteError as error:
+    except unrecordable as error:
         raise click.ClickException(str(error)) from None

@@ -11,7 +11,7 @@ from mockplex import routes
 from mockplex.contract import payloads as p
 from mockplex.contract.payloads import Json
 from mockplex.names import READ, TOKEN_PREFIX, WRITE
-from mockplex.recording.app import DEFAULT_UPSTREAM
+from mockplex.recording.modes import DEFAULT_UPSTREAM
 from mockplex.rules.auth import MAX_IDEMPOTENCY_KEY
 
 DEFAULT_SERVER = DEFAULT_UPSTREAM  # the real API's origin

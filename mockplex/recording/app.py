@@ -18,16 +18,14 @@ from mockplex.recording.cassette_file import CassetteFile
 from mockplex.recording.proxy import RECORDER, SESSION, UPSTREAM, forward
 from mockplex.recording.recorder import Recorder
 from mockplex.recording.redaction import Redactor
-from mockplex.settings import MAX_BODY_BYTES
+from mockplex.routes import unlisted_route
+from mockplex.rules.headers import SOURCE_HEADER
+from mockplex.rules.route_match import route_match
+from mockplex.settings import MAX_BODY_BYTES, Settings
+from mockplex.state import COULD_NOT_LISTEN, FLOW
 
 log = logging.getLogger("mockplex.record")
-DEFAULT_UPSTREAM = "https://mogplex.com"
-# vcrpy's modes less ANY, which mockplex does not offer, in the order the help lists them.
-RECORD_MODES = tuple(mode.value for mode in (RecordMode.ONCE, RecordMode.NEW_EPISODES, RecordMode.ALL,
-                                             RecordMode.NONE))
-# Set by the server when the app could not get its socket (a busy port): it forwarded
-# nothing, and its stop has nothing to report beside the server's error.
-COULD_NOT_LISTEN = web.AppKey("could_not_listen", asyncio.Event)
+PASSTHROUGH = web.AppKey("passthrough_recorder", Recorder)
 
 
 @dataclass
@@ -46,6 +44,29 @@ def build_record_app(settings: RecordSettings) -> web.Application:
     attach_forwarding(app, settings)
     app.router.add_route("*", "/{tail:.*}", forward)
     return app
+
+
+def forwarder(settings: Settings):
+    """The mock server's layer for routes in record or passthrough mode: they go upstream
+    before any local rule, since the real server applies its own and knows routes the
+    table lacks."""
+    @web.middleware
+    async def forward_upstream(request: web.Request, handler) -> web.StreamResponse:
+        spec = route_match(request).spec or unlisted_route(request.method, request.rel_url.raw_path)
+        mode = settings.mode_for(spec)
+        if mode in ("record", "passthrough"):
+            request[FLOW].source = mode
+            added = {SOURCE_HEADER: mode} if settings.source_header else {}
+            return await forward(request, request.app[PASSTHROUGH] if mode == "passthrough" else None, added)
+        return await handler(request)
+    return forward_upstream
+
+
+def attach_passthrough(app: web.Application, settings: RecordSettings) -> None:
+    """attach_forwarding, and a recorder for passthrough routes that keeps nothing."""
+    attach_forwarding(app, settings)
+    recorder = app[RECORDER]
+    app[PASSTHROUGH] = Recorder(recorder.cassette, recorder.redactor, RecordMode.NONE.value, False)
 
 
 def attach_forwarding(app: web.Application, settings: RecordSettings) -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import vcr.serialize
 import yaml
-from vcr.request import Request
 
-from mockplex.replay.bounded_yaml import BoundedYaml
+if TYPE_CHECKING:  # vcrpy is imported when a cassette is first read: a start from the index never needs it
+    from vcr.request import Request
 
 REQUEST_FIELDS = frozenset({"method", "uri", "body", "headers"})
 
@@ -44,6 +43,8 @@ def read_cassette(path: Path, raw: bytes | None = None) -> CassetteContent:
         raise CassetteLoadError(path, error.strerror or str(error)) from None
     except UnicodeDecodeError as error:
         raise CassetteLoadError(path, f"not UTF-8 text (byte {error.start})") from None
+    import vcr.serialize
+
     try:
         requests, responses, *metadata = vcr.serialize.deserialize(text, _CheckedYaml)
     except yaml.MarkedYAMLError as error:
@@ -58,6 +59,8 @@ def read_cassette(path: Path, raw: bytes | None = None) -> CassetteContent:
 class _CheckedYaml:
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
+        from mockplex.replay.bounded_yaml import BoundedYaml
+
         data = BoundedYaml.deserialize(text)
         check_document(data)
         return data
