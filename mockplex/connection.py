@@ -31,7 +31,7 @@ from typing import Any, Awaitable, Callable, Coroutine
 
 import aiohttp
 from aiohttp import hdrs, web
-from aiohttp.helpers import must_be_empty_body, rfc822_formatted_time
+from aiohttp.helpers import EMPTY_BODY_METHODS, EMPTY_BODY_STATUS_CODES, rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.http_writer import StreamWriter, _serialize_headers
@@ -71,21 +71,30 @@ def _resumed(coroutine: Coroutine[Any, Any, Any], waiting_on: Any):
 
 
 def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> bytes | None:
-    """The whole answer as aiohttp writes it, or None when aiohttp must write it."""
+    """The whole answer as aiohttp writes it, or None when aiohttp must write it. (It reads
+    the response's own fields, as its properties would, once each.)"""
     body = getattr(response, "_body", None)
-    if (type(response) is not web.Response or body.__class__ is not bytes or response.prepared or response._cookies
-            or response._compression or response._chunked or must_be_empty_body(request.method, response.status)):
+    status = response._status
+    method = request.method
+    if (type(response) is not web.Response or body.__class__ is not bytes or response._eof_sent
+            or response._payload_writer is not None or response._cookies or response._compression
+            or response._chunked or status in EMPTY_BODY_STATUS_CODES or method in EMPTY_BODY_METHODS
+            or (method == hdrs.METH_CONNECT and 200 <= status < 300)):
         return None
     version = request.version
     if version != HttpVersion11 and version != HttpVersion10:
         return None
     headers = response._headers
-    if hdrs.CONTENT_LENGTH not in headers:
+    length = headers.get(hdrs.CONTENT_LENGTH)
+    if length is None:
         headers[hdrs.CONTENT_LENGTH] = str(len(body))
+        sized = bool(body)
+    else:
+        sized = bool(int(length))
     keep_alive = response._keep_alive
     if keep_alive is None:
         keep_alive = response._keep_alive = request.keep_alive
-    if response.content_length:
+    if sized:
         headers.setdefault(hdrs.CONTENT_TYPE, "application/octet-stream")
     if hdrs.DATE not in headers:
         headers[hdrs.DATE] = rfc822_formatted_time()
@@ -95,7 +104,7 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
             headers[hdrs.CONNECTION] = "keep-alive"
         elif not keep_alive and version == HttpVersion11:
             headers[hdrs.CONNECTION] = "close"
-    status_line = f"HTTP/{version[0]}.{version[1]} {response.status} {response.reason}"
+    status_line = f"HTTP/{version[0]}.{version[1]} {status} {response._reason}"
     return _serialize_headers(status_line, headers) + body
 
 
