@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import chain
 from typing import Any, Callable, Iterator
 
@@ -24,11 +23,8 @@ from mockplex.clock import format_timestamp
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
-from mockplex.replay.miss import ReplayMiss
-from mockplex.routes.table import RouteSpec
 from mockplex.state import Flow
 from mockplex.streamed import sent_body
-from mockplex.world.tokens import Identity
 
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
@@ -137,32 +133,6 @@ class JournalEntry:
     _masked: MaskedExchange | None = None
 
     @property
-    def spec(self) -> RouteSpec | None:
-        return self.flow.route
-
-    @property
-    def mode(self) -> str:
-        return self.flow.source
-
-    @property
-    def match(self) -> str | None:
-        return self.flow.match
-
-    @property
-    def now(self) -> datetime:
-        return self.flow.now
-
-    @property
-    def identity(self) -> Identity | None:
-        """Who the rules resolved the caller to; named only when read."""
-        return self.flow.identity
-
-    @property
-    def miss(self) -> ReplayMiss | None:
-        """A replay miss's question, diagnosed only when read."""
-        return self.flow.replay_miss
-
-    @property
     def masked(self) -> MaskedExchange:
         if self._masked is None:
             self._masked = MaskedExchange.of(self.exchange)
@@ -170,11 +140,13 @@ class JournalEntry:
 
     @property
     def family(self) -> str | None:
-        return self.spec.family if self.spec else None
+        spec = self.flow.route
+        return spec.family if spec else None
 
     @property
     def route(self) -> str | None:
-        return f"{self.spec.method} {self.spec.template}" if self.spec else None
+        spec = self.flow.route
+        return f"{spec.method} {spec.template}" if spec else None
 
     @property
     def at(self) -> str:
@@ -189,8 +161,8 @@ class JournalEntry:
         text it already is."""
         masked = self.masked
         head = jsonio.dumps({"id": self.id, "at": self.at, "method": self.method, "path": masked.path,
-                             "query": masked.query, "family": self.family, "route": self.route, "mode": self.mode,
-                             "match": self.match, "status": self.status, "latency_ms": self.latency_ms,
+                             "query": masked.query, "family": self.family, "route": self.route, "mode": self.flow.source,
+                             "match": self.flow.match, "status": self.status, "latency_ms": self.latency_ms,
                              "request_headers": masked.request_headers, "response_headers": masked.response_headers,
                              "response_body": masked.response_body, **(extra or {})})
         if masked.body is jsonio.NOT_JSON:

@@ -65,9 +65,10 @@ def curl_command(entry: JournalEntry, origin: str) -> str:
 
 def miss_report(entry: JournalEntry) -> dict[str, Any] | None:
     """The replay miss's diagnosis, its texts masked: a difference quotes what was sent."""
-    if entry.miss is None:
+    miss = entry.flow.replay_miss  # the question, diagnosed only now that it is read
+    if miss is None:
         return None
-    report = entry.miss.diagnosis()
+    report = miss.diagnosis()
     closest = report["closest"]
     if closest is not None:
         report["closest"] = {**closest, "path": masked_text(closest["path"]), "query": masked_text(closest["query"])}
@@ -80,6 +81,6 @@ def traffic_fields(world: World, origin: str) -> Callable[[JournalEntry], dict[s
     names = CallerNames(world)
 
     def described(entry: JournalEntry) -> dict[str, Any]:
-        return {"caller": names.name(entry.identity), "source": entry.mode, "duration_ms": entry.latency_ms,
+        return {"caller": names.name(entry.flow.identity), "source": entry.flow.source, "duration_ms": entry.latency_ms,
                 "miss": miss_report(entry), "curl": curl_command(entry, origin)}
     return described
