@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 
 @dataclass
 class Recorded:
@@ -33,8 +35,19 @@ class Recorded:
 
 
 def as_json(value: Any) -> bytes:
-    """Cassette data as compact JSON: bytes become {"$text": ...} or {"$bytes": base64}."""
-    return json.dumps(_encoded(value), separators=(",", ":")).encode()
+    """Cassette data as compact JSON: bytes become {"$text": ...} or {"$bytes": base64}.
+    (orjson writes it, asking `_bytes_form` for each bytes; what it refuses, the json
+    module writes.)"""
+    try:
+        return orjson.dumps(value, default=_bytes_form)
+    except orjson.JSONEncodeError:
+        return json.dumps(_encoded(value), separators=(",", ":")).encode()
+
+
+def _bytes_form(value: Any) -> dict[str, str]:
+    if isinstance(value, bytes):
+        return _encoded(value)
+    raise TypeError(type(value).__name__)
 
 
 def from_json(text: bytes) -> Any:

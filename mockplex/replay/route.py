@@ -69,7 +69,7 @@ async def replay(request: web.Request, spec: RouteSpec,
                  fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     settings: ReplaySettings = request.app[state.SETTINGS].replay
     store = request.app[REPLAY_STORE]
-    raw_body = await request.read()
+    raw_body = await request.read() if request.body_exists else b""
     caller_body = parse_body(raw_body)
     query = query_pairs(request.rel_url.raw_query_string)
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
