@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mockplex.routes import ROUTES
+from mockplex.routes.lazy import LazyHandler
 
 SERVER_ROUTES = Path(__file__).with_name("server_routes.txt")
 
@@ -30,3 +31,13 @@ def test_the_table_invents_no_route():
 
 def test_every_route_is_modeled():
     assert [spec.name for spec in ROUTES if spec.name.startswith("unmodeled ")] == []
+
+
+def test_every_route_names_a_handler_that_exists():
+    """The web routes' handlers are imported on first call (routes.lazy): a misspelt one
+    would otherwise fail only when its route is asked."""
+    for spec in ROUTES:
+        handler = spec.handler.resolve() if isinstance(spec.handler, LazyHandler) else spec.handler
+        assert callable(handler), spec.name
+        for step in spec.steps:
+            assert callable(step.resolve() if isinstance(step, LazyHandler) else step), spec.name

@@ -3,24 +3,78 @@ that the shared resolver finds its caller, and its handler."""
 
 from __future__ import annotations
 
-from mockplex.handlers import (
-    agent_categories, agents_web, api_keys, approvals, automation_extras, automation_sandbox_test, connections,
-    control_chat, conversations, cron, flow_actions, flow_assistant, github_org_members, identity, mcp_server_detail,
-    memory, model_extras, model_sync, models_web, observability, observability_actions, observability_jobs,
-    observability_stats, plumbing, projects, provider_keys, repo_layout, repo_resources, repo_secrets,
-    repo_snapshots, reusable, routing, runtime, sandbox_files, sandbox_harness, sandbox_lifecycle, sandbox_terminal,
-    sandbox_web, skill_registries, tables, workspace_repos,
-)
-from mockplex.handlers import invite_accept, team_invites
-from mockplex.handlers import auth_library, github_auth, unsubscribe
-from mockplex.handlers import team_installations, team_keys, team_models
-from mockplex.handlers import team_audit_events, team_icon, team_members, teams
-from mockplex.handlers import slack_installations, slack_links, slack_oauth, slack_webhook
-from mockplex.handlers import billing, stripe_sessions, vercel_auth, vercel_billing, vercel_targets
-from mockplex.handlers import stripe_webhook
-from mockplex.handlers import cli_completions, cli_latest
-from mockplex.handlers import connection_oauth, managed_auth, oauth_decision, waitlist
+from mockplex.handlers import tables  # its tables are built with the route rows
+from mockplex.routes.lazy import HandlerModule
 from mockplex.routes.table import RouteSpec
+
+agent_categories = HandlerModule("agent_categories")
+agents_web = HandlerModule("agents_web")
+api_keys = HandlerModule("api_keys")
+approvals = HandlerModule("approvals")
+automation_extras = HandlerModule("automation_extras")
+automation_sandbox_test = HandlerModule("automation_sandbox_test")
+connections = HandlerModule("connections")
+control_chat = HandlerModule("control_chat")
+conversations = HandlerModule("conversations")
+cron = HandlerModule("cron")
+flow_actions = HandlerModule("flow_actions")
+flow_assistant = HandlerModule("flow_assistant")
+github_org_members = HandlerModule("github_org_members")
+identity = HandlerModule("identity")
+mcp_server_detail = HandlerModule("mcp_server_detail")
+memory = HandlerModule("memory")
+model_extras = HandlerModule("model_extras")
+model_sync = HandlerModule("model_sync")
+models_web = HandlerModule("models_web")
+observability = HandlerModule("observability")
+observability_actions = HandlerModule("observability_actions")
+observability_jobs = HandlerModule("observability_jobs")
+observability_stats = HandlerModule("observability_stats")
+plumbing = HandlerModule("plumbing")
+projects = HandlerModule("projects")
+provider_keys = HandlerModule("provider_keys")
+repo_layout = HandlerModule("repo_layout")
+repo_resources = HandlerModule("repo_resources")
+repo_secrets = HandlerModule("repo_secrets")
+repo_snapshots = HandlerModule("repo_snapshots")
+reusable = HandlerModule("reusable")
+routing = HandlerModule("routing")
+runtime = HandlerModule("runtime")
+sandbox_files = HandlerModule("sandbox_files")
+sandbox_harness = HandlerModule("sandbox_harness")
+sandbox_lifecycle = HandlerModule("sandbox_lifecycle")
+sandbox_terminal = HandlerModule("sandbox_terminal")
+sandbox_web = HandlerModule("sandbox_web")
+skill_registries = HandlerModule("skill_registries")
+workspace_repos = HandlerModule("workspace_repos")
+invite_accept = HandlerModule("invite_accept")
+team_invites = HandlerModule("team_invites")
+auth_library = HandlerModule("auth_library")
+github_auth = HandlerModule("github_auth")
+unsubscribe = HandlerModule("unsubscribe")
+team_installations = HandlerModule("team_installations")
+team_keys = HandlerModule("team_keys")
+team_models = HandlerModule("team_models")
+team_audit_events = HandlerModule("team_audit_events")
+team_icon = HandlerModule("team_icon")
+team_members = HandlerModule("team_members")
+teams = HandlerModule("teams")
+slack_installations = HandlerModule("slack_installations")
+slack_links = HandlerModule("slack_links")
+slack_oauth = HandlerModule("slack_oauth")
+slack_webhook = HandlerModule("slack_webhook")
+billing = HandlerModule("billing")
+stripe_sessions = HandlerModule("stripe_sessions")
+vercel_auth = HandlerModule("vercel_auth")
+vercel_billing = HandlerModule("vercel_billing")
+vercel_targets = HandlerModule("vercel_targets")
+stripe_webhook = HandlerModule("stripe_webhook")
+cli_completions = HandlerModule("cli_completions")
+cli_latest = HandlerModule("cli_latest")
+connection_oauth = HandlerModule("connection_oauth")
+managed_auth = HandlerModule("managed_auth")
+oauth_decision = HandlerModule("oauth_decision")
+waitlist = HandlerModule("waitlist")
 
 
 def _internal(family: str, name: str, method: str, path: str, handler, team_scope: bool = False) -> RouteSpec:
