@@ -31,7 +31,7 @@ from typing import Any, Awaitable, Callable, Coroutine
 
 import aiohttp
 from aiohttp import hdrs, web
-from aiohttp.helpers import EMPTY_BODY_METHODS, EMPTY_BODY_STATUS_CODES, rfc822_formatted_time
+from aiohttp.helpers import EMPTY_BODY_METHODS, EMPTY_BODY_STATUS_CODES, reify, rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.http_writer import StreamWriter, _serialize_headers
@@ -261,11 +261,15 @@ class InlineRequestHandler(RequestHandler):
 
 
 class Request(web.Request):
-    """web.Request whose per-request state's `get` is a dict's (Mapping's, inherited, is a
-    Python-level try/except, and the rules ask it several times a request)."""
+    """web.Request for an app with one catch-all route (single_route_handler), where the
+    layers ask several times a request for what the inherited methods answer in Python:
+    the state's `get` is a dict's (Mapping's is a try/except), and `app` is read from the
+    match once and kept (an app with one route has no sub-app for it to change to)."""
 
     def get(self, key: Any, default: Any = None) -> Any:
         return self._state.get(key, default)
+
+    app = reify(web.Request.app.fget)
 
 
 def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -312,5 +316,7 @@ class InlineAppRunner(web.AppRunner):
         app.on_startup.freeze()
         await app.startup()
         app.freeze()
-        return InlineServer(single_route_handler(app), request_factory=functools.partial(app._make_request, _cls=Request),
+        handler = single_route_handler(app)
+        request_class = web.Request if handler == app._handle else Request
+        return InlineServer(handler, request_factory=functools.partial(app._make_request, _cls=request_class),
                             writes_plain=not _prepares_answers(app), **self._kwargs)
