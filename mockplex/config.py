@@ -20,7 +20,7 @@ from mockplex.routes import FAMILIES, ROUTES
 from mockplex.settings import MODES
 from mockplex.world.fixtures import Entry, FixtureError, open_fixture
 
-ROUTE_KEYS = frozenset(f"{spec.method} {spec.template}" for spec in ROUTES)
+ROUTE_KEYS = frozenset(spec.key for spec in ROUTES)
 
 
 @dataclass

@@ -50,8 +50,7 @@ class Settings:
     port: int = DEFAULT_PORT
 
     def mode_for(self, spec: Any) -> str:
-        return self.route_modes.get(f"{spec.method} {spec.template}") or self.family_modes.get(
-            spec.family, self.default_mode)
+        return self.route_modes.get(spec.key) or self.family_modes.get(spec.family, self.default_mode)
 
     def modes_in_use(self) -> set[str]:
         return {self.default_mode, *self.family_modes.values(), *self.route_modes.values()}

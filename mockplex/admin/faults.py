@@ -57,7 +57,7 @@ class FaultRule:
     def applies(self, spec: RouteSpec | None, path: str) -> bool:
         if self.family and (spec is None or spec.family != self.family):
             return False
-        if self.route and (spec is None or f"{spec.method} {spec.template}" != self.route):
+        if self.route and (spec is None or spec.key != self.route):
             return False
         return not self.path or path.startswith(self.path)
 

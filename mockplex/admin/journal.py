@@ -146,7 +146,7 @@ class JournalEntry:
     @property
     def route(self) -> str | None:
         spec = self.flow.route
-        return f"{spec.method} {spec.template}" if spec else None
+        return spec.key if spec else None
 
     @property
     def at(self) -> str:

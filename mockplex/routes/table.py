@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Awaitable, Callable
 from urllib.parse import unquote
 
@@ -52,6 +53,11 @@ class RouteSpec:
 
     def __hash__(self) -> int:  # the contract fields hold JSON dicts; a route is known by where it lives
         return hash((self.family, self.name, self.method, self.template))
+
+    @cached_property
+    def key(self) -> str:
+        """"METHOD /template", as mockplex.yaml and --ordered name a route."""
+        return f"{self.method} {self.template}"
 
 
 @dataclass
