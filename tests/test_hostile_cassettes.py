@@ -148,6 +148,8 @@ WRONG_TYPES = [
                                            "expected a string, bytes or empty"),
     ((0, "request", "headers"), {"Accept": 7}, "interaction 1: request.headers.Accept is int 7, "
                                                "expected a string or a list of strings"),
+    ((0, "response", "mockplex"), {"chunks": [[10, float("inf")]]},  # a delay that would never end
+     "interaction 1: response.mockplex.chunks holds list [10, inf], expected [size, delay_ms] pairs"),
 ]
 
 

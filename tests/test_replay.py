@@ -280,11 +280,65 @@ async def test_the_cached_index_is_used_while_it_is_as_written_and_rebuilt_other
         index.write_bytes(broken)
         assert load_store(path, "session", Matching(), "repeat").interactions[0].path == f"{V1}/repos"
         assert read_index(index, digest)[0][0].path == f"{V1}/repos"  # rebuilt
+    request_side = json.loads(sealed[after_checksum:].split(b"\n", 1)[0])
+    answer = sealed[after_checksum:].split(b"\n")[1]
+    for head in ({**request_side, "callers": []}, {**request_side, "callers": {"credential:1": []}},
+                 {**request_side, "interactions": [[*request_side["interactions"][0][:6], len(answer) + 5]]},
+                 {**request_side, "interactions": [[7, *request_side["interactions"][0][1:]]]}):
+        index.write_bytes(sealed_index(json.dumps(head).encode() + b"\n" + answer + b"\n"))  # checksummed, wrong
+        assert load_store(path, "session", Matching(), "repeat").interactions[0].path == f"{V1}/repos"
+        assert read_index(index, digest)[0][0].path == f"{V1}/repos"  # rebuilt
     path.write_text(path.read_text().replace("limit=2", "limit=3"))  # the cassette changed: a new digest
     assert load_store(path, "session", Matching(), "repeat").interactions[0].query == (("limit", "3"),)
     shutil.rmtree(cache_dir)
     cache_dir.write_text("")  # the cache cannot be written: no index, still loads
     assert len(load_store(path, "session", Matching(), "repeat").interactions) == 1
+
+
+def sealed_index(content: bytes) -> bytes:
+    """An index file around `content`, its checksum right: what only mockplex's own checks can refuse."""
+    return MAGIC + b"%08x\n" % zlib.crc32(content) + content
+
+
+async def test_an_answer_in_the_index_that_fails_its_check_is_a_500_and_the_index_is_rebuilt(
+        aiohttp_server, aiohttp_client, tmp_path, cache_dir, caplog):
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    load_store(path, "session", Matching(), "repeat")
+    index = index_path(hashlib.sha256(path.read_bytes()).hexdigest())
+    request_side = index.read_bytes()[len(MAGIC) + 9:].split(b"\n", 1)[0]
+    head = json.loads(request_side)
+    forged = b'{"status":{"code":"200"},"headers":{},"body":{"string":"x"}}'
+    head["interactions"][0][6] = len(forged)
+    index.write_bytes(sealed_index(json.dumps(head).encode() + b"\n" + forged + b"\n"))
+    api = await replayer(aiohttp_client, tmp_path, path)
+    answered = await api.get("/repos?limit=2", token=OAUTH)
+    assert (answered.status, answered.raw_body) == (500, b"")
+    assert not index.exists() and f"{index}: an answer in this replay index is not as mockplex wrote it" in caplog.text
+    assert load_store(path, "session", Matching(), "repeat").interactions[0].response["status"]["code"] == 200
+    assert index.exists()
+
+
+def test_an_empty_cassettes_index_is_written_once(tmp_path, cache_dir):
+    path = tmp_path / "empty.yaml"
+    path.write_text(vcr.serialize.serialize({"requests": [], "responses": []}, yamlserializer))
+    load_store(path, "empty", Matching(), "repeat")
+    index = index_path(hashlib.sha256(path.read_bytes()).hexdigest())
+    written = index.stat().st_mtime_ns
+    assert load_store(path, "empty", Matching(), "repeat").interactions == []
+    assert index.stat().st_mtime_ns == written
+
+
+def test_a_body_holding_nan_matches_alike_from_the_cassette_and_from_its_index(tmp_path, cache_dir):
+    path = tmp_path / "nan.yaml"
+    requests = [Request("POST", f"http://u.test{V1}/runs", '{"budget": NaN}', {})]
+    responses = [{"status": {"code": 202, "message": "Accepted"}, "headers": {}, "body": {"string": "{}"},
+                  "mockplex": {"chunks": [[2, 1.5]]}}]
+    path.write_text(vcr.serialize.serialize({"requests": requests, "responses": responses}, yamlserializer))
+    for _ in ("cassette", "index"):
+        store = load_store(path, "nan", Matching(), "repeat")
+        assert store.interactions[0].body == b'{"budget": NaN}'  # not JSON, as the server reads it: compared as sent
+        assert store.interactions[0].response["mockplex"]["chunks"] == [[2, 1.5]]
 
 
 async def test_a_miss_on_another_run_names_the_same_route(aiohttp_server, aiohttp_client, tmp_path):

@@ -21,6 +21,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from mockplex import state
 from mockplex.names import SCOPES, TOKEN_PREFIX
+from mockplex.replay.reading import Malformed
 from mockplex.world.sessions import session_token
 from mockplex.world.tokens import Identity, sha256_hex
 
@@ -145,6 +146,14 @@ class CallerBook:
 
 
 REPLAY_CALLERS = web.AppKey("replay_callers", CallerBook)
+
+
+def checked_caller(name: str, sha256: Any, scopes: Any) -> RecordedCaller:
+    """A caller as a cassette's metadata (or its index) describes it, or Malformed."""
+    if not (sha256 is None or isinstance(sha256, str)) or not isinstance(scopes, dict) or not all(
+            isinstance(scope, str) and seen in (True, False, None) for scope, seen in scopes.items()):
+        raise Malformed(f"metadata.mockplex.callers.{name} is not a sha256 and a map of scopes")
+    return RecordedCaller(name, sha256, dict(scopes))
 
 
 def recorded_caller(request: web.Request, spec: RouteSpec | None,

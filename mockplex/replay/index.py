@@ -5,8 +5,10 @@ could send a forged index with it), named by the SHA-256 of the cassette's conte
 file is a header line, a checksum of the rest, the request side of every interaction as
 one JSON line, then each response's JSON one after another. A start reads the request
 side, which the match index needs, and slices each response's text out to be parsed when
-it is first served. An index that is not exactly what mockplex wrote (truncated, edited,
-from another version) is ignored and rebuilt.
+it is first served. The checksum finds a damaged file (truncated, a flipped byte); the
+request side's types and the answers' lengths are checked on every start, and each answer
+as a cassette's is when it is first parsed. An index that fails is ignored and rebuilt (an
+answer that fails removes its index, for the next start to rebuild).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import zlib
 from pathlib import Path
 
 from mockplex.atomic_file import write_atomically
-from mockplex.replay.callers import RecordedCaller
+from mockplex.replay.callers import RecordedCaller, checked_caller
+from mockplex.replay.reading import Malformed
 from mockplex.replay.recorded import Recorded, as_json, from_json
 
 log = logging.getLogger("mockplex.replay")
@@ -35,23 +38,28 @@ def index_path(digest: str) -> Path:
 
 
 def write_index(index: Path, digest: str, interactions: list[Recorded], callers: dict[str, RecordedCaller]) -> None:
-    responses = [as_json(item.response) for item in interactions]
-    requests = [[item.method, item.path, item.query, item.body, item.idempotency_key, item.caller, len(response)]
-                for item, response in zip(interactions, responses, strict=True)]
-    head = as_json({"sha256": digest, "interactions": requests,
-                    "callers": {name: {"sha256": caller.sha256, "scopes": caller.scopes}
-                                for name, caller in callers.items()}})
-    sealed = b"\n".join([head, *responses])
+    try:
+        responses = [as_json(item.response) for item in interactions]
+        requests = [[item.method, item.path, item.query, item.body, item.idempotency_key, item.caller, len(response)]
+                    for item, response in zip(interactions, responses, strict=True)]
+        head = as_json({"sha256": digest, "interactions": requests,
+                        "callers": {name: {"sha256": caller.sha256, "scopes": caller.scopes}
+                                    for name, caller in callers.items()}})
+    except (TypeError, ValueError) as error:  # a field replay never reads holds what JSON cannot
+        log.warning("could not write the replay index %s: %s", index, error)
+        return
+    sealed = b"".join(unit + b"\n" for unit in (head, *responses))
     try:
         index.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(index, MAGIC + b"%08x\n" % zlib.crc32(sealed) + sealed, 0o600)
+        index.with_name(index.name + ".json").unlink(missing_ok=True)  # where index format 5 lived
     except OSError as error:  # an unwritable cache just means a slower start
         log.warning("could not write the replay index %s: %s", index, error)
 
 
 def read_index(index: Path, digest: str) -> tuple[list[Recorded], dict[str, RecordedCaller]] | None:
-    """The index's interactions and callers, or None when it is missing, stale or not
-    exactly as written."""
+    """The index's interactions and callers, or None when it is missing, stale, damaged or
+    not what mockplex writes. Each answer is checked when it is first parsed (Recorded)."""
     try:
         raw = index.read_bytes()
     except OSError:
@@ -66,10 +74,21 @@ def read_index(index: Path, digest: str) -> tuple[list[Recorded], dict[str, Reco
             return None
         interactions, offset = [], head_end + 1
         for method, path, query, body, key, caller, length in head["interactions"]:
-            interactions.append(Recorded(method, path, tuple(map(tuple, query)), body, key,
-                                         raw[offset: offset + length], caller))
+            item = Recorded(method, path, tuple((name, value) for name, value in query), body, key,
+                            raw[offset: offset + length], caller, index)
+            _check_request_side(item, length)
+            interactions.append(item)
             offset += length + 1
-        callers = {name: RecordedCaller(name, seen["sha256"], seen["scopes"]) for name, seen in head["callers"].items()}
-    except (ValueError, KeyError, TypeError, RecursionError):  # not what this mockplex writes: rebuilt
+        if offset != len(raw):
+            return None
+        callers = {name: checked_caller(name, seen["sha256"], seen["scopes"]) for name, seen in head["callers"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # Malformed is a ValueError
         return None
     return interactions, callers
+
+
+def _check_request_side(item: Recorded, length: object) -> None:
+    texts = [item.method, item.path, item.caller, *(part for pair in item.query for part in pair)]
+    if (not all(isinstance(text, str) for text in texts) or not isinstance(item.idempotency_key, (str, type(None)))
+            or type(length) is not int or length < 0):
+        raise Malformed("an index entry without the types mockplex writes")

@@ -6,6 +6,7 @@ one-line error naming the file, and the interaction and field when there is one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,7 +128,7 @@ def _check_chunks(extra: Any) -> None:
     _expect(extra.get("chunks") or [], list, "response.mockplex.chunks", "a list")
     for chunk in extra.get("chunks") or []:
         if not (isinstance(chunk, list) and len(chunk) == 2 and all(
-                isinstance(number, (int, float)) and not isinstance(number, bool) and number >= 0
+                isinstance(number, (int, float)) and not isinstance(number, bool) and 0 <= number < math.inf
                 for number in chunk)):
             raise Malformed(f"response.mockplex.chunks holds {_shown(chunk)}, expected [size, delay_ms] pairs")
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
+
+from mockplex.replay.reading import check_response
 
 
 @dataclass
@@ -20,6 +23,7 @@ class Recorded:
     idempotency_key: str | None
     stored_response: dict[str, Any] | bytes  # the vcrpy response, or its JSON form (as_json) from the index
     caller: str
+    stored_in: Path | None = None  # the index the JSON form came from
     # The answer as sent, once per origin a caller used (replay.answer): the recording
     # never changes, so neither does its answer to a given origin.
     sent: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -30,8 +34,25 @@ class Recorded:
         of a large cassette's answers are never asked for in one run."""
         stored = self.stored_response
         if not isinstance(stored, dict):
-            stored = self.stored_response = from_json(stored)
+            stored = self.stored_response = self._parsed(stored)
         return stored
+
+    def _parsed(self, text: bytes) -> dict[str, Any]:
+        """The index's answer, checked as a cassette's is. One that fails was not written by
+        mockplex: the index goes, so the next start rebuilds it from the cassette."""
+        try:
+            response = from_json(text)
+            check_response(response)
+            return response
+        except (ValueError, RecursionError) as error:  # Malformed is a ValueError
+            if self.stored_in is not None:
+                self.stored_in.unlink(missing_ok=True)
+            raise IndexDamaged(f"{self.stored_in}: an answer in this replay index is not as mockplex wrote it "
+                               f"({error}); the index is removed, and the next start rebuilds it") from None
+
+
+class IndexDamaged(Exception):
+    pass
 
 
 def as_json(value: Any) -> bytes:

@@ -28,6 +28,7 @@ from mockplex.replay.callers import (
     CallerBook,
     RecordedCaller,
     caller_of,
+    checked_caller,
     unknown_scopes,
 )
 from mockplex.replay.index import index_path, read_index, write_index
@@ -254,15 +255,8 @@ def _callers(provenance: dict[str, Any], interactions: list[Recorded]) -> dict[s
     callers = {}
     for name in dict.fromkeys(item.caller for item in interactions if item.caller != NO_CREDENTIAL):
         seen = described.get(name) or {}
-        callers[name] = _checked_caller(name, seen.get("sha256"), seen.get("scopes") or legacy_scopes)
+        callers[name] = checked_caller(name, seen.get("sha256"), seen.get("scopes") or legacy_scopes)
     return callers
-
-
-def _checked_caller(name: str, sha256: Any, scopes: Any) -> RecordedCaller:
-    if not (sha256 is None or isinstance(sha256, str)) or not isinstance(scopes, dict) or not all(
-            isinstance(scope, str) and seen in (True, False, None) for scope, seen in scopes.items()):
-        raise Malformed(f"metadata.mockplex.callers.{name} is not a sha256 and a map of scopes")
-    return RecordedCaller(name, sha256, dict(scopes))
 
 
 def parse_body(raw: Any) -> Any:
@@ -271,9 +265,13 @@ def parse_body(raw: Any) -> Any:
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json)  # NaN and Infinity are no JSON a client sends
     except (ValueError, RecursionError):  # not JSON, or nested too deep to compare as JSON
         return raw
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(constant)
 
 
 def _without(body: Any, ignored: frozenset[str], path: str) -> Any:
