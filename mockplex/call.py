@@ -54,5 +54,5 @@ class Call:
         return body if isinstance(body, dict) else {}
 
     @property
-    def idempotency_key(self) -> str:
+    def idempotency_key(self) -> str | None:  # None on a route that takes none
         return self.request[FLOW].idempotency_key

@@ -261,13 +261,9 @@ class InlineRequestHandler(RequestHandler):
 
 
 class Request(web.Request):
-    """web.Request for an app with one catch-all route (single_route_handler), where the
-    layers ask several times a request for what the inherited methods answer in Python:
-    the state's `get` is a dict's (Mapping's is a try/except), and `app` is read from the
-    match once and kept (an app with one route has no sub-app for it to change to)."""
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self._state.get(key, default)
+    """web.Request for an app with one catch-all route (single_route_handler), whose layers
+    ask for `app` several times a request: it is read from the match once and kept (an
+    app with one route has no sub-app for it to change to)."""
 
     app = reify(web.Request.app.fget)
 

@@ -55,6 +55,10 @@ async def empty(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def with_status(request: web.Request) -> web.Response:
+    return web.Response(status=int(request.query["s"]), text="a body that may not be sent")
+
+
 async def bare_bytes(request: web.Request) -> web.Response:
     return web.Response(body=b"no type given")
 
@@ -80,7 +84,7 @@ def sample_app() -> web.Application:
     app = web.Application()
     for path, handler in (("/plain", plain), ("/waits", waits), ("/timed", timed), ("/stream", streamed),
                           ("/cookie", cookie), ("/empty", empty), ("/bytes", bare_bytes), ("/closing", closing),
-                          ("/broken", broken), ("/sent", sent_already)):
+                          ("/broken", broken), ("/sent", sent_already), ("/status", with_status)):
         app.router.add_route("*", path, handler)
     app.router.add_post("/echo", echo)
     return app
@@ -150,6 +154,10 @@ SAME_AS_AIOHTTP = [
                  id="HTTP/1.0 keep-alive"),
     pytest.param(get("/plain", method="HEAD") + get("/plain", LAST), id="HEAD"),
     pytest.param(get("/empty", LAST), id="204"),
+    pytest.param(get("/status?s=304", LAST), id="304 with a body"),
+    pytest.param(get("/status?s=199", LAST), id="1xx with a body"),
+    pytest.param(get("/status?s=200", LAST, method="CONNECT"), id="CONNECT"),
+    pytest.param(get("/status?s=205", LAST), id="205"),
     pytest.param(get("/cookie", LAST), id="cookie"),
     pytest.param(get("/bytes", LAST), id="no content type"),
     pytest.param(get("/stream", LAST), id="stream"),

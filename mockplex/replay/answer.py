@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from multidict import CIMultiDict
 
 from mockplex import jsonio
 from mockplex.names import MCP_PATH
@@ -97,7 +96,7 @@ async def replay_response(request: web.Request, recorded: Recorded, caller_body:
     else:
         sent = sent_answer(request, recorded)
     if not sent.chunks:
-        return web.Response(status=sent.status, reason=sent.reason, body=sent.body, headers=CIMultiDict(sent.headers))
+        return web.Response(status=sent.status, reason=sent.reason, body=sent.body, headers=sent.headers)
     return await _chunked(request, sent, timing)
 
 

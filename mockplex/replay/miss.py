@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-
 from mockplex.replay.store import ReplayStore, parse_body
 
 
@@ -44,4 +43,3 @@ class ReplayMiss:
                             "status": recorded.response.get("status", {}).get("code")},
                 "differences": differences or ["nothing the match compares"], "would_match_with": flags,
                 "exhausted": used}
-

@@ -128,7 +128,7 @@ def _header_safe(text: str) -> str:
 
 def _world_accepts(request: web.Request) -> bool:
     """Whether the world knows the caller's credential. The auth layer says so when it ran
-    (request[IDENTITY]); the MCP endpoint resolves its bearer inside its handler, so the
+    (flow.identity); the MCP endpoint resolves its bearer inside its handler, so the
     world's token and session stores are asked directly, with no limit spent."""
     flow = request[state.FLOW]
     if flow.identity is not None:

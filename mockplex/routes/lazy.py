@@ -1,7 +1,7 @@
 """Handler modules the web routes name, imported when one of their handlers is first
 called. A start needs few of the web app's ~90 handler modules, and a replay server may
 need none; importing them all with the route table cost about 0.13 s of every start.
-(tests/test_routes.py resolves every route's handler, so a misspelt one still fails there.)
+(tests/test_route_coverage.py resolves every route's handler, so a misspelt one still fails there.)
 """
 
 from __future__ import annotations
