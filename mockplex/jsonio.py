@@ -32,8 +32,7 @@ def dumps(value: Any) -> bytes:
 def dumps_with_json(value: Any) -> bytes:
     """dumps by the json module alone."""
     needs_js_text: list[bool] = []
-    if _holds_float(value):
-        value = _js_numbers(value, needs_js_text)
+    value = _js_numbers(value, needs_js_text)
     if needs_js_text:
         text = "".join(_JsFloatEncoder(separators=(",", ":"), ensure_ascii=False).iterencode(value))
     else:
@@ -92,22 +91,6 @@ def _all_plain(value: Any) -> bool:
         if kind not in _PLAIN and (kind not in _CONTAINERS or not _all_plain(member)):
             return False
     return True
-
-
-def _holds_float(value: Any) -> bool:
-    """Whether a float sits anywhere in the objects and arrays _js_numbers walks: a lighter
-    walk, since most answers hold none and need no copy."""
-    if isinstance(value, dict):
-        members = value.values()
-    elif isinstance(value, list):
-        members = value
-    else:
-        return type(value) is float
-    for member in members:
-        kind = type(member)
-        if kind is float or (kind not in _PLAIN and _holds_float(member)):
-            return True
-    return False
 
 
 def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
