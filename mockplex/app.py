@@ -45,7 +45,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
 async def answer_from_world(request: web.Request) -> web.StreamResponse:
     flow = request[FLOW]
     flow.source = "fixture"
-    call = Call(request, request.app[state.WORLD], flow.identity, flow.params, flow.now)
+    call = Call(request, request.app[state.WORLD], flow.identity, flow.route_match.params, flow.now)
     return await flow.route.handler(call)
 
 

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -30,22 +28,18 @@ REST_HOP = web.AppKey("rest_hop", RestHop)
 # forwarded nothing, and its stop has nothing to report beside the server's error.
 COULD_NOT_LISTEN = web.AppKey("could_not_listen", asyncio.Event)
 
-NO_PARAMS: Mapping[str, str] = MappingProxyType({})
-
 
 class Flow:
     """One request's passage through the chain, in one object the layers share: made by
     the outermost layer (access_log.request_context), filled in by the rules and the
     answering mode, kept by the journal, written on the log line."""
 
-    __slots__ = ("now", "route_match", "route", "params", "identity", "idempotency_key", "source", "match",
-                 "replay_miss")
+    __slots__ = ("now", "route_match", "route", "identity", "idempotency_key", "source", "match", "replay_miss")
 
     def __init__(self, now: datetime) -> None:
         self.now = now  # the world's clock when the request came in
-        self.route_match: RouteMatch | None = None  # the table's match, looked up once (rules.route_match)
+        self.route_match: RouteMatch | None = None  # the table's match and its params (rules.route_match)
         self.route: RouteSpec | None = None  # the route that answers: the match's, or one a recording names
-        self.params: Mapping[str, str] = NO_PARAMS
         self.identity: Identity | None = None  # who the rules resolved the caller to
         self.idempotency_key: str | None = None
         self.source = "rules"  # what answered: rules, fixture, replay, record, passthrough, fault, unmodeled

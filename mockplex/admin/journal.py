@@ -23,7 +23,7 @@ from mockplex.clock import format_timestamp
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
-from mockplex.state import NO_PARAMS, Flow
+from mockplex.state import Flow
 from mockplex.streamed import sent_body
 
 MAX_ENTRIES = 10_000
@@ -229,7 +229,7 @@ def exchange_keeper(journal: Journal):
                             tuple(response.headers.items()), kept_bytes(answer))
         if flow.replay_miss is not None and raw and exchange.body is None:  # too large to keep: so is the question
             flow.replay_miss = None
-        flow.route_match, flow.params = None, NO_PARAMS  # the route is kept; a long path's params would go uncounted
+        flow.route_match = None  # the route is kept; a long path's params would go uncounted
         journal.add(JournalEntry(request.method, response.status, round(elapsed_ms, 3), exchange, flow))
     return keep_exchange
 

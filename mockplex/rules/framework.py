@@ -33,8 +33,6 @@ def route_resolver(unlisted: Callable[[web.Request], RouteSpec | None]):
         spec = spec or unlisted(request)
         if spec is None:
             return empty(405) if found.path_route else not_found_page()
-        flow = request[FLOW]
-        flow.route = spec
-        flow.params = found.params
+        request[FLOW].route = spec  # its params are the match's (a route a recording names has none)
         return None
     return resolve_route

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from aiohttp import web
 
 from mockplex.memo import cached_for_short_texts
-from mockplex.state import FLOW, NO_PARAMS
+from mockplex.state import FLOW
 from mockplex.routes import TABLE, PathRoute, RouteSpec
 
 
@@ -24,7 +24,7 @@ class RouteMatch:
     spec: RouteSpec | None  # the route for this method: HEAD is answered as GET is (Next.js)
 
 
-NO_ROUTE = RouteMatch(None, NO_PARAMS, None)
+NO_ROUTE = RouteMatch(None, MappingProxyType({}), None)
 
 
 def match_route(method: str, raw_path: str) -> RouteMatch:
