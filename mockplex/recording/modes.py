@@ -5,5 +5,5 @@ from __future__ import annotations
 
 DEFAULT_UPSTREAM = "https://mogplex.com"
 # vcrpy's RecordMode values less ANY, which mockplex does not offer, in the order the help
-# lists them (tests/test_record_modes.py holds them to vcrpy's).
+# lists them (tests/test_lazy_imports.py holds them to vcrpy's).
 RECORD_MODES = ("once", "new_episodes", "all", "none")

@@ -102,9 +102,7 @@ async def replay_response(request: web.Request, recorded: Recorded, caller_body:
 
 async def _chunked(request: web.Request, sent: SentAnswer, timing: str) -> web.StreamResponse:
     """The answer in its recorded chunks, each after its recorded delay."""
-    stream = web.StreamResponse(status=sent.status, reason=sent.reason)
-    for name, value in sent.headers:
-        stream.headers.add(name, value)
+    stream = web.StreamResponse(status=sent.status, reason=sent.reason, headers=sent.headers)
     stream.enable_chunked_encoding()
     await stream.prepare(request)
     rewritten, body, offset = sent.rewrite.stream(sent.rewriting), sent.body, 0
