@@ -32,11 +32,10 @@ from typing import Any, Awaitable, Callable, Coroutine
 import aiohttp
 from aiohttp import hdrs, web
 from aiohttp.helpers import EMPTY_BODY_METHODS, EMPTY_BODY_STATUS_CODES, reify, rfc822_formatted_time
-from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
+from aiohttp.http import SERVER_SOFTWARE, HttpVersion, HttpVersion10, HttpVersion11
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.http_writer import StreamWriter, _serialize_headers
 from aiohttp.streams import EMPTY_PAYLOAD
-from aiohttp.web_app import _build_middlewares
 from aiohttp.web_protocol import _PAYLOAD_ACCESS_ERROR, RequestHandler, _ErrInfo
 from aiohttp.web_urldispatcher import DynamicResource, UrlMappingMatchInfo
 
@@ -70,6 +69,13 @@ def _resumed(coroutine: Coroutine[Any, Any, Any], waiting_on: Any):
                 return finished.value
 
 
+# Serialized status lines and header blocks, by what goes into them: most answers repeat
+# the headers of another answer (the same Date for a whole second), and checking each
+# header for line breaks as aiohttp serializes it costs more than building the answer.
+_HEADS: dict[tuple[Any, ...], bytes] = {}
+MAX_HEADS = 512
+
+
 def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> bytes | None:
     """The whole answer as aiohttp writes it, or None when aiohttp must write it. (It reads
     the response's own fields, as its properties would, once each.)"""
@@ -84,28 +90,40 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     version = request.version
     if version != HttpVersion11 and version != HttpVersion10:
         return None
-    headers = response._headers
-    length = headers.get(hdrs.CONTENT_LENGTH)
-    if length is None:
-        headers[hdrs.CONTENT_LENGTH] = str(len(body))
-        sized = bool(body)
-    else:
-        sized = bool(int(length))
     keep_alive = response._keep_alive
     if keep_alive is None:
         keep_alive = response._keep_alive = request.keep_alive
+    headers = response._headers
+    shape = (status, response._reason, version, keep_alive, len(body), rfc822_formatted_time(), *headers.items())
+    head = _HEADS.get(shape)
+    if head is None:
+        if len(_HEADS) >= MAX_HEADS:
+            _HEADS.clear()
+        head = _HEADS[shape] = _serialized_head(response, version, keep_alive, bool(body), shape[5])
+    return head + body
+
+
+def _serialized_head(response: web.Response, version: HttpVersion, keep_alive: bool, has_body: bool,
+                     date: str) -> bytes:
+    """The status line and headers, with the ones aiohttp adds where it adds them."""
+    headers = response._headers
+    length = headers.get(hdrs.CONTENT_LENGTH)
+    if length is None:
+        headers[hdrs.CONTENT_LENGTH] = str(len(response._body))
+        sized = has_body
+    else:
+        sized = bool(int(length))
     if sized:
         headers.setdefault(hdrs.CONTENT_TYPE, "application/octet-stream")
     if hdrs.DATE not in headers:
-        headers[hdrs.DATE] = rfc822_formatted_time()
+        headers[hdrs.DATE] = date
     headers.setdefault(hdrs.SERVER, SERVER_SOFTWARE)
     if hdrs.CONNECTION not in headers:
         if keep_alive and version == HttpVersion10:
             headers[hdrs.CONNECTION] = "keep-alive"
         elif not keep_alive and version == HttpVersion11:
             headers[hdrs.CONNECTION] = "close"
-    status_line = f"HTTP/{version[0]}.{version[1]} {status} {response._reason}"
-    return _serialize_headers(status_line, headers) + body
+    return _serialize_headers(f"HTTP/{version[0]}.{version[1]} {response._status} {response._reason}", headers)
 
 
 def _prepares_answers(app: web.Application) -> bool:
@@ -278,7 +296,11 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
         return app._handle
     route = routes[0]
     match_path = route.resource._match
-    chain = _build_middlewares(route.handler, (app,))
+    # aiohttp's chain ends in a layer that points the match at the app answering, for an
+    # app with sub-apps; this one has none, so the match points at it from the start.
+    chain = route.handler
+    for middleware in reversed(app.middlewares):
+        chain = functools.partial(middleware, handler=chain)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         matched = match_path(request.rel_url.path_safe)
