@@ -21,26 +21,26 @@ from mockplex.rules.framework import route_resolver, trailing_slash
 from mockplex.rules.guard import answer_for
 from mockplex.rules.headers import add_headers
 from mockplex.rules.steps import route_steps
+from mockplex.state import FLOW
 
 
 def rules_middleware(with_source_header: bool, unlisted: Callable[[web.Request], RouteSpec | None]):
     answering_rules = (trailing_slash, gate_decision, route_resolver(unlisted))
     checking_rules = (authenticate, require_idempotency_key)
 
-    async def checked(request: web.Request, handler) -> web.StreamResponse:
-        for rule in answering_rules:
-            answered = rule(request)
-            if answered is not None:
-                return answered
-        for check in checking_rules:
-            check(request)
-        answered = await route_steps(request)
-        return answered if answered is not None else await handler(request)
-
     @web.middleware
     async def apply_rules(request: web.Request, handler) -> web.StreamResponse:
         try:
-            response = await checked(request, handler)
+            for rule in answering_rules:
+                response = rule(request)
+                if response is not None:
+                    break
+            else:
+                for check in checking_rules:
+                    check(request)
+                response = await route_steps(request) if request[FLOW].route.steps else None
+                if response is None:
+                    response = await handler(request)
         except Exception as raised:  # answer_for re-raises what is aiohttp's own to answer
             response = answer_for(request, raised)
         add_headers(request, response, with_source_header)
