@@ -17,6 +17,7 @@ from mockplex.admin.api import ADMIN, AdminState, admin_middleware
 from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
 from mockplex.admin.journal import JOURNAL, Journal, exchange_keeper
 from mockplex.call import Call
+from mockplex.connection import stamp_on_prepare
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
 from mockplex.replay.callers import REPLAY_CALLERS
@@ -81,5 +82,6 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
     app.on_cleanup.append(access_lines.close)
+    app.on_response_prepare.append(stamp_on_prepare)
     app.router.add_route("*", "/{tail:.*}", answer)
     return app

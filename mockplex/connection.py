@@ -27,7 +27,7 @@ import contextlib
 import contextvars
 import functools
 import types
-from typing import Any, Awaitable, Callable, Coroutine
+from typing import Any, Awaitable, Callable, Coroutine, Mapping
 
 import aiohttp
 from aiohttp import hdrs, web
@@ -69,6 +69,33 @@ def _resumed(coroutine: Coroutine[Any, Any, Any], waiting_on: Any):
                 return finished.value
 
 
+class HeaderStamp:
+    """Headers an answer takes as it is written, as `headers.update(...)` would set them.
+    Made once and shared: its identity stands for its contents where answers' heads are
+    kept, so a dozen constant headers cost nothing per answer."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.pairs = tuple(headers.items())
+
+
+HEADER_STAMP = web.ResponseKey("header_stamp", HeaderStamp)
+
+
+def stamp_now(response: web.StreamResponse) -> None:
+    """Sets the response's stamped headers among its own (for code that reads or copies them)."""
+    stamp = response._state.pop(HEADER_STAMP, None)
+    if stamp is not None:
+        response.headers.update(stamp.pairs)
+
+
+async def stamp_on_prepare(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """The app's on_response_prepare callback for answers aiohttp writes; the inline writer
+    does the same in one step with the rest of the head."""
+    stamp_now(response)
+
+
 # Serialized status lines and header blocks, by what goes into them: most answers repeat
 # the headers of another answer (the same Date for a whole second), and checking each
 # header for line breaks as aiohttp serializes it costs more than building the answer.
@@ -93,19 +120,21 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     keep_alive = response._keep_alive
     if keep_alive is None:
         keep_alive = response._keep_alive = request.keep_alive
-    headers = response._headers
-    shape = (status, response._reason, version, keep_alive, len(body), rfc822_formatted_time(), *headers.items())
+    stamp = response._state.get(HEADER_STAMP)
+    date = rfc822_formatted_time()
+    shape = (status, response._reason, version, keep_alive, len(body), date, stamp, *response._headers.items())
     head = _HEADS.get(shape)
     if head is None:
         if len(_HEADS) >= MAX_HEADS:
             _HEADS.clear()
-        head = _HEADS[shape] = _serialized_head(response, version, keep_alive, bool(body), shape[5])
+        head = _HEADS[shape] = _serialized_head(response, version, keep_alive, bool(body), date)
     return head + body
 
 
 def _serialized_head(response: web.Response, version: HttpVersion, keep_alive: bool, has_body: bool,
                      date: str) -> bytes:
-    """The status line and headers, with the ones aiohttp adds where it adds them."""
+    """The status line and headers, with those aiohttp adds, and then the stamped ones, as
+    aiohttp's prepare callbacks would set them."""
     headers = response._headers
     length = headers.get(hdrs.CONTENT_LENGTH)
     if length is None:
@@ -123,13 +152,16 @@ def _serialized_head(response: web.Response, version: HttpVersion, keep_alive: b
             headers[hdrs.CONNECTION] = "keep-alive"
         elif not keep_alive and version == HttpVersion11:
             headers[hdrs.CONNECTION] = "close"
+    stamp_now(response)
     return _serialize_headers(f"HTTP/{version[0]}.{version[1]} {response._status} {response._reason}", headers)
 
 
 def _prepares_answers(app: web.Application) -> bool:
-    """Whether the app or a sub-app has on_response_prepare callbacks (aiohttp runs them as
-    it writes an answer; frozen once the app starts)."""
-    return bool(app.on_response_prepare) or any(_prepares_answers(sub) for sub in app._subapps)
+    """Whether the app or a sub-app has on_response_prepare callbacks other than the
+    stamp's, which the inline writer applies itself (aiohttp runs them as it writes an
+    answer; frozen once the app starts)."""
+    return (any(callback is not stamp_on_prepare for callback in app.on_response_prepare)
+            or any(_prepares_answers(sub) for sub in app._subapps))
 
 
 class InlineRequestHandler(RequestHandler):

@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from mockplex.connection import INLINE, InlineAppRunner, in_task, single_route_handler
+from mockplex import connection
+from mockplex.connection import HEADER_STAMP, INLINE, HeaderStamp, InlineAppRunner, in_task, single_route_handler, stamp_on_prepare
 
 from conftest import OAUTH, V1
 
@@ -285,6 +286,60 @@ async def test_on_response_prepare_callbacks_run_as_under_aiohttp():
     async with serving(app_factory=signalled_app) as port:
         assert undated(await exchange(port, get("/plain", LAST))) == undated(expected)
     assert b"X-Prepared: by a signal" in expected
+
+
+STAMP = HeaderStamp({"X-Stamped": "yes", "Content-Type": "text/x-stamped", "X-Last": "1"})
+
+
+async def stamped(request: web.Request) -> web.StreamResponse:
+    """An answer that takes STAMP as it is written, over headers of its own (one the stamp
+    sets again), in whatever way the query asks for."""
+    kind = request.query.get("kind", "plain")
+    if kind == "stream":
+        response = web.StreamResponse(headers={"X-Own": "1"})
+        response[HEADER_STAMP] = STAMP
+        await response.prepare(request)
+        await response.write(b"streamed")
+        return response
+    response = web.Response(text=f"stamped {request.query_string}", headers={"X-Own": "1", "Content-Type": "a/b"})
+    if kind == "cookie":
+        response.set_cookie("session", "abc")
+    response[HEADER_STAMP] = STAMP
+    return response
+
+
+def stamping_app() -> web.Application:
+    app = sample_app()
+    app.router.add_route("*", "/stamped", stamped)
+    app.on_response_prepare.append(stamp_on_prepare)
+    return app
+
+
+STAMPED = [
+    pytest.param(get("/stamped?n=1") + get("/stamped?n=1") + get("/stamped?n=22", LAST), id="written inline"),
+    pytest.param(get("/stamped", LAST, method="HEAD"), id="HEAD"),
+    pytest.param(get("/stamped?kind=cookie", LAST), id="with a cookie"),
+    pytest.param(get("/stamped?kind=stream", LAST), id="stream"),
+    pytest.param(get("/stamped", LAST, version="1.0"), id="HTTP/1.0"),
+]
+
+
+@pytest.mark.parametrize("request_bytes", STAMPED)
+async def test_a_stamped_answer_is_written_as_aiohttp_writes_it_with_its_prepare_callback(request_bytes):
+    async with serving(web.AppRunner, stamping_app) as stock_port:
+        expected = await exchange(stock_port, request_bytes)
+    async with serving(app_factory=stamping_app) as port:
+        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    if b"stream" not in request_bytes:  # a stream the handler sent before it was stamped goes as it was
+        assert expected.count(b"X-Stamped: yes") == request_bytes.count(b"HTTP/1.")
+        assert b"Content-Type: a/b" not in expected and b"Content-Type: text/x-stamped" in expected
+
+
+async def test_the_writers_kept_heads_stay_bounded():
+    async with serving() as port:
+        for batch in range(3):
+            await exchange(port, b"".join(get(f"/plain?{'x' * (n + batch * 300)}") for n in range(300)) + get("/plain", LAST))
+    assert 0 < len(connection._HEADS) <= connection.MAX_HEADS
 
 
 async def test_answers_are_written_with_aiohttps_access_log_on(caplog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 
 from aiohttp import web
@@ -103,11 +104,21 @@ async def test_head_runs_the_get_handler_and_drops_the_body(api):
 
 async def test_every_answer_carries_the_app_wide_headers(api):
     for response in (await api.get("/repos"), await api.get("/repos", token=None),
-                     await api.call("GET", V1 + "/nope"), await api.call("GET", V1 + "/runs")):
+                     await api.call("GET", V1 + "/nope"), await api.call("GET", V1 + "/runs"),
+                     await api.call("HEAD", V1 + "/repos"), await api.call("OPTIONS", V1 + "/repos")):
         for name, value in SECURITY.items():
-            assert response.headers[name] == value
+            assert response.headers.getall(name) == [value]
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers.getall("X-Mockplex-Source") == ["fixture" if response.status == 200 else "rules"]
         assert "X-Request-Id" not in response.headers
+
+
+async def test_the_journal_shows_the_app_wide_headers_an_answer_went_out_with(api):
+    sent = await api.get("/repos")
+    journal = await api.call("GET", "/__mockplex/journal", None)
+    kept = dict(json.loads(journal.raw_body)["requests"][-1]["response_headers"])
+    for name in (*SECURITY, "Content-Security-Policy", "X-Mockplex-Source", "Content-Type"):
+        assert kept[name] == sent.headers[name]
 
 
 async def test_json_content_type_has_no_charset(api):

@@ -17,9 +17,11 @@ from typing import Any, Callable, Iterator
 
 import re2
 from aiohttp import web
+from multidict import CIMultiDict
 
 from mockplex import jsonio
 from mockplex.clock import format_timestamp
+from mockplex.connection import HEADER_STAMP, HeaderStamp
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
@@ -90,8 +92,9 @@ class Exchange:
     query: str
     request_headers: tuple[tuple[bytes, bytes], ...]  # as they came on the wire
     body: bytes | None
-    response_headers: tuple[tuple[str, str], ...]
+    response_headers: tuple[tuple[str, str], ...]  # the answer's own; see sent_headers
     answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
+    stamp: HeaderStamp | None  # headers set as it was written: shared, so they cost an entry nothing
 
     def cost(self) -> int:
         request_headers, response_headers = self.request_headers, self.response_headers
@@ -99,9 +102,18 @@ class Exchange:
                 + sum(map(len, chain.from_iterable(request_headers))) + sum(map(len, chain.from_iterable(response_headers)))
                 + HEADER_OVERHEAD * (len(request_headers) + len(response_headers)))
 
-    def answer_type(self) -> str:
-        content_type = next((value for name, value in self.response_headers if name.lower() == "content-type"), "")
-        return content_type.split(";")[0].strip().lower()
+    def sent_headers(self) -> tuple[tuple[str, str], ...]:
+        """The answer's headers with the stamped ones set, as they went out."""
+        if self.stamp is None:
+            return self.response_headers
+        sent = CIMultiDict(self.response_headers)
+        sent.update(self.stamp.pairs)
+        return tuple(sent.items())
+
+
+def answer_type(headers: tuple[tuple[str, str], ...]) -> str:
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
+    return content_type.split(";")[0].strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +127,10 @@ class MaskedExchange:
 
     @classmethod
     def of(cls, raw: Exchange) -> "MaskedExchange":
-        answer = raw.answer
+        answer, sent_headers = raw.answer, raw.sent_headers()
         return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
-                   masked_headers(_decoded(raw.request_headers)), masked_headers(raw.response_headers),
-                   None if answer is None else masked_bytes(answer, raw.answer_type()))
+                   masked_headers(_decoded(raw.request_headers)), masked_headers(sent_headers),
+                   None if answer is None else masked_bytes(answer, answer_type(sent_headers)))
 
 
 @dataclass(slots=True)
@@ -226,7 +238,7 @@ def exchange_keeper(journal: Journal):
         raw = await _read_body(request) if request.body_exists else None
         answer = response.body if isinstance(response, web.Response) else sent_body(response)
         exchange = Exchange(path, request.query_string, request.raw_headers, kept_bytes(raw),
-                            tuple(response.headers.items()), kept_bytes(answer))
+                            tuple(response.headers.items()), kept_bytes(answer), response.get(HEADER_STAMP))
         if flow.replay_miss is not None and raw and exchange.body is None:  # too large to keep: so is the question
             flow.replay_miss = None
         flow.route_match = None  # the route is kept; a long path's params would go uncounted
