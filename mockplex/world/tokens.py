@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -84,10 +85,7 @@ class TokenStore:
         grant = self._grants.get(token)
         if grant is None or (grant.expires_at is not None and grant.expires_at < now):
             return None
-        scopes = tuple(scope for scope in grant.scopes if scope in SCOPES)
-        if not scopes:
-            return None
-        return Identity(grant.user_id, grant.client_id, scopes, "oauth")
+        return _oauth_identity(grant.user_id, grant.client_id, grant.scopes)
 
     def _reload_state(self) -> None:
         records = self._state.changed_records()
@@ -96,6 +94,13 @@ class TokenStore:
         if self._revocations.changed() or records:
             for pat in self._pats.values():
                 pat.revoked_at = pat.revoked_at or self._revocations.at(pat.token_sha256)
+
+
+@lru_cache(maxsize=4096)  # an identity is frozen: a grant's requests can share one
+def _oauth_identity(user_id: str, client_id: str, grant_scopes: tuple[str, ...]) -> Identity | None:
+    """A grant's caller, with the scopes the v1 API knows; None for a grant of none of them."""
+    scopes = tuple(scope for scope in grant_scopes if scope in SCOPES)
+    return Identity(user_id, client_id, scopes, "oauth") if scopes else None
 
 
 def _minted(entry: Entry) -> PersonalAccessToken:
