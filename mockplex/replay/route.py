@@ -74,7 +74,7 @@ async def replay(request: web.Request, spec: RouteSpec,
     query = query_pairs(request.rel_url.raw_query_string)
     key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
     path = request.rel_url.raw_path
-    caller = store.callers.recordings_of(request.headers, _world_accepts(request))
+    caller = _recordings_for(request, store)
     recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
     flow = request[state.FLOW]
     if recorded is None:
@@ -124,6 +124,15 @@ def _header_safe(text: str) -> str:
     header may carry (aiohttp would drop the connection rather than send it)."""
     return "".join(character if " " <= character <= "~" else character.encode("unicode_escape").decode("ascii")
                    for character in text)
+
+
+def _recordings_for(request: web.Request, store: ReplayStore) -> str | None:
+    """Whose recordings may answer: the recorded caller the auth layer already knew the
+    credential for (from the same headers), else as the cassette's callers say."""
+    identity = request[state.FLOW].identity
+    if identity is not None and identity.kind == "replay":
+        return identity.key_id
+    return store.callers.recordings_of(request.headers, _world_accepts(request))
 
 
 def _world_accepts(request: web.Request) -> bool:
