@@ -83,6 +83,10 @@ class HeaderStamp:
 HEADER_STAMP = web.ResponseKey("header_stamp", HeaderStamp)
 
 
+def stamp_of(response: web.StreamResponse) -> HeaderStamp | None:
+    return response._state.get(HEADER_STAMP)
+
+
 def stamp_now(response: web.StreamResponse) -> None:
     """Sets the response's stamped headers among its own (for code that reads or copies them)."""
     stamp = response._state.pop(HEADER_STAMP, None)
@@ -120,7 +124,7 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     keep_alive = response._keep_alive
     if keep_alive is None:
         keep_alive = response._keep_alive = request.keep_alive
-    stamp = response._state.get(HEADER_STAMP)
+    stamp = stamp_of(response)
     date = rfc822_formatted_time()
     shape = (status, response._reason, version, keep_alive, len(body), date, stamp, *response._headers.items())
     head = _HEADS.get(shape)
