@@ -84,7 +84,8 @@ class HeaderGuard(asyncio.Protocol):
         self.inner.data_received(data)
         if self.started is None and (self.held or self.reader != self._read_head):
             self.started = asyncio.get_running_loop().time()
-        self._arm_timer()
+        if self.started is not None:
+            self._arm_timer()
 
     # -- framing ------------------------------------------------------------------------------
 
@@ -96,7 +97,9 @@ class HeaderGuard(asyncio.Protocol):
         position, head = self._take_unit(data, position, _END_OF_HEADERS, 431)
         if head is not None:
             framing = body_framing(head)
-            if framing is None:
+            if framing == 0:  # most requests: the next byte starts the next one
+                self.started = None
+            elif framing is None:
                 self.reader = self._read_unframed
             elif framing == CHUNKED:
                 self.reader = self._read_chunk_size
