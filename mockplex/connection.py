@@ -310,7 +310,8 @@ class InlineRequestHandler(RequestHandler):
         transport.write(wire)
         response._eof_sent = True
         response._body_length = len(wire)
-        self.log_access(request, response, start_time)
+        if self._logging_enabled:
+            self.log_access(request, response, start_time)
         return response, False
 
 
@@ -322,11 +323,15 @@ class Request(web.Request):
     app = reify(web.Request.app.fget)
 
 
+MAX_MATCHES = 1024  # paths whose frozen match a single-route app keeps (see single_route_handler)
+
+
 def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The app's request handler. For an app whose one route takes every method (mockplex's
     catch-all), the route's middleware chain is composed once and each request is matched
-    against that route alone, instead of going through the router; any other app, or a
-    path the route does not match, takes aiohttp's own way."""
+    against that route alone, instead of going through the router (a path's frozen match
+    is kept and shared by its requests); any other app, or a path the route does not
+    match, takes aiohttp's own way."""
     routes = list(app.router.routes())
     if len(routes) != 1 or routes[0].method != hdrs.METH_ANY or not isinstance(routes[0].resource, DynamicResource):
         return app._handle
@@ -338,13 +343,26 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
     for middleware in reversed(app.middlewares):
         chain = functools.partial(middleware, handler=chain)
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        matched = match_path(request.rel_url.path_safe)
-        if matched is None or request.headers.get(hdrs.EXPECT):
-            return await app._handle(request)
+    matches: dict[str, UrlMappingMatchInfo | None] = {}  # a path matches the same way every time
+
+    def match_of(path: str) -> UrlMappingMatchInfo | None:
+        matched = match_path(path)
+        if matched is None:
+            return None
         match_info = UrlMappingMatchInfo(matched, route)
         match_info.add_app(app)
         match_info.freeze()
+        return match_info
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        path = request.rel_url.path_safe
+        match_info = matches.get(path, False)
+        if match_info is False:
+            if len(matches) >= MAX_MATCHES:
+                matches.clear()
+            match_info = matches[path] = match_of(path)
+        if match_info is None or request.headers.get(hdrs.EXPECT):
+            return await app._handle(request)
         request._match_info = match_info
         return await chain(request)
     return handle

@@ -255,6 +255,8 @@ CATCH_ALL_CASES = [
     pytest.param(get("/api/v1/x?y=1", LAST), id="any path"),
     pytest.param(get("/", method="DELETE") + get("/waits") + get("/a/b", LAST, method="PATCH"), id="pipelined"),
     pytest.param(get("/line%0Abreak", LAST), id="a path the route does not match"),
+    pytest.param(get("/again") + get("/line%0Abreak") + get("/again") + get("/line%0Abreak", LAST),
+                 id="paths matched before"),
     pytest.param(b"POST /expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
                  b"Connection: close\r\n\r\nok", id="Expect: 100-continue"),
     pytest.param(b"PUT /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
