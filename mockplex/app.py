@@ -50,7 +50,9 @@ async def answer_from_world(request: web.Request) -> web.StreamResponse:
     return await flow.route.handler(call)
 
 
-def build_app(settings: Settings, world: World | None = None) -> web.Application:
+def build_app(settings: Settings, world: World | None = None, defer_index: bool = False) -> web.Application:
+    """The app for `settings`; with `defer_index`, a cassette read cold leaves its index to
+    be written later (REPLAY_STORE's unwritten_index), as `mockplex serve` does once up."""
     forwarding = settings.forwarding is not None and settings.modes_in_use() & {"record", "passthrough"}
     if forwarding:
         from mockplex.recording.app import attach_passthrough, forwarder
@@ -75,7 +77,7 @@ def build_app(settings: Settings, world: World | None = None) -> web.Application
         faults.add(dict(rule))
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
     if settings.replay is not None:
-        app[REPLAY_STORE] = settings.replay.open()
+        app[REPLAY_STORE] = settings.replay.open(defer_index)
         app[REPLAY_CALLERS] = app[REPLAY_STORE].callers
     if forwarding:
         attach_passthrough(app, settings.forwarding)

@@ -16,6 +16,7 @@ from mockplex.admin.api import admin_enabled
 from mockplex.app import build_app
 from mockplex.listener import HEADER_TIMEOUT, GuardedSite, make_runner
 from mockplex.names import ADMIN_PREFIX, MCP_PATH, SCOPES, V1_PREFIX
+from mockplex.replay.route import REPLAY_STORE
 from mockplex.settings import Settings
 from mockplex.world.world import World
 
@@ -74,14 +75,18 @@ def banner_token(world: World) -> str | None:
 
 
 async def serve(settings: Settings) -> None:
-    app = build_app(settings)
+    # A cassette read cold gets its index written once the server is up: the first start
+    # answers sooner, and the index is on disk by the time a second start looks for it.
+    app = build_app(settings, defer_index=True)
+    store = app.get(REPLAY_STORE)
     await run(app, settings.host, settings.port, lambda base: banner(app[state.WORLD], settings, base),
-              settings.header_timeout)
+              settings.header_timeout, store.unwritten_index if store is not None else None)
 
 
 async def run(app: web.Application, host: str, port: int, describe: Callable[[str], str],
-              header_timeout: float = HEADER_TIMEOUT) -> None:
-    """Listen, print the banner for the bound address, and stop cleanly on Ctrl-C or SIGTERM."""
+              header_timeout: float = HEADER_TIMEOUT, once_up: Callable[[], None] | None = None) -> None:
+    """Listen, print the banner for the bound address, and stop cleanly on Ctrl-C or SIGTERM.
+    `once_up` runs in a worker thread after the banner; shutting down waits for it."""
     runner = make_runner(app, handle_signals=False)
     await runner.setup()
     site = GuardedSite(runner, host, port, header_timeout)
@@ -103,11 +108,14 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
     bound = runner.addresses[0][1]
     shown = host if ":" not in host else f"[{host}]"
     print(describe(f"http://{shown}:{bound}"), file=sys.stdout, flush=True)
+    background = loop.run_in_executor(None, once_up) if once_up is not None else None
     try:
         await stop.wait()
     finally:
         logging.getLogger("mockplex.server").info("shutting down")
         await runner.cleanup()
+        if background is not None:
+            await background
 
 
 def record_banner(upstream: str, cassette: str, mode: str, answered_seconds: float, base: str) -> str:

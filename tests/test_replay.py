@@ -16,6 +16,7 @@ import vcr.serialize
 import yaml
 from aiohttp import web
 from conftest import OAUTH, READ_ONLY, RW, V1, WEB_REPO, Api, drip_events, make_settings
+from test_cli import Served
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
@@ -293,6 +294,26 @@ async def test_the_cached_index_is_used_while_it_is_as_written_and_rebuilt_other
     shutil.rmtree(cache_dir)
     cache_dir.write_text("")  # the cache cannot be written: no index, still loads
     assert len(load_store(path, "session", Matching(), "repeat").interactions) == 1
+
+
+async def test_serve_writes_a_cold_cassettes_index_once_up_and_the_next_start_reads_it(
+        aiohttp_server, aiohttp_client, tmp_path, cache_dir):
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    index = index_path(digest)
+    args = ("--mode", "replay", "--cassette", "session", "--cassette-dir", str(path.parent), "--quiet")
+    for start in ("cold", "warm"):
+        served = Served(*args, cwd=tmp_path)
+        try:
+            status, body = served.get("/repos?limit=2", token=OAUTH)
+            assert status == 200 and json.loads(body)["ok"] is True, start
+        finally:
+            assert served.stop()[0] == 0
+        assert read_index(index, digest)[0][0].path == f"{V1}/repos", start
+        if start == "cold":
+            written = index.stat().st_mtime_ns
+    assert index.stat().st_mtime_ns == written  # the warm start read it and wrote nothing
 
 
 def sealed_index(content: bytes) -> bytes:

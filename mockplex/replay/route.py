@@ -33,9 +33,9 @@ class ReplaySettings:
     matching: Matching = Matching()
     credentials: dict[str, str] = field(default_factory=dict)  # token -> the caller it stands for (`credential:N`)
 
-    def open(self) -> ReplayStore:
+    def open(self, defer_index: bool = False) -> ReplayStore:
         return load_store(self.cassette, self.name, self.matching, self.on_exhausted, _uses_idempotency_key,
-                          _template_of, self.credentials)
+                          _template_of, self.credentials, defer_index)
 
 
 def _uses_idempotency_key(method: str, path: str) -> bool:

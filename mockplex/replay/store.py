@@ -10,6 +10,7 @@ Test code that sends random ids and keys replays through the knobs of `Matching`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -64,6 +65,7 @@ class ReplayStore:
     _served: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
     _nearby: dict[tuple, list[Recorded]] = field(default_factory=dict)
     _routes: set[tuple] = field(default_factory=set)  # (method, path, caller), and without the caller
+    unwritten_index: Callable[[], None] | None = None  # a cold load's index, when its writing was deferred
 
     def __post_init__(self) -> None:
         index: dict[tuple, list[Recorded]] = defaultdict(list)
@@ -198,25 +200,31 @@ SLOW_LOAD_SECONDS = 1.0
 def load_store(path: Path, name: str, matching: Matching, on_exhausted: str,
                uses_idempotency_key=lambda method, path: False,
                template_of: Callable[[str], str | None] = lambda path: None,
-               mapped_tokens: dict[str, str] | None = None) -> ReplayStore:
-    """Load a cassette, through its parsed index when one matches the file's content."""
+               mapped_tokens: dict[str, str] | None = None, defer_index: bool = False) -> ReplayStore:
+    """Load a cassette, through its parsed index when one matches the file's content. A
+    cold load writes the index, or, with `defer_index`, leaves that to the caller (the
+    store's unwritten_index), so that a server can answer before the index is on disk."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise CassetteLoadError(path, error.strerror or str(error)) from None
     digest = hashlib.sha256(raw).hexdigest()
     indexed = read_index(index_path(digest), digest)
+    unwritten = None
     if indexed is None:
         with _said_if_slow(f"mockplex: reading {path} ({len(raw) / 1e6:.1f} MB) for the first time; "
                            "later starts use its index"):
             indexed = _parse(path, raw)
-        write_index(index_path(digest), digest, *indexed)
+        if defer_index:
+            unwritten = functools.partial(write_index, index_path(digest), digest, *indexed)
+        else:
+            write_index(index_path(digest), digest, *indexed)
     recorded, callers = indexed
     # The index keeps every recorded Idempotency-Key; only routes that use one match on it.
     interactions = [item if item.idempotency_key is None or uses_idempotency_key(item.method, item.path)
                     else replace(item, idempotency_key=None) for item in recorded]
     return ReplayStore(name, interactions, CallerBook(callers, digest, mapped_tokens or {}), matching, on_exhausted,
-                       template_of)
+                       template_of, unwritten_index=unwritten)
 
 
 @contextmanager
