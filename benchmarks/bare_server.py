@@ -12,13 +12,17 @@ from pathlib import Path
 from aiohttp import web
 
 
-async def serve(body: bytes) -> None:
+def bare_app(body: bytes) -> web.Application:
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=body, headers={"Content-Type": "application/json"})
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None)
+    return app
+
+
+async def serve(body: bytes) -> None:
+    runner = web.AppRunner(bare_app(body), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     print(f"bare server at http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
