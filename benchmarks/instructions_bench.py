@@ -12,7 +12,7 @@ throughput ratio reads; it is not one of requests/s (memory stalls and the kerne
 differ: mockplex's wall-clock ratios run lower), so the two kinds of figure are reported
 side by side, never one for the other.
 
-    python benchmarks/instructions_bench.py [--requests 2000]
+    python benchmarks/instructions_bench.py [--requests 4000]
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def main() -> None:
         asyncio.run(child(arguments["--child"], arguments["--path"], int(arguments["--requests"]),
                           Path(arguments["--workdir"])))
         return
-    run_measurement(__doc__, measure, requests=(int, 2000, "requests counted per target"))
+    run_measurement(__doc__, measure, requests=(int, 4000, "requests counted per target (more average out the collector better)"))
 
 
 if __name__ == "__main__":
