@@ -188,7 +188,8 @@ def main() -> None:
         asyncio.run(child(arguments["--child"], arguments["--path"], int(arguments["--requests"]),
                           Path(arguments["--workdir"])))
         return
-    run_measurement(__doc__, measure, requests=(int, 4000, "requests counted per target (more average out the collector better)"))
+    run_measurement(__doc__, measure,
+                    requests=(int, 4000, "requests counted per target (more average out the collector better)"))
 
 
 if __name__ == "__main__":
