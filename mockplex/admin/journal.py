@@ -97,7 +97,7 @@ class Exchange:
 
     def cost(self) -> int:
         size = len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-        for name, value in self.request_headers:  # a plain loop: a few pairs cost less so than through map and chain
+        for name, value in self.request_headers:  # a few pairs: a plain loop costs less than map and chain
             size += HEADER_OVERHEAD + len(name) + len(value)
         for name, value in self.response_headers:
             size += HEADER_OVERHEAD + len(name) + len(value)
