@@ -2,8 +2,8 @@
 
 Requests/s under wrk (serve_bench.py, replay_bench.py) are what a user sees, but on a
 shared machine they drift by a fifth from one run to the next, so a change of a few
-percent cannot be judged from them. An instruction count can: it is the same on every
-run of the same code. Each target runs in its own process under callgrind, which counts
+percent cannot be judged from them. An instruction count can: it moves by about 1 % from
+run to run of the same code (hash seeds, when the collector runs). Each target runs in its own process under callgrind, which counts
 only while the authenticated GETs are fed straight to the server's connection protocol,
 over 32 connections as wrk's c=32 (no sockets, no load generator): the server's own
 work per request, the event loop's included. Next to each target, a bare aiohttp server

@@ -17,11 +17,12 @@ from mockplex.admin.api import ADMIN, AdminState, admin_middleware
 from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
 from mockplex.admin.journal import JOURNAL, Journal, exchange_keeper
 from mockplex.call import Call
-from mockplex.connection import stamp_on_prepare
+from mockplex.connection import STAMPER, stamp_on_prepare
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
 from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
+from mockplex.rules.headers import app_wide_headers
 from mockplex.rules.pipeline import rules_middleware
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
@@ -58,14 +59,15 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
         from mockplex.recording.app import attach_passthrough, forwarder
     access_lines = AccessLines()
     journal, faults = Journal(), FaultSet()
+    stamper = app_wide_headers(settings.source_header)
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
-            request_context(settings.clock, exchange_keeper(journal), access_lines),
+            request_context(settings.clock, exchange_keeper(journal, stamper), access_lines),
             admin_middleware(settings),
             fault_middleware(faults),
             *([forwarder(settings)] if forwarding else []),
-            rules_middleware(settings.source_header, lambda request: recorded_unlisted_route(request, request.headers)),
+            rules_middleware(lambda request: recorded_unlisted_route(request, request.headers)),
         ],
     )
     app[state.SETTINGS] = settings
@@ -84,6 +86,7 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
     app.on_cleanup.append(access_lines.close)
+    app[STAMPER] = stamper
     app.on_response_prepare.append(stamp_on_prepare)
     app.router.add_route("*", "/{tail:.*}", answer)
     return app

@@ -11,8 +11,9 @@ aiohttp's protocol, parser, handler and error answers, and changes two things:
   connection, a request whose body is still coming, a parse error or an upgrade go to
   aiohttp's queue as before;
 - a plain answer (`web.Response` with its whole body in bytes, no cookies, compression or
-  chunking) is written in one piece, with the headers aiohttp would add, in aiohttp's
-  order, by aiohttp's serializer. Anything else is written by aiohttp.
+  chunking) is written in one piece, with the headers aiohttp would add and the app's
+  stamp (STAMPER), in aiohttp's order, its head serialized by aiohttp's serializer once
+  per shape and kept. Anything else is written by aiohttp.
 
 Code that needs a task (timeouts, aiohttp's client) awaits `in_task()` first.
 
@@ -70,9 +71,10 @@ def _resumed(coroutine: Coroutine[Any, Any, Any], waiting_on: Any):
 
 
 class HeaderStamp:
-    """Headers an answer takes as it is written, as `headers.update(...)` would set them.
-    Made once and shared: its identity stands for its contents where answers' heads are
-    kept, so a dozen constant headers cost nothing per answer."""
+    """Headers an answer takes as it is written, as `headers.update(...)` would set them: an
+    app's STAMPER picks one for each request. Made once and shared, its identity stands
+    for its contents where answers' heads are kept, so constant headers cost nothing per
+    answer."""
 
     __slots__ = ("pairs",)
 
@@ -80,36 +82,33 @@ class HeaderStamp:
         self.pairs = tuple(headers.items())
 
 
-HEADER_STAMP = web.ResponseKey("header_stamp", HeaderStamp)
+Stamper = Callable[[web.BaseRequest], "HeaderStamp | None"]
+STAMPER = web.AppKey("stamper", Stamper)  # the headers an app's answer to a request takes, if any
 
 
-def stamp_of(response: web.StreamResponse) -> HeaderStamp | None:
-    return response._state.get(HEADER_STAMP)
-
-
-def stamp_now(response: web.StreamResponse) -> None:
-    """Sets the response's stamped headers among its own (for code that reads or copies them)."""
-    stamp = response._state.pop(HEADER_STAMP, None)
+async def stamp_on_prepare(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """The app's on_response_prepare callback, for the answers aiohttp writes (streams among
+    them); the inline writer sets the same headers in one step with the rest of the head."""
+    stamper = request.app.get(STAMPER)
+    stamp = stamper(request) if stamper is not None else None
     if stamp is not None:
         response.headers.update(stamp.pairs)
 
 
-async def stamp_on_prepare(request: web.BaseRequest, response: web.StreamResponse) -> None:
-    """The app's on_response_prepare callback for answers aiohttp writes; the inline writer
-    does the same in one step with the rest of the head."""
-    stamp_now(response)
-
-
 # Serialized status lines and header blocks, by what goes into them: most answers repeat
 # the headers of another answer (the same Date for a whole second), and checking each
-# header for line breaks as aiohttp serializes it costs more than building the answer.
+# header for control characters as aiohttp serializes it costs more than building the
+# answer. Only short heads are kept, so the memo holds at most MAX_HEADS * MAX_KEPT_HEAD.
 _HEADS: dict[tuple[Any, ...], bytes] = {}
 MAX_HEADS = 512
+MAX_KEPT_HEAD = 4096
 
 
-def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> bytes | None:
-    """The whole answer as aiohttp writes it, or None when aiohttp must write it. (It reads
-    the response's own fields, as its properties would, once each.)"""
+def plain_answer(request: web.BaseRequest, response: web.StreamResponse,
+                 stamper: Stamper | None = None) -> bytes | None:
+    """The whole answer as aiohttp writes it (with the stamper's headers, as its prepare
+    callback would set them), or None when aiohttp must write it. (It reads the response's
+    own fields, as its properties would, once each.)"""
     body = getattr(response, "_body", None)
     status = response._status
     method = request.method
@@ -124,26 +123,28 @@ def plain_answer(request: web.BaseRequest, response: web.StreamResponse) -> byte
     keep_alive = response._keep_alive
     if keep_alive is None:
         keep_alive = response._keep_alive = request.keep_alive
-    stamp = stamp_of(response)
+    stamp = stamper(request) if stamper is not None else None
     date = rfc822_formatted_time()
     shape = (status, response._reason, version, keep_alive, len(body), date, stamp, *response._headers.items())
     head = _HEADS.get(shape)
     if head is None:
-        if len(_HEADS) >= MAX_HEADS:
-            _HEADS.clear()
-        head = _HEADS[shape] = _serialized_head(response, version, keep_alive, bool(body), date)
+        head = _serialized_head(response, version, keep_alive, body, date, stamp)
+        if len(head) <= MAX_KEPT_HEAD:
+            if len(_HEADS) >= MAX_HEADS:
+                _HEADS.clear()
+            _HEADS[shape] = head
     return head + body
 
 
-def _serialized_head(response: web.Response, version: HttpVersion, keep_alive: bool, has_body: bool,
-                     date: str) -> bytes:
+def _serialized_head(response: web.Response, version: HttpVersion, keep_alive: bool, body: bytes,
+                     date: str, stamp: HeaderStamp | None) -> bytes:
     """The status line and headers, with those aiohttp adds, and then the stamped ones, as
     aiohttp's prepare callbacks would set them."""
     headers = response._headers
     length = headers.get(hdrs.CONTENT_LENGTH)
     if length is None:
-        headers[hdrs.CONTENT_LENGTH] = str(len(response._body))
-        sized = has_body
+        headers[hdrs.CONTENT_LENGTH] = str(len(body))
+        sized = bool(body)
     else:
         sized = bool(int(length))
     if sized:
@@ -156,7 +157,8 @@ def _serialized_head(response: web.Response, version: HttpVersion, keep_alive: b
             headers[hdrs.CONNECTION] = "keep-alive"
         elif not keep_alive and version == HttpVersion11:
             headers[hdrs.CONNECTION] = "close"
-    stamp_now(response)
+    if stamp is not None:
+        headers.update(stamp.pairs)
     return _serialize_headers(f"HTTP/{version[0]}.{version[1]} {response._status} {response._reason}", headers)
 
 
@@ -169,12 +171,13 @@ def _prepares_answers(app: web.Application) -> bool:
 
 
 class InlineRequestHandler(RequestHandler):
-    __slots__ = ("_inline_task", "_writes_plain")
+    __slots__ = ("_inline_task", "_writes_plain", "_stamper")
 
-    def __init__(self, *args: Any, writes_plain: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, writes_plain: bool = True, stamper: Stamper | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._inline_task: asyncio.Task | None = None
         self._writes_plain = writes_plain  # False when the app's callbacks must see each answer prepared
+        self._stamper = stamper
 
     def data_received(self, data: bytes) -> None:
         if (self._inline_task is not None or self._messages or self._request_in_progress or self._waiter is None
@@ -300,7 +303,7 @@ class InlineRequestHandler(RequestHandler):
                               start_time: float | None) -> tuple[web.StreamResponse, bool]:
         if self._upgraded or not self._writes_plain:  # aiohttp feeds what followed a declined upgrade here
             return await super().finish_response(request, response, start_time)
-        wire = plain_answer(request, response)
+        wire = plain_answer(request, response, self._stamper)
         if wire is None:
             return await super().finish_response(request, response, start_time)
         request._finish()
@@ -324,6 +327,7 @@ class Request(web.Request):
 
 
 MAX_MATCHES = 1024  # paths whose frozen match a single-route app keeps (see single_route_handler)
+MAX_MATCHED_PATH = 512
 
 
 def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -343,7 +347,9 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
     for middleware in reversed(app.middlewares):
         chain = functools.partial(middleware, handler=chain)
 
-    matches: dict[str, UrlMappingMatchInfo | None] = {}  # a path matches the same way every time
+    # A path matches the same way every time: its frozen match is kept (for paths up to
+    # MAX_MATCHED_PATH long) and shared by its requests, so nothing may write to it.
+    matches: dict[str, UrlMappingMatchInfo | None] = {}
 
     def match_of(path: str) -> UrlMappingMatchInfo | None:
         matched = match_path(path)
@@ -356,11 +362,14 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
 
     async def handle(request: web.Request) -> web.StreamResponse:
         path = request.rel_url.path_safe
-        match_info = matches.get(path, False)
-        if match_info is False:
-            if len(matches) >= MAX_MATCHES:
-                matches.clear()
-            match_info = matches[path] = match_of(path)
+        if path in matches:
+            match_info = matches[path]
+        else:
+            match_info = match_of(path)
+            if len(path) <= MAX_MATCHED_PATH:
+                if len(matches) >= MAX_MATCHES:
+                    matches.clear()
+                matches[path] = match_info
         if match_info is None or request.headers.get(hdrs.EXPECT):
             return await app._handle(request)
         request._match_info = match_info
@@ -369,12 +378,14 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
 
 
 class InlineServer(web.Server):
-    def __init__(self, *args: Any, writes_plain: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, writes_plain: bool = True, stamper: Stamper | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.writes_plain = writes_plain
+        self.stamper = stamper
 
     def __call__(self) -> RequestHandler:
-        return InlineRequestHandler(self, loop=self._loop, writes_plain=self.writes_plain, **self._kwargs)
+        return InlineRequestHandler(self, loop=self._loop, writes_plain=self.writes_plain, stamper=self.stamper,
+                                    **self._kwargs)
 
 
 class InlineAppRunner(web.AppRunner):
@@ -391,4 +402,4 @@ class InlineAppRunner(web.AppRunner):
         handler = single_route_handler(app)
         request_class = web.Request if handler == app._handle else Request
         return InlineServer(handler, request_factory=functools.partial(app._make_request, _cls=request_class),
-                            writes_plain=not _prepares_answers(app), **self._kwargs)
+                            writes_plain=not _prepares_answers(app), stamper=app.get(STAMPER), **self._kwargs)

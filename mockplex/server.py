@@ -115,7 +115,10 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
         logging.getLogger("mockplex.server").info("shutting down")
         await runner.cleanup()
         if background is not None:
-            await background
+            try:
+                await background
+            except Exception as error:  # what runs once up is a cache: failing costs a later start, no more
+                logging.getLogger("mockplex.server").warning("after start-up: %s", error)
 
 
 def record_banner(upstream: str, cassette: str, mode: str, answered_seconds: float, base: str) -> str:

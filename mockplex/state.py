@@ -34,7 +34,8 @@ class Flow:
     the outermost layer (access_log.request_context), filled in by the rules and the
     answering mode, kept by the journal, written on the log line."""
 
-    __slots__ = ("now", "route_match", "route", "identity", "idempotency_key", "source", "match", "replay_miss")
+    __slots__ = ("now", "route_match", "route", "identity", "idempotency_key", "source", "match", "replay_miss",
+                 "through_rules")
 
     def __init__(self, now: datetime) -> None:
         self.now = now  # the world's clock when the request came in
@@ -45,6 +46,7 @@ class Flow:
         self.source = "rules"  # what answered: rules, fixture, replay, record, passthrough, fault, unmodeled
         self.match: str | None = None  # replay: "hit", "miss" or "fallback"
         self.replay_miss: ReplayMiss | None = None  # the question a replay miss could not answer
+        self.through_rules = False  # taken by the rules layer: its answers carry the app-wide headers
 
 
 FLOW = web.RequestKey("flow", Flow)

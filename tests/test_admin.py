@@ -124,6 +124,8 @@ async def test_trickled_bodies_arrive_a_few_bytes_at_a_time(api):
     slow = await api.get("/repos", token=OAUTH)
     assert slow.status == 200 and body_of(slow)["ok"] is True
     assert time.perf_counter() - started >= 0.1 and "Content-Length" not in slow.headers
+    for name, value in (("X-Frame-Options", "DENY"), ("X-Mockplex-Source", "fixture")):
+        assert slow.headers.getall(name) == [value]  # the app-wide headers, once, trickled or not
     assert direct.status == 200
 
 

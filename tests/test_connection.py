@@ -13,7 +13,8 @@ import pytest
 from aiohttp import web
 
 from mockplex import connection
-from mockplex.connection import HEADER_STAMP, INLINE, HeaderStamp, InlineAppRunner, in_task, single_route_handler, stamp_on_prepare
+from mockplex.connection import (STAMPER, INLINE, HeaderStamp, InlineAppRunner, in_task, single_route_handler,
+                                 stamp_on_prepare)
 
 from conftest import OAUTH, V1
 
@@ -74,6 +75,10 @@ async def broken(request: web.Request) -> web.Response:
     raise RuntimeError("handler bug")
 
 
+async def big_header(request: web.Request) -> web.Response:
+    return web.Response(text="big", headers={"X-Big": "y" * 8000})
+
+
 async def sent_already(request: web.Request) -> web.Response:
     response = web.Response(text="sent by the handler")
     await response.prepare(request)
@@ -85,7 +90,8 @@ def sample_app() -> web.Application:
     app = web.Application()
     for path, handler in (("/plain", plain), ("/waits", waits), ("/timed", timed), ("/stream", streamed),
                           ("/cookie", cookie), ("/empty", empty), ("/bytes", bare_bytes), ("/closing", closing),
-                          ("/broken", broken), ("/sent", sent_already), ("/status", with_status)):
+                          ("/broken", broken), ("/sent", sent_already), ("/status", with_status),
+                          ("/big", big_header)):
         app.router.add_route("*", path, handler)
     app.router.add_post("/echo", echo)
     return app
@@ -293,26 +299,30 @@ async def test_on_response_prepare_callbacks_run_as_under_aiohttp():
 STAMP = HeaderStamp({"X-Stamped": "yes", "Content-Type": "text/x-stamped", "X-Last": "1"})
 
 
+def stamp_of_path(request: web.BaseRequest) -> HeaderStamp | None:
+    """The test app's stamper: /stamped answers take STAMP, nothing else does."""
+    return STAMP if request.path == "/stamped" else None
+
+
 async def stamped(request: web.Request) -> web.StreamResponse:
-    """An answer that takes STAMP as it is written, over headers of its own (one the stamp
-    sets again), in whatever way the query asks for."""
+    """An answer the app stamps, with headers of its own (one the stamp sets again), in
+    whatever way the query asks for."""
     kind = request.query.get("kind", "plain")
     if kind == "stream":
-        response = web.StreamResponse(headers={"X-Own": "1"})
-        response[HEADER_STAMP] = STAMP
+        response = web.StreamResponse(headers={"X-Own": "1", "Content-Type": "a/b"})
         await response.prepare(request)
         await response.write(b"streamed")
         return response
     response = web.Response(text=f"stamped {request.query_string}", headers={"X-Own": "1", "Content-Type": "a/b"})
     if kind == "cookie":
         response.set_cookie("session", "abc")
-    response[HEADER_STAMP] = STAMP
     return response
 
 
 def stamping_app() -> web.Application:
     app = sample_app()
     app.router.add_route("*", "/stamped", stamped)
+    app[STAMPER] = stamp_of_path
     app.on_response_prepare.append(stamp_on_prepare)
     return app
 
@@ -321,7 +331,7 @@ STAMPED = [
     pytest.param(get("/stamped?n=1") + get("/stamped?n=1") + get("/stamped?n=22", LAST), id="written inline"),
     pytest.param(get("/stamped", LAST, method="HEAD"), id="HEAD"),
     pytest.param(get("/stamped?kind=cookie", LAST), id="with a cookie"),
-    pytest.param(get("/stamped?kind=stream", LAST), id="stream"),
+    pytest.param(get("/stamped?kind=stream", LAST), id="stream the handler prepares"),
     pytest.param(get("/stamped", LAST, version="1.0"), id="HTTP/1.0"),
 ]
 
@@ -332,16 +342,26 @@ async def test_a_stamped_answer_is_written_as_aiohttp_writes_it_with_its_prepare
         expected = await exchange(stock_port, request_bytes)
     async with serving(app_factory=stamping_app) as port:
         assert undated(await exchange(port, request_bytes)) == undated(expected)
-    if b"stream" not in request_bytes:  # a stream the handler sent before it was stamped goes as it was
-        assert expected.count(b"X-Stamped: yes") == request_bytes.count(b"HTTP/1.")
-        assert b"Content-Type: a/b" not in expected and b"Content-Type: text/x-stamped" in expected
+    assert expected.count(b"X-Stamped: yes") == request_bytes.count(b"HTTP/1.")
+    assert b"Content-Type: a/b" not in expected and b"Content-Type: text/x-stamped" in expected
 
 
-async def test_the_writers_kept_heads_stay_bounded():
+async def test_an_answer_the_stamper_passes_over_is_written_as_it_was():
+    async with serving(web.AppRunner, stamping_app) as stock_port:
+        expected = await exchange(stock_port, get("/plain", LAST))
+    async with serving(app_factory=stamping_app) as port:
+        assert undated(await exchange(port, get("/plain", LAST))) == undated(expected)
+    assert b"X-Stamped" not in expected
+
+
+async def test_the_writers_kept_heads_stay_bounded_in_number_and_size():
     async with serving() as port:
         for batch in range(3):
             await exchange(port, b"".join(get(f"/plain?{'x' * (n + batch * 300)}") for n in range(300)) + get("/plain", LAST))
-    assert 0 < len(connection._HEADS) <= connection.MAX_HEADS
+        assert 0 < len(connection._HEADS) <= connection.MAX_HEADS
+        wire = await exchange(port, get("/big", LAST))
+    assert wire.count(b"y" * 8000) == 1
+    assert all(len(head) <= connection.MAX_KEPT_HEAD for head in connection._HEADS.values())
 
 
 async def test_answers_are_written_with_aiohttps_access_log_on(caplog):

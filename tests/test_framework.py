@@ -103,14 +103,23 @@ async def test_head_runs_the_get_handler_and_drops_the_body(api):
 
 
 async def test_every_answer_carries_the_app_wide_headers(api):
+    streamed = await api.internal("POST", "/api/cli/inference/chat/completions",
+                                  json_body={"messages": [{"role": "user", "content": "hi"}]})
+    assert streamed.headers["Content-Type"].startswith("text/event-stream") and streamed.raw_body.endswith(b"[DONE]\n\n")
     for response in (await api.get("/repos"), await api.get("/repos", token=None),
                      await api.call("GET", V1 + "/nope"), await api.call("GET", V1 + "/runs"),
-                     await api.call("HEAD", V1 + "/repos"), await api.call("OPTIONS", V1 + "/repos")):
+                     await api.call("HEAD", V1 + "/repos"), await api.call("OPTIONS", V1 + "/repos"), streamed):
         for name, value in SECURITY.items():
             assert response.headers.getall(name) == [value]
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers.getall("X-Mockplex-Source") == ["fixture" if response.status == 200 else "rules"]
         assert "X-Request-Id" not in response.headers
+
+
+async def test_the_admin_api_s_own_answers_carry_no_app_wide_headers(api):
+    health = await api.call("GET", "/__mockplex/health", None)
+    assert health.status == 200 and "X-Frame-Options" not in health.headers
+    assert "X-Mockplex-Source" not in health.headers
 
 
 async def test_the_journal_shows_the_app_wide_headers_an_answer_went_out_with(api):

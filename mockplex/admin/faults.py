@@ -13,7 +13,6 @@ from typing import Any
 
 from aiohttp import web
 
-from mockplex.connection import stamp_now
 from mockplex.state import FLOW
 from mockplex.names import ADMIN_PREFIX
 from mockplex.responses import family_error
@@ -191,7 +190,6 @@ async def trickle(request: web.Request, response: web.StreamResponse, rule: Faul
         return response
     body = response.body if isinstance(response.body, bytes) else bytes(response.body)
     slow = web.StreamResponse(status=response.status, reason=response.reason)
-    stamp_now(response)
     for name, value in response.headers.items():
         if name.lower() not in ("content-length", "transfer-encoding"):
             slow.headers.add(name, value)

@@ -20,7 +20,7 @@ from multidict import CIMultiDict
 
 from mockplex import jsonio
 from mockplex.clock import format_timestamp
-from mockplex.connection import HeaderStamp, stamp_of
+from mockplex.connection import HeaderStamp, Stamper
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
@@ -230,8 +230,9 @@ class Journal:
 JOURNAL = web.AppKey("journal", Journal)
 
 
-def exchange_keeper(journal: Journal):
-    """What keeps each exchange in `journal` (the admin API's own are not kept)."""
+def exchange_keeper(journal: Journal, stamper: Stamper):
+    """What keeps each exchange in `journal` (the admin API's own are not kept), with the
+    headers `stamper` set on its answer."""
     async def keep_exchange(request: web.Request, flow: Flow, response: web.StreamResponse, elapsed_ms: float) -> None:
         path = request.path
         if path.startswith(ADMIN_PREFIX):
@@ -239,7 +240,7 @@ def exchange_keeper(journal: Journal):
         raw = await _read_body(request) if request.body_exists else None
         answer = response.body if isinstance(response, web.Response) else sent_body(response)
         exchange = Exchange(path, request.query_string, request.raw_headers, kept_bytes(raw),
-                            tuple(response.headers.items()), kept_bytes(answer), stamp_of(response))
+                            tuple(response.headers.items()), kept_bytes(answer), stamper(request))
         if flow.replay_miss is not None and raw and exchange.body is None:  # too large to keep: so is the question
             flow.replay_miss = None
         flow.route_match = None  # the route is kept; a long path's params would go uncounted

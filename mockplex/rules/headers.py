@@ -1,13 +1,13 @@
 """Headers every response carries: the app-wide security set, and X-Mockplex-Source.
 
-They are stamped on the answer (connection.HeaderStamp) rather than set among its headers:
-the writer adds them as it writes, and the journal as it is read."""
+They are not set among an answer's headers: the app's stamper (connection.STAMPER) names
+them for each request, the writer adds them as it writes, the journal as it is read."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mockplex.connection import HEADER_STAMP, HeaderStamp
+from mockplex.connection import HeaderStamp, Stamper
 from mockplex.state import FLOW
 
 SECURITY_HEADERS = {
@@ -28,9 +28,18 @@ WITHOUT_SOURCE = HeaderStamp(SECURITY_HEADERS)
 _WITH_SOURCE: dict[str, HeaderStamp] = {}  # one stamp per Flow.source value
 
 
-def add_headers(request: web.Request, response: web.StreamResponse, with_source: bool) -> None:
-    """Stamps the answer with the app-wide headers (and the source): set as it is written."""
-    response[HEADER_STAMP] = _with_source(request[FLOW].source) if with_source else WITHOUT_SOURCE
+def app_wide_headers(with_source: bool) -> Stamper:
+    """The app's stamper: every answer of a request the rules layer took (a stream too)
+    gets the security set, and X-Mockplex-Source naming what answered when it is on."""
+    def stamp(request: web.BaseRequest) -> HeaderStamp | None:
+        try:
+            flow = request[FLOW]
+        except KeyError:  # aiohttp's own answer to a request no layer saw
+            return None
+        if not flow.through_rules:
+            return None
+        return _with_source(flow.source) if with_source else WITHOUT_SOURCE
+    return stamp
 
 
 def _with_source(source: str) -> HeaderStamp:

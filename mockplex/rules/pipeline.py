@@ -5,7 +5,8 @@ Idempotency-Key rule and the steps the route declares; then the route's mode ans
 Each rule is a plain function of the request that answers in the route's place, raises
 the error the server would give, or lets the request on; running them in one coroutine
 costs a call each instead of a middleware layer each. Whatever they or the answer raise
-becomes the server's answer (rules.guard), and every answer carries the app-wide headers.
+becomes the server's answer (rules.guard); every answer carries the app-wide headers
+(rules.headers).
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import gate_decision
 from mockplex.rules.framework import route_resolver, trailing_slash
 from mockplex.rules.guard import answer_for
-from mockplex.rules.headers import add_headers
 from mockplex.rules.steps import route_steps
 from mockplex.state import FLOW
 
 
-def rules_middleware(with_source_header: bool, unlisted: Callable[[web.Request], RouteSpec | None]):
+def rules_middleware(unlisted: Callable[[web.Request], RouteSpec | None]):
     answering_rules = (trailing_slash, gate_decision, route_resolver(unlisted))
     checking_rules = (authenticate, require_idempotency_key)
 
     @web.middleware
     async def apply_rules(request: web.Request, handler) -> web.StreamResponse:
+        request[FLOW].through_rules = True  # whatever answers now carries the app-wide headers (rules.headers)
         try:
             for rule in answering_rules:
                 response = rule(request)
@@ -43,6 +44,5 @@ def rules_middleware(with_source_header: bool, unlisted: Callable[[web.Request],
                     response = await handler(request)
         except Exception as raised:  # answer_for re-raises what is aiohttp's own to answer
             response = answer_for(request, raised)
-        add_headers(request, response, with_source_header)
         return response
     return apply_rules

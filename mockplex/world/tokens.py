@@ -30,7 +30,7 @@ class Identity:
     user_id: str
     key_id: str
     scopes: tuple[str, ...]
-    kind: str  # "pat", "oauth", "session", "e2e" or "delegated"
+    kind: str  # "pat", "oauth", "session", "e2e", "delegated" or "replay" (a recorded caller)
 
 
 @cached_for_short_texts(4096)  # the same few credentials, request after request
