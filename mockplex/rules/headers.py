@@ -1,7 +1,8 @@
 """Headers every response carries: the app-wide security set, and X-Mockplex-Source.
 
 They are not set among an answer's headers: the app's stamper (connection.STAMPER) names
-them for each request, the writer adds them as it writes, the journal as it is read."""
+them for each request, the writer adds them as it writes, the journal as it is read.
+app.py installs it, with connection.stamp_on_prepare for the answers aiohttp writes."""
 
 from __future__ import annotations
 
