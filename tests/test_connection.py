@@ -147,6 +147,16 @@ def undated(wire: bytes) -> bytes:
     return re.sub(rb"Date: [^\r]+\r\n", b"Date: <now>\r\n", wire)
 
 
+async def as_aiohttp_writes_it(request_bytes: bytes, app_factory=sample_app) -> bytes:
+    """What aiohttp's own protocol sends back for `request_bytes`, once the inline protocol
+    was seen to send the same (its Date aside)."""
+    async with serving(web.AppRunner, app_factory) as stock_port:
+        expected = await exchange(stock_port, request_bytes)
+    async with serving(app_factory=app_factory) as port:
+        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    return expected
+
+
 def get(path: str, *headers: str, method: str = "GET", version: str = "1.1") -> bytes:
     return "\r\n".join([f"{method} {path} HTTP/{version}", "Host: 127.0.0.1", *headers, "", ""]).encode()
 
@@ -184,10 +194,7 @@ SAME_AS_AIOHTTP = [
 
 @pytest.mark.parametrize("request_bytes", SAME_AS_AIOHTTP)
 async def test_every_answer_is_what_aiohttps_own_protocol_writes(request_bytes):
-    async with serving(web.AppRunner) as stock_port:
-        expected = await exchange(stock_port, request_bytes)
-    async with serving() as port:
-        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    expected = await as_aiohttp_writes_it(request_bytes)
     assert expected  # every case gets an answer
 
 
@@ -272,10 +279,7 @@ CATCH_ALL_CASES = [
 
 @pytest.mark.parametrize("request_bytes", CATCH_ALL_CASES)
 async def test_a_catch_all_app_answers_as_through_aiohttps_router(request_bytes):
-    async with serving(web.AppRunner, catch_all_app) as stock_port:
-        expected = await exchange(stock_port, request_bytes)
-    async with serving(app_factory=catch_all_app) as port:
-        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    expected = await as_aiohttp_writes_it(request_bytes, catch_all_app)
     assert expected.startswith(b"HTTP/1.1 ")
 
 
@@ -289,10 +293,7 @@ def signalled_app() -> web.Application:
 
 
 async def test_on_response_prepare_callbacks_run_as_under_aiohttp():
-    async with serving(web.AppRunner, signalled_app) as stock_port:
-        expected = await exchange(stock_port, get("/plain", LAST))
-    async with serving(app_factory=signalled_app) as port:
-        assert undated(await exchange(port, get("/plain", LAST))) == undated(expected)
+    expected = await as_aiohttp_writes_it(get("/plain", LAST), signalled_app)
     assert b"X-Prepared: by a signal" in expected
 
 
@@ -338,19 +339,13 @@ STAMPED = [
 
 @pytest.mark.parametrize("request_bytes", STAMPED)
 async def test_a_stamped_answer_is_written_as_aiohttp_writes_it_with_its_prepare_callback(request_bytes):
-    async with serving(web.AppRunner, stamping_app) as stock_port:
-        expected = await exchange(stock_port, request_bytes)
-    async with serving(app_factory=stamping_app) as port:
-        assert undated(await exchange(port, request_bytes)) == undated(expected)
+    expected = await as_aiohttp_writes_it(request_bytes, stamping_app)
     assert expected.count(b"X-Stamped: yes") == request_bytes.count(b"HTTP/1.")
     assert b"Content-Type: a/b" not in expected and b"Content-Type: text/x-stamped" in expected
 
 
 async def test_an_answer_the_stamper_passes_over_is_written_as_it_was():
-    async with serving(web.AppRunner, stamping_app) as stock_port:
-        expected = await exchange(stock_port, get("/plain", LAST))
-    async with serving(app_factory=stamping_app) as port:
-        assert undated(await exchange(port, get("/plain", LAST))) == undated(expected)
+    expected = await as_aiohttp_writes_it(get("/plain", LAST), stamping_app)
     assert b"X-Stamped" not in expected
 
 
