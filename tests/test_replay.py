@@ -316,6 +316,18 @@ async def test_serve_writes_a_cold_cassettes_index_once_up_and_the_next_start_re
     assert index.stat().st_mtime_ns == written  # the warm start read it and wrote nothing
 
 
+async def test_a_deferred_index_is_written_only_when_the_caller_says(aiohttp_server, aiohttp_client, tmp_path,
+                                                                      cache_dir):
+    path, _ = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                           repos_script)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    store = load_store(path, "session", Matching(), "repeat", defer_index=True)
+    assert store.interactions[0].path == f"{V1}/repos" and not index_path(digest).exists()
+    store.unwritten_index()
+    assert read_index(index_path(digest), digest)[0][0].path == f"{V1}/repos"
+    assert load_store(path, "session", Matching(), "repeat", defer_index=True).unwritten_index is None  # warm
+
+
 def sealed_index(content: bytes) -> bytes:
     """An index file around `content`, its checksum right: what only mockplex's own checks can refuse."""
     return MAGIC + b"%08x\n" % zlib.crc32(content) + content
