@@ -30,7 +30,7 @@ from mockplex.streamed import sent_body
 MAX_ENTRIES = 10_000
 MAX_BODY = 65_536
 MAX_BYTES = 16 * 1024 * 1024
-ENTRY_OVERHEAD = 384  # an entry's own objects (entry, exchange, the request's Flow) and small fields, beside its texts
+ENTRY_OVERHEAD = 384  # an entry's own objects (the entry, the request's Flow) and small fields, beside its texts
 HEADER_OVERHEAD = 160  # a kept header pair's tuple and two string objects, beside their text
 REDACTED = "<redacted>"
 
@@ -83,35 +83,6 @@ def masked_body(raw: bytes | None) -> Any:
     return masked.decode("utf-8", "replace").removeprefix("\ufeff")
 
 
-@dataclass(slots=True)
-class Exchange:
-    """The request and its answer as they were: kept raw, masked only when read."""
-
-    path: str
-    query: str
-    request_headers: tuple[tuple[bytes, bytes], ...]  # as they came on the wire
-    body: bytes | None
-    response_headers: tuple[tuple[str, str], ...]  # the answer's own; see sent_headers
-    answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
-    stamp: HeaderStamp | None  # headers set as it was written: shared, so they cost an entry nothing
-
-    def cost(self) -> int:
-        size = len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
-        for name, value in self.request_headers:  # a few pairs: a plain loop costs less than map and chain
-            size += HEADER_OVERHEAD + len(name) + len(value)
-        for name, value in self.response_headers:
-            size += HEADER_OVERHEAD + len(name) + len(value)
-        return size
-
-    def sent_headers(self) -> tuple[tuple[str, str], ...]:
-        """The answer's headers with the stamped ones set, as they went out."""
-        if self.stamp is None:
-            return self.response_headers
-        sent = CIMultiDict(self.response_headers)
-        sent.update(self.stamp.pairs)
-        return tuple(sent.items())
-
-
 def answer_type(headers: tuple[tuple[str, str], ...]) -> str:
     content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
     return content_type.split(";")[0].strip().lower()
@@ -127,7 +98,7 @@ class MaskedExchange:
     response_body: str | None
 
     @classmethod
-    def of(cls, raw: Exchange) -> "MaskedExchange":
+    def of(cls, raw: "JournalEntry") -> "MaskedExchange":
         answer, sent_headers = raw.answer, raw.sent_headers()
         return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
                    masked_headers(_decoded(raw.request_headers)), masked_headers(sent_headers),
@@ -136,19 +107,48 @@ class MaskedExchange:
 
 @dataclass(slots=True)
 class JournalEntry:
+    """A request and its answer as they were (kept raw, masked the first time anyone reads
+    them), and what the chain learned about it: one object per request."""
+
     method: str
     status: int
-    latency_ms: float
-    exchange: Exchange
+    elapsed_ms: float  # as timed; latency_ms is what readers see
+    path: str
+    query: str
+    request_headers: tuple[tuple[bytes, bytes], ...]  # as they came on the wire
+    body: bytes | None
+    response_headers: tuple[tuple[str, str], ...]  # the answer's own; see sent_headers
+    answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
+    stamp: HeaderStamp | None  # headers set as it was written: shared, so they cost an entry nothing
     flow: Flow  # what the chain learned: the route, what answered, the clock, the caller, a replay miss
     id: int = 0
     size: int = 0  # what keeping it costs, counted once when it is added
     _masked: MaskedExchange | None = None
 
+    def cost(self) -> int:
+        size = ENTRY_OVERHEAD + len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
+        for name, value in self.request_headers:  # a few pairs: a plain loop costs less than map and chain
+            size += HEADER_OVERHEAD + len(name) + len(value)
+        for name, value in self.response_headers:
+            size += HEADER_OVERHEAD + len(name) + len(value)
+        return size
+
+    def sent_headers(self) -> tuple[tuple[str, str], ...]:
+        """The answer's headers with the stamped ones set, as they went out."""
+        if self.stamp is None:
+            return self.response_headers
+        sent = CIMultiDict(self.response_headers)
+        sent.update(self.stamp.pairs)
+        return tuple(sent.items())
+
+    @property
+    def latency_ms(self) -> float:
+        return round(self.elapsed_ms, 3)
+
     @property
     def masked(self) -> MaskedExchange:
         if self._masked is None:
-            self._masked = MaskedExchange.of(self.exchange)
+            self._masked = MaskedExchange.of(self)
         return self._masked
 
     @property
@@ -197,7 +197,7 @@ class Journal:
     def add(self, entry: JournalEntry) -> None:
         self._last_id += 1
         entry.id = self._last_id
-        entry.size = ENTRY_OVERHEAD + entry.exchange.cost()
+        entry.size = entry.cost()
         self._entries.append(entry)
         self._bytes += entry.size
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
@@ -238,13 +238,14 @@ def exchange_keeper(journal: Journal, stamper: Stamper):
         if path.startswith(ADMIN_PREFIX):
             return
         raw = await _read_body(request) if request.body_exists else None
-        answer = response.body if isinstance(response, web.Response) else sent_body(response)
-        exchange = Exchange(path, request.query_string, request.raw_headers, kept_bytes(raw),
-                            tuple(response.headers.items()), kept_bytes(answer), stamper(request))
-        if flow.replay_miss is not None and raw and exchange.body is None:  # too large to keep: so is the question
+        body = kept_bytes(raw)
+        if raw and body is None and flow.replay_miss is not None:  # too large to keep: so is the question
             flow.replay_miss = None
+        answer = kept_bytes(response.body if isinstance(response, web.Response) else sent_body(response))
         flow.route_match = None  # the route is kept; a long path's params would go uncounted
-        journal.add(JournalEntry(request.method, response.status, round(elapsed_ms, 3), exchange, flow))
+        journal.add(JournalEntry(request.method, response.status, elapsed_ms, path, request.query_string,
+                                 request.raw_headers, body, tuple(response.headers.items()), answer,
+                                 stamper(request), flow))
     return keep_exchange
 
 
@@ -293,7 +294,7 @@ class RequestPattern:
     def matches(self, entry: JournalEntry) -> bool:
         if self.method and entry.method != self.method:
             return False
-        path = masked_text(entry.exchange.path)  # the path alone: the rest is masked only if the body is asked
+        path = masked_text(entry.path)  # the path alone: the rest is masked only if the body is asked
         if self.path_regex and path != self.path and not self.path_regex.fullmatch(path):
             return False
         return not self.has_body or _contains(entry.parsed_body(), self.body)

@@ -55,8 +55,8 @@ def curl_command(entry: JournalEntry, origin: str) -> str:
         if name.lower() not in LEFT_TO_CURL:
             words += ["-H", f"{name}: {value}"]
     body = masked.body
-    if body is jsonio.NOT_JSON and entry.exchange.body is not None:
-        body = masked_bytes(entry.exchange.body)
+    if body is jsonio.NOT_JSON and entry.body is not None:
+        body = masked_bytes(entry.body)
     if isinstance(body, str):
         words += ["--data-raw", body]
     words.append(origin + masked.path + (f"?{masked.query}" if masked.query else ""))
