@@ -32,6 +32,7 @@ class Clock:
     step_seconds: float = 0.0
     _origin_monotonic: float = 0.0
     _offset: float = 0.0
+    _reading: tuple[float, datetime] | None = None  # (offset, instant): a frozen or stepped clock's last answer
 
     def __post_init__(self) -> None:
         self._origin_monotonic = time.monotonic()
@@ -41,8 +42,12 @@ class Clock:
             return datetime.now(timezone.utc) + timedelta(seconds=self._offset)
         elapsed = self._offset
         if self.kind == "fast":
-            elapsed += (time.monotonic() - self._origin_monotonic) * self.factor
-        return self.start + timedelta(seconds=elapsed)
+            return self.start + timedelta(seconds=elapsed + (time.monotonic() - self._origin_monotonic) * self.factor)
+        # Frozen and stepped clocks move only with the offset: one reading serves every request until it does.
+        reading = self._reading
+        if reading is None or reading[0] != elapsed:
+            reading = self._reading = (elapsed, self.start + timedelta(seconds=elapsed))
+        return reading[1]
 
     def on_request(self) -> None:
         """Called once per request; only a stepped clock moves here."""
