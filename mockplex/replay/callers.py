@@ -20,6 +20,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from mockplex import state
+from mockplex.memo import SHORT_TEXT
 from mockplex.names import SCOPES, TOKEN_PREFIX
 from mockplex.replay.reading import Malformed
 from mockplex.world.sessions import session_token
@@ -32,6 +33,7 @@ CALLER_PLACEHOLDER = re.compile(r"<redacted:([a-z0-9_-]+:\d+)>")
 NO_CREDENTIAL = "none"  # the caller of a request that carried no credential
 ANY_CALLER = None  # a credential no recorded caller had: matched against every caller's recordings
 STAND_IN_PREFIX = TOKEN_PREFIX + "replay"
+MAX_KNOWN_CREDENTIALS = 1024
 _MISSING_SCOPE = re.compile(rb"Missing required scope: (read|write)\.")
 
 
@@ -51,11 +53,20 @@ def credential_of(headers: Mapping[str, str]) -> str | None:
 
 def presented_credential(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """(the kind of placeholder it becomes on disk, the secret), as credential_of reads it."""
-    authorization = header_value(headers, "authorization")
+    return _presented(*_credential_headers(headers))
+
+
+def _credential_headers(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The Authorization and Cookie headers: all that says who is calling."""
+    if isinstance(headers, (CIMultiDictProxy, CIMultiDict)):  # a request's: already case-insensitive
+        return headers.get("authorization"), headers.get("cookie")
+    return header_value(headers, "authorization"), header_value(headers, "cookie")
+
+
+def _presented(authorization: str | None, cookie: str | None) -> tuple[str, str] | None:
     if authorization:
         scheme, _, token = authorization.partition(" ")
         return "credential", token if scheme == "Bearer" and token else authorization
-    cookie = header_value(headers, "cookie")
     if not cookie:
         return None
     jar = dict(pair.strip().partition("=")[::2] for pair in cookie.split(";"))
@@ -114,6 +125,9 @@ class CallerBook:
     cassette_sha256: str
     mapped_tokens: dict[str, str] = field(default_factory=dict)  # token -> caller, from --credential
     _by_sha256: dict[str, str] = field(default_factory=dict)
+    # (Authorization, Cookie) -> (the recorded caller, whether a credential was presented):
+    # the same few callers come back request after request.
+    _known: dict[tuple[str | None, str | None], tuple[RecordedCaller | None, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, caller in self.callers.items():
@@ -125,7 +139,19 @@ class CallerBook:
     def caller(self, headers: Mapping[str, str]) -> RecordedCaller | None:
         """The recorded caller whose credential these headers carry, if any, presented the
         way it was recorded (a bearer's token as a bearer, a session's as its cookie)."""
-        return self._caller_of(presented_credential(headers))
+        return self._resolved(headers)[0]
+
+    def _resolved(self, headers: Mapping[str, str]) -> tuple[RecordedCaller | None, bool]:
+        texts = _credential_headers(headers)
+        known = self._known.get(texts)
+        if known is None:
+            presented = _presented(*texts)
+            known = (self._caller_of(presented), presented is not None)
+            if len(texts[0] or "") + len(texts[1] or "") <= SHORT_TEXT:
+                if len(self._known) >= MAX_KNOWN_CREDENTIALS:
+                    self._known.clear()
+                self._known[texts] = known
+        return known
 
     def _caller_of(self, presented: tuple[str, str] | None) -> RecordedCaller | None:
         if presented is None:
@@ -138,8 +164,7 @@ class CallerBook:
         """Whose recordings a request may be answered from: its recorded caller's; or, for
         a credential the cassette never saw, anyone's if the world accepted it; else only
         those made without a credential (a made-up token is no one's caller)."""
-        presented = presented_credential(headers)
-        caller = self._caller_of(presented)
+        caller, presented = self._resolved(headers)
         if caller is not None:
             return caller.name
         return ANY_CALLER if world_accepted and presented else NO_CREDENTIAL
