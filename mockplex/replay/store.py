@@ -96,8 +96,10 @@ class ReplayStore:
     def key(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
             caller: str | None) -> tuple:
         matching = self.matching
-        return (method, path, tuple(sorted(pair for pair in query if pair[0] not in matching.ignore_query)),
-                _canonical(_without(body, matching.ignore_fields, path)),
+        ignored = matching.ignore_query
+        kept_query = tuple(sorted(pair for pair in query if pair[0] not in ignored) if ignored else sorted(query))
+        canonical = None if body is None else _canonical(_without(body, matching.ignore_fields, path))
+        return (method, path, kept_query, canonical,
                 None if IDEMPOTENCY_HEADER in matching.ignore_headers else idempotency_key, caller)
 
     def holds(self, method: str, path: str, caller: str | None) -> bool:
