@@ -10,7 +10,9 @@ work per request, the event loop's included. Next to each target, a bare aiohttp
 answers with the same bytes. The ratio is bare aiohttp's count over the target's, as a
 throughput ratio reads; it is not one of requests/s (memory stalls and the kernel's share
 differ: mockplex's wall-clock ratios run lower), so the two kinds of figure are reported
-side by side, never one for the other.
+side by side, never one for the other. The last row is mockplex's listener and connection
+protocol answering from one handler, with none of mockplex's layers (the clock, the
+journal, the rules, the answering mode): what the layers cost is the difference.
 
     python benchmarks/instructions_bench.py [--requests 4000]
 """
@@ -40,6 +42,9 @@ TARGETS = {  # label: (what the child serves, the path it is asked for)
     "mockplex fixture, --quiet": ("fixture", FIXTURE_PATH),
     "mockplex fixture, logging on": ("fixture-logged", FIXTURE_PATH),
     "mockplex replay, 10 recorded": ("replay", REPLAYED_PATH),
+    # mockplex's listener and connection protocol with one handler returning the bytes and
+    # none of its layers: what the layers themselves cost is the difference.
+    "mockplex's stack, no layers": ("stack", FIXTURE_PATH),
 }
 
 
@@ -123,6 +128,17 @@ async def bare_protocol(body: bytes) -> Callable[[], object]:
     return runner.server
 
 
+async def stack_protocol(body: bytes) -> Callable[[], object]:
+    from mockplex.listener import HeaderGuard, make_runner
+
+    from bare_server import bare_app
+
+    runner = make_runner(bare_app(body, catch_all=True))
+    await runner.setup()
+    gc.freeze()
+    return lambda: HeaderGuard(runner.server(), 60.0)
+
+
 async def mockplex_protocol(kind: str, cassettes: Path) -> Callable[[], object]:
     from mockplex.app import build_app
     from mockplex.clock import parse_clock
@@ -145,6 +161,8 @@ async def child(kind: str, path: str, count: int, workdir: Path) -> None:
     bare server takes the body it answers with."""
     if kind == "bare":
         factory = await bare_protocol((workdir / "body").read_bytes())
+    elif kind == "stack":
+        factory = await stack_protocol((workdir / "body").read_bytes())
     else:
         factory = await mockplex_protocol(kind, workdir)
     with open(os.devnull, "w") as nowhere:

@@ -2,11 +2,14 @@
 
 Loads an authenticated GET /api/v1/mogplex/repos with wrk (a C load generator) at
 concurrency 32, the server pinned to one core and wrk to the other, in alternating
-rounds: a bare aiohttp handler returning the very same bytes, mockplex with `--quiet`,
-and mockplex logging one line per request (to /dev/null, so the formatting is paid and
-no terminal slows it). Every rule runs as usual: auth, scope, the journal, faults. The
-OAuth dev token is used because the server does not rate-limit OAuth bearers, so no 429
-is ever timed. Without wrk, a Python client stands in, and the figures say so.
+rounds: a bare aiohttp handler returning the very same bytes; mockplex with `--quiet`;
+mockplex logging one line per request (to /dev/null, so the formatting is paid and no
+terminal slows it); and the bare handler behind mockplex's own listener and connection
+protocol with none of mockplex's layers, so that the gap between it and the mockplex
+rows is what the layers cost. In mockplex every rule runs as usual: auth, scope, the
+journal, faults. The OAuth dev token is used because the server does not rate-limit
+OAuth bearers, so no 429 is ever timed. Without wrk, a Python client stands in, and the
+figures say so.
 
     python benchmarks/serve_bench.py [--seconds 5] [--rounds 3]
 """
@@ -40,14 +43,16 @@ async def measure(seconds: float, rounds: int) -> None:
     body = fetch(quiet.url + PATH, headers)
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         handle.write(body)
-    bare = Server([python(), str(Path(__file__).with_name("bare_server.py")), handle.name],
-                  r"bare server at (http://\S+)", pin=True)
+    bare_command = [python(), str(Path(__file__).with_name("bare_server.py")), handle.name]
+    bare = Server(bare_command, r"bare server at (http://\S+)", pin=True)
+    stack = Server([*bare_command, "--stack"], r"bare server at (http://\S+)", pin=True)
     print(f"GET {PATH}: {len(body)} bytes")
     try:
         await alternate({"bare aiohttp": (bare.url + PATH, body), "mockplex, --quiet": (quiet.url + PATH, body),
-                         "mockplex, logging on": (logged.url + PATH, body)}, headers, 32, seconds, rounds)
+                         "mockplex, logging on": (logged.url + PATH, body),
+                         "mockplex's stack, no layers": (stack.url + PATH, body)}, headers, 32, seconds, rounds)
     finally:
-        for server in (quiet, logged, bare):
+        for server in (quiet, logged, bare, stack):
             server.stop()
         Path(handle.name).unlink(missing_ok=True)
 
