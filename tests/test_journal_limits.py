@@ -174,3 +174,18 @@ def test_a_stream_is_kept_as_sent_up_to_the_body_limit_and_not_at_all_past_it():
     note_sent(overflows, b"")  # what comes after the limit is not kept either
     assert sent_body(fits) == b"data: 1\n\n" + b"x" * (MAX_BODY - 9)
     assert (sent_body(overflows), sent_body(silent)) == (None, None)
+
+
+def test_a_kept_answer_costs_its_own_size_not_the_encoders_buffer(tmp_path):
+    """orjson hands back its whole growth buffer (4 KiB for a 1 KiB answer); the journal
+    keeps every answer it is given, so the copy it keeps must be the text's size."""
+    served = Served("--quiet", "--no-rate-limits", cwd=tmp_path)
+    client = Client(served)
+    assert client.send("GET", f"{V1}/repos", Authorization=f"Bearer {RW}")[0] == 200
+    before = rss_mib(served)
+    for _ in range(6000):
+        client.send("GET", f"{V1}/repos", Authorization=f"Bearer {RW}")
+    grown = rss_mib(served) - before
+    client.close()
+    served.stop()
+    assert grown < 16, f"RSS grew {grown:.0f} MiB"  # 6,000 entries grew it ~30 MiB with the buffers kept
