@@ -16,7 +16,7 @@ from test_cli import Served, run_cli
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.recording.redaction import leaked_tokens
-from mockplex.replay.route import ReplaySettings
+from mockplex.replay.route import REPLAY_STORE, ReplaySettings
 
 START = {"repoId": WEB_REPO, "prompt": "Fix the flaky test", "createBranch": True}
 BEARER_CALLERS = {"read-write": RW, "other user": OTHER_USER, "read only": READ_ONLY, "revoked": REVOKED}
@@ -73,10 +73,13 @@ async def record_callers(aiohttp_server, tmp_path):
     return cassettes, recorded
 
 
+def replay_app(tmp_path, cassettes, **replay_options):
+    return build_app(make_settings(tmp_path / "replay", "frozen", default_mode="replay",
+                                   replay=ReplaySettings(cassettes / "callers.yaml", "callers", **replay_options)))
+
+
 async def replay_server(aiohttp_server, tmp_path, cassettes, **replay_options):
-    settings = make_settings(tmp_path / "replay", "frozen", default_mode="replay",
-                             replay=ReplaySettings(cassettes / "callers.yaml", "callers", **replay_options))
-    return f"http://127.0.0.1:{(await aiohttp_server(build_app(settings))).port}"
+    return f"http://127.0.0.1:{(await aiohttp_server(replay_app(tmp_path, cassettes, **replay_options))).port}"
 
 
 def in_another_order():
@@ -121,6 +124,19 @@ async def test_the_cassette_holds_hashes_never_the_credentials(aiohttp_server, t
     assert scopes[REVOKED] == {"read": None, "write": None}
     with vcr.use_cassette(str(path), record_mode="none") as cassette:
         assert len(cassette) == len(recorded)
+
+
+async def test_the_credentials_replay_has_seen_are_kept_out_of_every_repr(aiohttp_server, tmp_path):
+    """Replay keeps each credential it is shown, to know its caller again at once: in
+    memory only, where no repr an error or a log line prints can show it."""
+    cassettes, _ = await record_callers(aiohttp_server, tmp_path)
+    app = replay_app(tmp_path, cassettes)
+    served = await aiohttp_server(app)
+    await run(f"http://127.0.0.1:{served.port}", credentials_of(BEARER_CALLERS, DANA_SESSION), script())
+    shown = repr(app[REPLAY_STORE])
+    assert "CallerBook(" in shown
+    for secret in [*BEARER_CALLERS.values(), DANA_SESSION]:
+        assert secret not in shown, secret
 
 
 async def test_stand_in_tokens_and_mapped_tokens_replay_as_the_recorded_callers(aiohttp_server, tmp_path):

@@ -126,8 +126,10 @@ class CallerBook:
     mapped_tokens: dict[str, str] = field(default_factory=dict)  # token -> caller, from --credential
     _by_sha256: dict[str, str] = field(default_factory=dict)
     # (Authorization, Cookie) -> (the recorded caller, whether a credential was presented):
-    # the same few callers come back request after request.
-    _known: dict[tuple[str | None, str | None], tuple[RecordedCaller | None, bool]] = field(default_factory=dict)
+    # the same few callers come back request after request. It holds credentials in clear,
+    # so no repr shows it.
+    _known: dict[tuple[str | None, str | None], tuple[RecordedCaller | None, bool]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, caller in self.callers.items():
