@@ -7,7 +7,7 @@ frozen or stepped clock makes responses reproducible byte for byte.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 DEFAULT_EPOCH = datetime(2026, 5, 17, 10, 0, 0, tzinfo=timezone.utc)
@@ -32,7 +32,8 @@ class Clock:
     step_seconds: float = 0.0
     _origin_monotonic: float = 0.0
     _offset: float = 0.0
-    _reading: tuple[float, datetime] | None = None  # (offset, instant): a frozen or stepped clock's last answer
+    # (offset, instant): a frozen or stepped clock's last answer, a cache and no part of its value
+    _reading: tuple[float, datetime] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._origin_monotonic = time.monotonic()
