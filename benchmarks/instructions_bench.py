@@ -10,9 +10,10 @@ work per request, the event loop's included. Next to each target, a bare aiohttp
 answers with the same bytes. The ratio is bare aiohttp's count over the target's, as a
 throughput ratio reads; it is not one of requests/s (memory stalls and the kernel's share
 differ: mockplex's wall-clock ratios run lower), so the two kinds of figure are reported
-side by side, never one for the other. The last row is mockplex's listener and connection
-protocol answering from one handler, with none of mockplex's layers (the clock, the
-journal, the rules, the answering mode): what the layers cost is the difference.
+side by side, never one for the other. The row "mockplex's stack, no layers" is mockplex's
+listener and connection protocol answering the fixture's bytes from one handler, with none
+of mockplex's layers (the clock, the journal, the rules, the answering mode): what the
+layers cost is the difference.
 
     python benchmarks/instructions_bench.py [--requests 4000]
 """
@@ -40,11 +41,11 @@ WARM_UP = 10  # rounds, one request on each connection
 CONNECTIONS = 32
 TARGETS = {  # label: (what the child serves, the path it is asked for)
     "mockplex fixture, --quiet": ("fixture", FIXTURE_PATH),
+    # mockplex's listener and connection protocol with one handler returning the fixture's
+    # bytes and none of its layers: what the layers themselves cost is the difference.
+    "mockplex's stack, no layers": ("stack", FIXTURE_PATH),
     "mockplex fixture, logging on": ("fixture-logged", FIXTURE_PATH),
     "mockplex replay, 10 recorded": ("replay", REPLAYED_PATH),
-    # mockplex's listener and connection protocol with one handler returning the bytes and
-    # none of its layers: what the layers themselves cost is the difference.
-    "mockplex's stack, no layers": ("stack", FIXTURE_PATH),
 }
 
 
@@ -158,7 +159,7 @@ async def mockplex_protocol(kind: str, cassettes: Path) -> Callable[[], object]:
 
 async def child(kind: str, path: str, count: int, workdir: Path) -> None:
     """Runs one target, under callgrind; the answer's body goes to `workdir`, where the
-    bare server takes the body it answers with."""
+    bare server and the stack take the body they answer with."""
     if kind == "bare":
         factory = await bare_protocol((workdir / "body").read_bytes())
     elif kind == "stack":
