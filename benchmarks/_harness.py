@@ -143,12 +143,18 @@ def median_rps(results: list[Result]) -> float:
     return statistics.median(result.rps for result in results)
 
 
+def median_ratio(results: list[Result], baseline: list[Result]) -> float:
+    """The median of the rounds' ratios: each round's pair ran back to back, so a drift in
+    the VM's speed between rounds cancels out, where a ratio of two medians keeps it."""
+    return statistics.median(result.rps / base.rps for result, base in zip(results, baseline, strict=True))
+
+
 async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[str, str], concurrency: int,
                     seconds: float, rounds: int) -> dict[str, list[Result]]:
     """Each round measures every target once, the first being the baseline, starting one
     target later each round so that no target always runs right after another (a VM's
     speed drifts); each row shows its ratio to the baseline's figure of the same round.
-    Then the medians."""
+    Then the medians, and the median of each target's ratios."""
     print(f"load: {GENERATOR}; c={concurrency}; {rounds} alternating rounds of {seconds:g} s per target\n")
     results: dict[str, list[Result]] = {label: [] for label in targets}
     labels = list(targets)
@@ -165,7 +171,7 @@ async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[
             print(f"round {number}  {measured[label].row()}" + ("" if label == baseline else f"   {ratio:.2f}x"))
     print("\nmedians of the rounds:")
     for label, rows in results.items():
-        ratio = median_rps(rows) / median_rps(results[baseline])
+        ratio = median_ratio(rows, results[baseline])
         print(f"  {label:<26} {median_rps(rows):9.0f} req/s   p50 {statistics.median(r.p50_ms for r in rows):6.2f} ms"
               f"   p99 {statistics.median(r.p99_ms for r in rows):6.2f} ms   {ratio:.2f}x {baseline}")
     return results

@@ -28,7 +28,7 @@ from vcr.serializers import yamlserializer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import REPO_ROOT, Server, alternate, median_rps, python, run_measurement  # noqa: E402
+from _harness import REPO_ROOT, Server, alternate, median_ratio, python, run_measurement  # noqa: E402
 
 TOKEN = "mpx_oauth_dev_access_token_0001"
 TARGET = "/api/v1/mogplex/repos?limit=20"
@@ -104,8 +104,8 @@ async def measure(seconds: float, rounds: int) -> None:
         finally:
             for server in (bare, small, warm):
                 server.stop()
-    small_rps, large_rps = median_rps(results["replay, 10 recorded"]), median_rps(results["replay, 10,000 recorded"])
-    print(f"  replay 10,000 vs 10 recorded: {large_rps / small_rps:.2f}x (1.00 = no cost for size)")
+    size_cost = median_ratio(results["replay, 10,000 recorded"], results["replay, 10 recorded"])
+    print(f"  replay 10,000 vs 10 recorded: {size_cost:.2f}x (1.00 = no cost for size)")
 
 
 def main() -> None:
