@@ -188,4 +188,5 @@ def test_a_kept_answer_costs_its_own_size_not_the_encoders_buffer(tmp_path):
     grown = rss_mib(served) - before
     client.close()
     served.stop()
-    assert grown < 16, f"RSS grew {grown:.0f} MiB"  # 6,000 entries grew it ~30 MiB with the buffers kept
+    # ~14 MiB with each answer kept at its size, ~33 MiB with orjson's buffers: the line is midway.
+    assert grown < 24, f"RSS grew {grown:.0f} MiB"
