@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import json
 import math
+import operator
 from typing import Any, Callable
 
 import orjson
@@ -15,6 +16,7 @@ NOT_JSON = object()
 def dumps(value: Any) -> bytes:
     """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats as ints, no Infinity,
     and JavaScript's number text (0.000003, 1e-7, 1e+21) where Python's would differ.
+    An orjson.Fragment (see encoded_records) goes in as the text it holds, which dumps wrote.
 
     Most answers are dicts, lists, strings, ints, bools and None, and nothing else: orjson
     writes those, the same bytes at a twentieth of the cost. Anything else (a float, a
@@ -87,10 +89,10 @@ def _all_plain(value: Any) -> bool:
     elif kind is list:
         members = value
     else:
-        return kind in _PLAIN
+        return kind in _PLAIN_OR_ENCODED
     for member in members:
         kind = type(member)
-        if kind not in _PLAIN and (kind not in _CONTAINERS or not _all_plain(member)):
+        if kind not in _PLAIN_OR_ENCODED and (kind not in _CONTAINERS or not _all_plain(member)):
             return False
     return True
 
@@ -102,6 +104,8 @@ def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
+    if kind is orjson.Fragment:  # text dumps wrote: read back, it is written the same
+        return _js_numbers(json.loads(orjson.dumps(value)), needs_js_text)
     if kind is float:
         if math.isinf(value) or math.isnan(value):
             return None  # JSON.stringify writes Infinity and NaN as null
@@ -115,6 +119,30 @@ def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
     if isinstance(value, list):
         return _with_js_members(value, enumerate(value), list, needs_js_text)
     return value
+
+
+_PLAIN_OR_ENCODED = _PLAIN | {orjson.Fragment}
+MAX_ENCODED_RECORDS = 4096  # the encodings an encoded_records keeps (of as many distinct records); then afresh
+
+
+def encoded_records(*fields: str) -> Callable[[Any], orjson.Fragment]:
+    """What renders a record's `fields` as a JSON object keyed by their names, in their
+    order, as JSON text that dumps puts in as it is. Each distinct set of values is encoded
+    once: a listing of unchanged records costs a lookup each, and a record whose fields
+    changed is encoded afresh, its values being the key."""
+    getter = operator.attrgetter(*fields)  # a tuple for two or more fields, the value for one
+    values_of = getter if len(fields) > 1 else lambda record: (getter(record),)
+    encoded: dict[tuple[Any, ...], orjson.Fragment] = {}
+
+    def encode(record: Any) -> orjson.Fragment:
+        values = values_of(record)
+        text = encoded.get(values)
+        if text is None:
+            if len(encoded) >= MAX_ENCODED_RECORDS:
+                encoded.clear()
+            text = encoded[values] = orjson.Fragment(dumps(dict(zip(fields, values, strict=True))))
+        return text
+    return encode
 
 
 def _with_js_members(container: Any, members, copy: Callable[[Any], Any], needs_js_text: list[bool]) -> Any:

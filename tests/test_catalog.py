@@ -13,6 +13,8 @@ from conftest import (
     body_of,
 )
 
+from mockplex import state
+
 WEB = {"id": WEB_REPO, "full_name": "harborlight/web", "installation_id": 48213,
        "default_branch": "main", "root_directory": "apps/web"}
 
@@ -35,6 +37,17 @@ async def test_repo_payload_is_exact_in_key_order(api):
         b'{"ok":true,"data":{"repos":[{"id":"0b6c4d2e-7a1f-4e3b-9c5d-8f2a6b1e3c70",'
         b'"full_name":"harborlight/web","installation_id":48213,"default_branch":"main",'
         b'"root_directory":"apps/web"}]}}')
+
+
+async def test_a_repo_changed_in_the_world_is_listed_as_it_now_is(api):
+    """A listed repo's text is kept between listings; changing any listed field shows."""
+    before = (await api.get("/repos?q=harborlight/web")).raw_body
+    repo = api.client.app[state.WORLD].repos[WEB_REPO]
+    repo.default_branch, repo.root_directory = "trunk", None
+    after = (await api.get("/repos?q=harborlight/web")).raw_body
+    assert after == before.replace(b'"main","root_directory":"apps/web"', b'"trunk","root_directory":null')
+    repo.default_branch, repo.root_directory = "main", "apps/web"
+    assert (await api.get("/repos?q=harborlight/web")).raw_body == before
 
 
 async def test_q_is_a_trimmed_case_insensitive_ilike(api):

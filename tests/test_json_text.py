@@ -56,6 +56,25 @@ def test_the_fast_writer_gives_the_json_modules_bytes_for_every_plain_value():
         assert jsonio.dumps(value) == jsonio.dumps_with_json(value)
 
 
+def test_encoded_records_are_written_as_the_values_they_encode():
+    """Fragments inside an answer, on the fast writer's way and on the json module's (which
+    a float elsewhere takes), give the bytes the plain values give."""
+    class Row:
+        def __init__(self, name, size):
+            self.name, self.size = name, size
+
+    encoded = jsonio.encoded_records("name", "size")
+    rows = [Row("a\"quote", 1), Row("\u2028 line", None), Row("é", 2**53 + 1)]
+    plain = [{"name": row.name, "size": row.size} for row in rows]
+    for extra in (True, 0.5, 1e21, 3e-06):
+        assert jsonio.dumps({"rows": [encoded(row) for row in rows], "x": extra}) == \
+            jsonio.dumps_with_json({"rows": plain, "x": extra})
+    assert jsonio.dumps(encoded(rows[0])) == b'{"name":"a\\"quote","size":1}'
+    rows[0].size = 2
+    assert jsonio.dumps([encoded(rows[0])]) == b'[{"name":"a\\"quote","size":2}]'
+    assert jsonio.dumps([jsonio.encoded_records("name")(rows[2])]) == '[{"name":"é"}]'.encode()
+
+
 @pytest.mark.parametrize("value", [{"at": datetime(2026, 1, 1, tzinfo=timezone.utc)}, [uuid.UUID(int=7)],
                                    {"record": Page(1, 2)}, {"when": date(2026, 1, 1)}])
 def test_what_the_json_module_refuses_is_still_refused(value):

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from mockplex.clock import format_timestamp
+from mockplex.jsonio import encoded_records
 from mockplex.names import V1_PREFIX
 from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, FlowVersion, JobRun
-from mockplex.world.records import Agent, McpServer, Model, PresetAgent, Repo, Run, Sandbox, SandboxEvent
+from mockplex.world.records import Agent, McpServer, Model, PresetAgent, Run, Sandbox, SandboxEvent
 
 RUNS_PREFIX = V1_PREFIX + "/runs/"
 IDLE_RUN_SUMMARY = {"lastRunId": None, "lastRunStatus": None, "runningCount": 0, "pendingCount": 0, "failed24h": 0}
@@ -19,9 +20,8 @@ def _ts(moment: datetime | None) -> str | None:
     return format_timestamp(moment) if moment else None
 
 
-def repo(repo: Repo) -> dict[str, Any]:
-    return {"id": repo.id, "full_name": repo.full_name, "installation_id": repo.installation_id,
-            "default_branch": repo.default_branch, "root_directory": repo.root_directory}
+# A listing answers the same repos request after request: each is encoded once.
+repo = encoded_records("id", "full_name", "installation_id", "default_branch", "root_directory")
 
 
 def agent(agent: Agent) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from datetime import datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,7 @@ class World:
         repos = [repo for repo in self.repos.values()
                  if repo.user_id == user_id and not repo.hidden
                  and (pattern is None or pattern.search(repo.full_name))]
-        return sorted(repos, key=lambda repo: repo.full_name)[:limit]
+        return sorted(repos, key=attrgetter("full_name"))[:limit]
 
     def model_enabled(self, user_id: str, model: Model) -> bool:
         """An explicit preference wins; otherwise a model is enabled when it is available."""
