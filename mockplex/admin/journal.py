@@ -17,7 +17,6 @@ from typing import Any, Callable, Iterator
 import re2
 from aiohttp import web
 from multidict import CIMultiDict
-from yarl import URL
 
 from mockplex import jsonio
 from mockplex.clock import format_timestamp
@@ -55,11 +54,6 @@ def _decoded(raw_headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[str, s
     """Header lines as aiohttp decodes them into `request.headers`."""
     return tuple((name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
                  for name, value in raw_headers)
-
-
-def _decoded_query(raw_query: str) -> str:
-    """The query string as `request.query_string` decodes it."""
-    return URL.build(query_string=raw_query, encoded=True).query_string
 
 
 @cached_for_short_texts(4096)  # the same few paths and queries, request after request
@@ -106,7 +100,7 @@ class MaskedExchange:
     @classmethod
     def of(cls, raw: "JournalEntry") -> "MaskedExchange":
         answer, sent_headers = raw.answer, raw.sent_headers()
-        return cls(masked_text(raw.path), masked_text(_decoded_query(raw.raw_query)), masked_body(raw.body),
+        return cls(masked_text(raw.path), masked_text(raw.query), masked_body(raw.body),
                    masked_headers(_decoded(raw.request_headers)), masked_headers(sent_headers),
                    None if answer is None else masked_bytes(answer, answer_type(sent_headers)))
 
@@ -120,7 +114,7 @@ class JournalEntry:
     status: int
     elapsed_ms: float  # as timed; latency_ms is what readers see
     path: str
-    raw_query: str  # as sent, percent-encoded: decoded when read
+    query: str
     request_headers: tuple[tuple[bytes, bytes], ...]  # as they came on the wire
     body: bytes | None
     response_headers: tuple[tuple[str, str], ...]  # the answer's own; see sent_headers
@@ -132,7 +126,7 @@ class JournalEntry:
     _masked: MaskedExchange | None = None
 
     def cost(self) -> int:
-        size = ENTRY_OVERHEAD + len(self.path) + len(self.raw_query) + len(self.body or b"") + len(self.answer or b"")
+        size = ENTRY_OVERHEAD + len(self.path) + len(self.query) + len(self.body or b"") + len(self.answer or b"")
         for name, value in self.request_headers:  # a few pairs: a plain loop costs less than map and chain
             size += HEADER_OVERHEAD + len(name) + len(value)
         for name, value in self.response_headers:
@@ -249,7 +243,7 @@ def exchange_keeper(journal: Journal, stamper: Stamper):
             flow.replay_miss = None
         answer = kept_bytes(response.body if isinstance(response, web.Response) else sent_body(response))
         flow.route_match = None  # the route is kept; a long path's params would go uncounted
-        journal.add(JournalEntry(request.method, response.status, elapsed_ms, path, request.rel_url.raw_query_string,
+        journal.add(JournalEntry(request.method, response.status, elapsed_ms, path, request.query_string,
                                  request.raw_headers, body, tuple(response.headers.items()), answer,
                                  stamper(request), flow))
     return keep_exchange
