@@ -13,8 +13,9 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.access_log import AccessLines, request_context
-from mockplex.admin.api import ADMIN, AdminState, admin_middleware
-from mockplex.admin.faults import FAULTS, FaultSet, fault_middleware
+from mockplex.admin.api import ADMIN, AdminState
+from mockplex.admin.faults import FAULTS, FaultSet
+from mockplex.admin.in_place import answered_in_place
 from mockplex.admin.journal import JOURNAL, Journal, exchange_keeper
 from mockplex.call import Call
 from mockplex.connection import STAMPER, stamp_on_prepare
@@ -64,8 +65,7 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
         client_max_size=MAX_BODY_BYTES,
         middlewares=[
             request_context(settings.clock, exchange_keeper(journal, stamper), access_lines),
-            admin_middleware(settings),
-            fault_middleware(faults),
+            answered_in_place(settings, faults),
             *([forwarder(settings)] if forwarding else []),
             rules_middleware(lambda request: recorded_unlisted_route(request, request.headers)),
         ],

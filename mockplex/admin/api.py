@@ -190,14 +190,12 @@ ROUTES: dict[tuple[str, str], Handler] = {
 NAMED_ROUTES = {("DELETE", "faults/"): delete_fault, ("GET", "cassettes/"): cassette_detail}
 
 
-def admin_middleware(settings):
+def admin_operations(settings):
+    """What answers a request under ADMIN_PREFIX (in_place.answered_in_place sends them)."""
     enabled = admin_enabled(settings)
     token = settings.admin_token
 
-    @web.middleware
-    async def admin(request: web.Request, handler) -> web.StreamResponse:
-        if not request.path.startswith(ADMIN_PREFIX):
-            return await handler(request)
+    async def admin(request: web.Request) -> web.StreamResponse:
         if not enabled:
             return json_response({"error": "the admin API is off: bound beyond loopback without --admin-token"}, 404)
         if not is_loopback(request.remote) and not token:

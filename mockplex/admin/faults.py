@@ -14,7 +14,6 @@ from typing import Any
 from aiohttp import web
 
 from mockplex.state import FLOW
-from mockplex.names import ADMIN_PREFIX
 from mockplex.responses import family_error
 from mockplex.routes import FAMILIES, RouteSpec
 from mockplex.rules.route_match import route_match
@@ -203,12 +202,10 @@ async def trickle(request: web.Request, response: web.StreamResponse, rule: Faul
     return slow
 
 
-def fault_middleware(faults: FaultSet):
-    """Injects the rules in `faults` (the app's FaultSet, which the admin API changes)."""
-    @web.middleware
+def fault_injector(faults: FaultSet):
+    """Injects the rules in `faults` (the app's FaultSet, which the admin API changes) into
+    a request outside the admin API (in_place.answered_in_place sends them)."""
     async def inject(request: web.Request, handler) -> web.StreamResponse:
-        if not faults.rules or request.path.startswith(ADMIN_PREFIX):
-            return await handler(request)
         rule = faults.pick(route_match(request).spec, request.path)
         if rule is None:
             return await handler(request)
