@@ -52,19 +52,21 @@ class AccessLines:
         self.flush()
 
 
-def request_context(clock: Clock, keep: Callable[[web.Request, Flow, web.StreamResponse, float], Awaitable[None]],
-                    lines: AccessLines):
-    """Starts the request's Flow with the clock's reading, times it, hands the exchange to
-    `keep` (the journal) and writes its log line: one layer for everything that watches a
-    request."""
-    @web.middleware
-    async def observe(request: web.Request, handler) -> web.StreamResponse:
+def watched(answer: Callable[[web.Request], Awaitable[web.StreamResponse]], clock: Clock,
+            keep: Callable[[web.Request, Flow, web.StreamResponse, float], Awaitable[None] | None],
+            lines: AccessLines):
+    """`answer` watched: starts the request's Flow with the clock's reading, times it,
+    hands the exchange to `keep` (the journal: what it returns, if anything, is awaited)
+    and writes its log line. The outermost step, for everything that watches a request."""
+    async def observe(request: web.Request) -> web.StreamResponse:
         clock.on_request()
         flow = request[FLOW] = Flow(clock.now())
         started = time.perf_counter()
-        response = await handler(request)
+        response = await answer(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        await keep(request, flow, response, elapsed_ms)
+        keeping = keep(request, flow, response, elapsed_ms)
+        if keeping is not None:
+            await keeping
         if log.isEnabledFor(logging.INFO):
             lines.add(request, flow, response.status, elapsed_ms)
         return response

@@ -3,16 +3,23 @@
 Outermost, what watches every request (the clock reading, the journal, the log line);
 then the admin API and injected faults, which answer in a route's place; the forwarder
 in record and passthrough modes (recording.app: loaded only by a server that forwards);
-then the local rules in the real server's order, as one layer (rules.pipeline); then the
+then the local rules in the real server's order, as one step (rules.pipeline); then the
 route's mode answers: its handler against the world, or the cassette.
+
+The chain is the app's one route handler, each step made with the step after it. A step
+that only picks who answers hands on that answer's awaitable instead of awaiting it, so
+a request passes through three coroutines (the watch, the rules, the answer), not one a
+step: each costs more than most steps' own work.
 """
 
 from __future__ import annotations
 
+from typing import Awaitable
+
 from aiohttp import web
 
 from mockplex import state
-from mockplex.access_log import AccessLines, request_context
+from mockplex.access_log import AccessLines, watched
 from mockplex.admin.api import ADMIN, AdminState
 from mockplex.admin.faults import FAULTS, FaultSet
 from mockplex.admin.in_place import answered_in_place
@@ -24,7 +31,7 @@ from mockplex.mcp.rest_hop import RestHop
 from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
 from mockplex.rules.headers import app_wide_headers
-from mockplex.rules.pipeline import rules_middleware
+from mockplex.rules.pipeline import rules_then
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
 from mockplex.state import FLOW
@@ -37,19 +44,19 @@ def build_world(settings: Settings) -> World:
     return World(seed, settings.clock, IdGenerator(settings.seed), settings.state_dir)
 
 
-async def answer(request: web.Request) -> web.StreamResponse:
+def answer(request: web.Request) -> Awaitable[web.StreamResponse]:
     """The route's mode answers: replay from the cassette, or the fixture world."""
     spec = request[FLOW].route
     if request.app[state.SETTINGS].mode_for(spec) == "replay":
-        return await replay(request, spec, answer_from_world)
-    return await answer_from_world(request)
+        return replay(request, spec, answer_from_world)
+    return answer_from_world(request)
 
 
-async def answer_from_world(request: web.Request) -> web.StreamResponse:
+def answer_from_world(request: web.Request) -> Awaitable[web.StreamResponse]:
     flow = request[FLOW]
     flow.source = "fixture"
     call = Call(request, request.app[state.WORLD], flow.identity, flow.route_match.params, flow.now)
-    return await flow.route.handler(call)
+    return flow.route.handler(call)
 
 
 def build_app(settings: Settings, world: World | None = None, defer_index: bool = False) -> web.Application:
@@ -61,15 +68,9 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     access_lines = AccessLines()
     journal, faults = Journal(), FaultSet()
     stamper = app_wide_headers(settings.source_header)
-    app = web.Application(
-        client_max_size=MAX_BODY_BYTES,
-        middlewares=[
-            request_context(settings.clock, exchange_keeper(journal, stamper), access_lines),
-            answered_in_place(settings, faults),
-            *([forwarder(settings)] if forwarding else []),
-            rules_middleware(lambda request: recorded_unlisted_route(request, request.headers)),
-        ],
-    )
+    local = rules_then(answer, lambda request: recorded_unlisted_route(request, request.headers))
+    in_place = answered_in_place(settings, faults, forwarder(settings, local) if forwarding else local)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
@@ -88,5 +89,6 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     app.on_cleanup.append(access_lines.close)
     app[STAMPER] = stamper
     app.on_response_prepare.append(stamp_on_prepare)
-    app.router.add_route("*", "/{tail:.*}", answer)
+    app.router.add_route("*", "/{tail:.*}", watched(in_place, settings.clock, exchange_keeper(journal, stamper),
+                                                    access_lines))
     return app

@@ -31,7 +31,7 @@ COULD_NOT_LISTEN = web.AppKey("could_not_listen", asyncio.Event)
 
 class Flow:
     """One request's passage through the chain, in one object the layers share: made by
-    the outermost layer (access_log.request_context), filled in by the rules and the
+    the outermost step (access_log.watched), filled in by the rules and the
     answering mode, kept by the journal, written on the log line."""
 
     __slots__ = ("now", "route_match", "route", "identity", "idempotency_key", "source", "match", "replay_miss",

@@ -1,8 +1,10 @@
 """What answers in a route's place, ahead of the local rules: the admin API under its
-prefix, and the faults a test injected into the routes. One layer for both: most
+prefix, and the faults a test injected into the routes. One step for both: most
 requests are neither, and pass it on two checks."""
 
 from __future__ import annotations
+
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -12,15 +14,19 @@ from mockplex.names import ADMIN_PREFIX
 from mockplex.settings import Settings
 
 
-def answered_in_place(settings: Settings, faults: FaultSet):
+Step = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def answered_in_place(settings: Settings, faults: FaultSet, then: Step) -> Step:
+    """The step before `then`. It hands on the awaitable of whichever answers, awaiting
+    nothing itself: a coroutine less a request than a layer of its own."""
     answer_admin = admin_operations(settings)
     inject = fault_injector(faults)
 
-    @web.middleware
-    async def in_place(request: web.Request, handler) -> web.StreamResponse:
+    def in_place(request: web.Request) -> Awaitable[web.StreamResponse]:
         if request.path.startswith(ADMIN_PREFIX):  # never faulted: a test must reach it to clear them
-            return await answer_admin(request)
+            return answer_admin(request)
         if faults.rules:
-            return await inject(request, handler)
-        return await handler(request)
+            return inject(request, then)
+        return then(request)
     return in_place

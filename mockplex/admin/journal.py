@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import re2
 from aiohttp import web
@@ -232,20 +232,31 @@ JOURNAL = web.AppKey("journal", Journal)
 
 def exchange_keeper(journal: Journal, stamper: Stamper):
     """What keeps each exchange in `journal` (the admin API's own are not kept), with the
-    headers `stamper` set on its answer."""
-    async def keep_exchange(request: web.Request, flow: Flow, response: web.StreamResponse, elapsed_ms: float) -> None:
-        path = request.path
-        if path.startswith(ADMIN_PREFIX):
-            return
-        raw = await _read_body(request) if request.body_exists else None
+    headers `stamper` set on its answer. A request without a body is kept at once (None
+    is returned); one with a body returns what reads it and keeps the exchange."""
+    def keep(request: web.Request, flow: Flow, response: web.StreamResponse, elapsed_ms: float,
+             raw: bytes | None) -> None:
         body = kept_bytes(raw)
         if raw and body is None and flow.replay_miss is not None:  # too large to keep: so is the question
             flow.replay_miss = None
         answer = kept_bytes(response.body if isinstance(response, web.Response) else sent_body(response))
         flow.route_match = None  # the route is kept; a long path's params would go uncounted
-        journal.add(JournalEntry(request.method, response.status, elapsed_ms, path, request.query_string,
+        journal.add(JournalEntry(request.method, response.status, elapsed_ms, request.path, request.query_string,
                                  request.raw_headers, body, tuple(response.headers.items()), answer,
                                  stamper(request), flow))
+
+    async def keep_with_body(request: web.Request, flow: Flow, response: web.StreamResponse,
+                             elapsed_ms: float) -> None:
+        keep(request, flow, response, elapsed_ms, await _read_body(request))
+
+    def keep_exchange(request: web.Request, flow: Flow, response: web.StreamResponse,
+                      elapsed_ms: float) -> Awaitable[None] | None:
+        if request.path.startswith(ADMIN_PREFIX):
+            return None
+        if request.body_exists:
+            return keep_with_body(request, flow, response, elapsed_ms)
+        keep(request, flow, response, elapsed_ms, None)
+        return None
     return keep_exchange
 
 

@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -46,19 +47,18 @@ def build_record_app(settings: RecordSettings) -> web.Application:
     return app
 
 
-def forwarder(settings: Settings):
-    """The mock server's layer for routes in record or passthrough mode: they go upstream
-    before any local rule, since the real server applies its own and knows routes the
-    table lacks."""
-    @web.middleware
-    async def forward_upstream(request: web.Request, handler) -> web.StreamResponse:
+def forwarder(settings: Settings, then: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """The mock server's step for routes in record or passthrough mode, before `then`:
+    they go upstream before any local rule, since the real server applies its own and
+    knows routes the table lacks. It hands on the awaitable of whichever answers."""
+    def forward_upstream(request: web.Request) -> Awaitable[web.StreamResponse]:
         spec = route_match(request).spec or unlisted_route(request.method, request.rel_url.raw_path)
         mode = settings.mode_for(spec)
         if mode in ("record", "passthrough"):
             request[FLOW].source = mode
             added = {SOURCE_HEADER: mode} if settings.source_header else {}
-            return await forward(request, request.app[PASSTHROUGH] if mode == "passthrough" else None, added)
-        return await handler(request)
+            return forward(request, request.app[PASSTHROUGH] if mode == "passthrough" else None, added)
+        return then(request)
     return forward_upstream
 
 

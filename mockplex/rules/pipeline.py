@@ -1,17 +1,17 @@
-"""The local rules as one middleware, in the real server's order: Next.js's trailing-slash
+"""The local rules as one step, in the real server's order: Next.js's trailing-slash
 redirect, the edge gate, route resolution (404/405/OPTIONS), bearer auth and scope, the
 Idempotency-Key rule and the steps the route declares; then the route's mode answers.
 
 Each rule is a plain function of the request that answers in the route's place, raises
 the error the server would give, or lets the request on; running them in one coroutine
-costs a call each instead of a middleware layer each. Whatever they or the answer raise
+costs a call each instead of a layer each. Whatever they or the answer raise
 becomes the server's answer (rules.guard); every answer carries the app-wide headers
 (rules.headers).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -24,12 +24,13 @@ from mockplex.rules.steps import route_steps
 from mockplex.state import FLOW
 
 
-def rules_middleware(unlisted: Callable[[web.Request], RouteSpec | None]):
+def rules_then(answer: Callable[[web.Request], Awaitable[web.StreamResponse]],
+               unlisted: Callable[[web.Request], RouteSpec | None]):
+    """The rules, then `answer` (the route's mode) if they let the request on."""
     answering_rules = (trailing_slash, gate_decision, route_resolver(unlisted))
     checking_rules = (authenticate, require_idempotency_key)
 
-    @web.middleware
-    async def apply_rules(request: web.Request, handler) -> web.StreamResponse:
+    async def apply_rules(request: web.Request) -> web.StreamResponse:
         request[FLOW].through_rules = True  # whatever answers now carries the app-wide headers (rules.headers)
         try:
             for rule in answering_rules:
@@ -41,7 +42,7 @@ def rules_middleware(unlisted: Callable[[web.Request], RouteSpec | None]):
                     check(request)
                 response = await route_steps(request) if request[FLOW].route.steps else None
                 if response is None:
-                    response = await handler(request)
+                    response = await answer(request)
         except Exception as raised:  # answer_for re-raises what is aiohttp's own to answer
             response = answer_for(request, raised)
         return response
