@@ -52,17 +52,25 @@ class AccessLines:
         self.flush()
 
 
-def watched(answer: Callable[[web.Request], Awaitable[web.StreamResponse]], clock: Clock,
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A step of the chain: what answers `request`, `handler` (aiohttp's: the app's route) last.
+Step = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def watched(step: Step, clock: Clock,
             keep: Callable[[web.Request, Flow, web.StreamResponse, float], Awaitable[None] | None],
             lines: AccessLines):
-    """`answer` watched: starts the request's Flow with the clock's reading, times it,
-    hands the exchange to `keep` (the journal: what it returns, if anything, is awaited)
-    and writes its log line. The outermost step, for everything that watches a request."""
-    async def observe(request: web.Request) -> web.StreamResponse:
+    """The app's one middleware: `step` (the rest of the chain) watched. It starts the
+    request's Flow with the clock's reading, times it, hands the exchange to `keep` (the
+    journal: what it returns, if anything, is awaited) and writes its log line. As a
+    middleware it also sees what aiohttp's router cannot match (`OPTIONS *`, a path with
+    a newline), which the chain answers as the server would."""
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         clock.on_request()
         flow = request[FLOW] = Flow(clock.now())
         started = time.perf_counter()
-        response = await answer(request)
+        response = await step(request, handler)
         elapsed_ms = (time.perf_counter() - started) * 1000
         keeping = keep(request, flow, response, elapsed_ms)
         if keeping is not None:

@@ -6,15 +6,14 @@ in record and passthrough modes (recording.app: loaded only by a server that for
 then the local rules in the real server's order, as one step (rules.pipeline); then the
 route's mode answers: its handler against the world, or the cassette.
 
-The chain is the app's one route handler, each step made with the step after it. A step
-that only picks who answers hands on that answer's awaitable instead of awaiting it, so
-a request passes through three coroutines (the watch, the rules, the answer), not one a
-step: each costs more than most steps' own work.
+The chain is the app's one middleware (access_log.watched), each step made with the step
+after it and handed aiohttp's handler, the app's catch-all route (`answer`), to end with.
+A step that only picks who answers (admin or faults, the forwarder) hands on that
+answer's awaitable instead of awaiting it: a coroutine layer costs more than most steps'
+own work.
 """
 
 from __future__ import annotations
-
-from typing import Awaitable
 
 from aiohttp import web
 
@@ -31,7 +30,7 @@ from mockplex.mcp.rest_hop import RestHop
 from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
 from mockplex.rules.headers import app_wide_headers
-from mockplex.rules.pipeline import rules_then
+from mockplex.rules.pipeline import local_rules
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
 from mockplex.state import FLOW
@@ -44,19 +43,19 @@ def build_world(settings: Settings) -> World:
     return World(seed, settings.clock, IdGenerator(settings.seed), settings.state_dir)
 
 
-def answer(request: web.Request) -> Awaitable[web.StreamResponse]:
+async def answer(request: web.Request) -> web.StreamResponse:
     """The route's mode answers: replay from the cassette, or the fixture world."""
     spec = request[FLOW].route
     if request.app[state.SETTINGS].mode_for(spec) == "replay":
-        return replay(request, spec, answer_from_world)
-    return answer_from_world(request)
+        return await replay(request, spec, answer_from_world)
+    return await answer_from_world(request)
 
 
-def answer_from_world(request: web.Request) -> Awaitable[web.StreamResponse]:
+async def answer_from_world(request: web.Request) -> web.StreamResponse:
     flow = request[FLOW]
     flow.source = "fixture"
     call = Call(request, request.app[state.WORLD], flow.identity, flow.route_match.params, flow.now)
-    return flow.route.handler(call)
+    return await flow.route.handler(call)
 
 
 def build_app(settings: Settings, world: World | None = None, defer_index: bool = False) -> web.Application:
@@ -68,9 +67,10 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     access_lines = AccessLines()
     journal, faults = Journal(), FaultSet()
     stamper = app_wide_headers(settings.source_header)
-    local = rules_then(answer, lambda request: recorded_unlisted_route(request, request.headers))
+    local = local_rules(lambda request: recorded_unlisted_route(request, request.headers))
     in_place = answered_in_place(settings, faults, forwarder(settings, local) if forwarding else local)
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[
+        watched(in_place, settings.clock, exchange_keeper(journal, stamper), access_lines)])
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
@@ -89,6 +89,5 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     app.on_cleanup.append(access_lines.close)
     app[STAMPER] = stamper
     app.on_response_prepare.append(stamp_on_prepare)
-    app.router.add_route("*", "/{tail:.*}", watched(in_place, settings.clock, exchange_keeper(journal, stamper),
-                                                    access_lines))
+    app.router.add_route("*", "/{tail:.*}", answer)
     return app

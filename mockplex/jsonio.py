@@ -16,7 +16,8 @@ NOT_JSON = object()
 def dumps(value: Any) -> bytes:
     """Compact JSON.stringify-alike: no spaces, UTF-8, integral floats as ints, no Infinity,
     and JavaScript's number text (0.000003, 1e-7, 1e+21) where Python's would differ.
-    An orjson.Fragment (see encoded_records) goes in as the text it holds, which dumps wrote.
+    An orjson.Fragment goes in as the text it holds: only encoded_records makes them, from
+    text dumps wrote.
 
     Most answers are dicts, lists, strings, ints, bools and None, and nothing else: orjson
     writes those, the same bytes at a twentieth of the cost. Anything else (a float, a
@@ -77,6 +78,7 @@ def canonical(value: Any) -> str:
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})  # leaves JSON.stringify writes as Python's encoder does
+_PLAIN_OR_ENCODED = _PLAIN | {orjson.Fragment}  # a Fragment: text dumps wrote (encoded_records)
 _CONTAINERS = frozenset({dict, list})
 
 
@@ -121,7 +123,6 @@ def _js_numbers(value: Any, needs_js_text: list[bool]) -> Any:
     return value
 
 
-_PLAIN_OR_ENCODED = _PLAIN | {orjson.Fragment}
 MAX_ENCODED_RECORDS = 4096  # the encodings an encoded_records keeps (of as many distinct records); then afresh
 
 
@@ -129,7 +130,9 @@ def encoded_records(*fields: str) -> Callable[[Any], orjson.Fragment]:
     """What renders a record's `fields` as a JSON object keyed by their names, in their
     order, as JSON text that dumps puts in as it is. Each distinct set of values is encoded
     once: a listing of unchanged records costs a lookup each, and a record whose fields
-    changed is encoded afresh, its values being the key."""
+    changed is encoded afresh, its values being the key. So the fields hold strings,
+    numbers or None: a list or a dict cannot be a key, and a boolean would share one with
+    the number it equals (True == 1), so either is refused with a TypeError."""
     getter = operator.attrgetter(*fields)  # a tuple for two or more fields, the value for one
     values_of = getter if len(fields) > 1 else lambda record: (getter(record),)
     encoded: dict[tuple[Any, ...], orjson.Fragment] = {}
@@ -138,6 +141,8 @@ def encoded_records(*fields: str) -> Callable[[Any], orjson.Fragment]:
         values = values_of(record)
         text = encoded.get(values)
         if text is None:
+            if any(type(value) is bool for value in values):
+                raise TypeError(f"encoded_records{fields}: a boolean value would share its key with a number")
             if len(encoded) >= MAX_ENCODED_RECORDS:
                 encoded.clear()
             text = encoded[values] = orjson.Fragment(dumps(dict(zip(fields, values, strict=True))))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 
+import pytest
 from aiohttp import web
 from conftest import READ_ONLY, RW, V1, body_of
 
+from mockplex.pytest_plugin import Mockplex
 from mockplex.responses import NOT_FOUND_HTML
+from mockplex.settings import Settings
 from mockplex.world.world import World
 
 SECURITY = {
@@ -172,3 +176,37 @@ async def test_aiohttps_own_http_errors_go_on_up_to_aiohttp(api, monkeypatch):
     monkeypatch.setattr(World, "list_repos", refuse)
     response = await api.get("/repos")
     assert (response.status, response.raw_body) == (451, b"not here")
+
+
+
+UNROUTABLE_TARGETS = [
+    pytest.param(b"OPTIONS * HTTP/1.1", 404, id="asterisk form"),
+    pytest.param(b"GET /api/v1/mogplex/repos%0A HTTP/1.1", 307, id="a newline, no bearer"),
+    pytest.param(b"GET /settings%0Apage HTTP/1.1", 404, id="a newline outside the api"),
+]
+
+
+async def _raw_answer(port: int, request_line: bytes) -> tuple[int, str, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request_line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    wire = await reader.read()
+    writer.close()
+    head, _, body = wire.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode(), body
+
+
+@pytest.mark.parametrize("request_line, status", UNROUTABLE_TARGETS)
+async def test_a_target_aiohttps_router_cannot_match_still_gets_the_servers_answer(request_line, status, api):
+    """The chain, not aiohttp's bare 404, answers what the catch-all route's pattern cannot
+    match: the gate, the 404 page, the app-wide headers and the journal see it too, under
+    aiohttp's runner (the test client) and mockplex's own (the pytest plugin's server)."""
+    mock = Mockplex(Settings(state_dir=None)).start()
+    try:
+        for port in (api.client.server.port, mock.port):
+            answered, head, body = await _raw_answer(port, request_line)
+            assert (answered, "X-Frame-Options: DENY" in head) == (status, True)
+            assert body == (b"" if status == 307 else NOT_FOUND_HTML)
+        kept = json.loads((await api.call("GET", "/__mockplex/journal", None)).raw_body)["requests"]
+        assert len(kept) == len(mock.journal()) == 1
+    finally:
+        mock.stop()

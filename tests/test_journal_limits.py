@@ -63,10 +63,10 @@ async def test_the_journal_masks_secrets_hidden_in_strings_text_and_nested_urls(
 
 
 async def test_the_journal_shows_a_query_decoded_as_the_server_reads_it(api):
-    await api.call("GET", f"{V1}/repos?q=%E2%98%83%20web+app&limit=%zz", RW)
+    await api.call("GET", f"{V1}/repos?q=%E2%98%83%20web+app", RW)
     response = await api.call("GET", "/__mockplex/journal", None)
     [entry] = json.loads(response.raw_body)["requests"]
-    assert entry["query"] == "q=\u2603 web app&limit=%zz"
+    assert entry["query"] == "q=\u2603 web app"
 
 
 async def test_verify_still_compares_bodies_and_paths(api):

@@ -73,6 +73,12 @@ def test_encoded_records_are_written_as_the_values_they_encode():
     rows[0].size = 2
     assert jsonio.dumps([encoded(rows[0])]) == b'[{"name":"a\\"quote","size":2}]'
     assert jsonio.dumps([jsonio.encoded_records("name")(rows[2])]) == '[{"name":"é"}]'.encode()
+    rows[1].size = True  # would share a key with 1
+    with pytest.raises(TypeError, match="boolean"):
+        encoded(rows[1])
+    rows[1].size = ["not", "hashable"]
+    with pytest.raises(TypeError, match="unhashable"):
+        encoded(rows[1])
 
 
 @pytest.mark.parametrize("value", [{"at": datetime(2026, 1, 1, tzinfo=timezone.utc)}, [uuid.UUID(int=7)],

@@ -205,18 +205,18 @@ async def trickle(request: web.Request, response: web.StreamResponse, rule: Faul
 def fault_injector(faults: FaultSet):
     """Injects the rules in `faults` (the app's FaultSet, which the admin API changes) into
     a request outside the admin API (in_place.answered_in_place sends them)."""
-    async def inject(request: web.Request, handler) -> web.StreamResponse:
+    async def inject(request: web.Request, then) -> web.StreamResponse:
         rule = faults.pick(route_match(request).spec, request.path)
         if rule is None:
-            return await handler(request)
+            return await then(request)
         if rule.kind == "latency":
             await asyncio.sleep(rule.delay_seconds())
-            return await handler(request)
+            return await then(request)
         if rule.kind in ("error", "drop", "reset"):
             request[FLOW].source = "fault"
         if rule.kind == "error":
             return error_answer(rule, request.path)
         if rule.kind in ("drop", "reset"):
             return cut_connection(request, rule)
-        return await trickle(request, await handler(request), rule)
+        return await trickle(request, await then(request), rule)
     return inject

@@ -4,17 +4,16 @@ requests are neither, and pass it on two checks."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+import functools
+from typing import Awaitable
 
 from aiohttp import web
 
+from mockplex.access_log import Handler, Step
 from mockplex.admin.api import admin_operations
 from mockplex.admin.faults import FaultSet, fault_injector
 from mockplex.names import ADMIN_PREFIX
 from mockplex.settings import Settings
-
-
-Step = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def answered_in_place(settings: Settings, faults: FaultSet, then: Step) -> Step:
@@ -23,10 +22,10 @@ def answered_in_place(settings: Settings, faults: FaultSet, then: Step) -> Step:
     answer_admin = admin_operations(settings)
     inject = fault_injector(faults)
 
-    def in_place(request: web.Request) -> Awaitable[web.StreamResponse]:
+    def in_place(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
         if request.path.startswith(ADMIN_PREFIX):  # never faulted: a test must reach it to clear them
             return answer_admin(request)
         if faults.rules:
-            return inject(request, then)
-        return then(request)
+            return inject(request, functools.partial(then, handler=handler))
+        return then(request, handler)
     return in_place

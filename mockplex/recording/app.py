@@ -9,12 +9,13 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Awaitable
 
 import aiohttp
 from aiohttp import web
 from vcr.record_mode import RecordMode
 
+from mockplex.access_log import Handler, Step
 from mockplex.recording.cassette_file import CassetteFile
 from mockplex.recording.proxy import RECORDER, SESSION, UPSTREAM, forward
 from mockplex.recording.recorder import Recorder
@@ -47,18 +48,18 @@ def build_record_app(settings: RecordSettings) -> web.Application:
     return app
 
 
-def forwarder(settings: Settings, then: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+def forwarder(settings: Settings, then: Step) -> Step:
     """The mock server's step for routes in record or passthrough mode, before `then`:
     they go upstream before any local rule, since the real server applies its own and
     knows routes the table lacks. It hands on the awaitable of whichever answers."""
-    def forward_upstream(request: web.Request) -> Awaitable[web.StreamResponse]:
+    def forward_upstream(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
         spec = route_match(request).spec or unlisted_route(request.method, request.rel_url.raw_path)
         mode = settings.mode_for(spec)
         if mode in ("record", "passthrough"):
             request[FLOW].source = mode
             added = {SOURCE_HEADER: mode} if settings.source_header else {}
             return forward(request, request.app[PASSTHROUGH] if mode == "passthrough" else None, added)
-        return then(request)
+        return then(request, handler)
     return forward_upstream
 
 

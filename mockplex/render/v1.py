@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+
+import orjson
 
 from mockplex.clock import format_timestamp
 from mockplex.jsonio import encoded_records
 from mockplex.names import V1_PREFIX
 from mockplex.world.automations import ACTIVE_JOB_STATUSES, Automation, FlowVersion, JobRun
-from mockplex.world.records import Agent, McpServer, Model, PresetAgent, Run, Sandbox, SandboxEvent
+from mockplex.world.records import Agent, McpServer, Model, PresetAgent, Repo, Run, Sandbox, SandboxEvent
 
 RUNS_PREFIX = V1_PREFIX + "/runs/"
 IDLE_RUN_SUMMARY = {"lastRunId": None, "lastRunStatus": None, "runningCount": 0, "pendingCount": 0, "failed24h": 0}
@@ -21,7 +23,7 @@ def _ts(moment: datetime | None) -> str | None:
 
 
 # A listing answers the same repos request after request: each is encoded once.
-repo = encoded_records("id", "full_name", "installation_id", "default_branch", "root_directory")
+repo: Callable[[Repo], orjson.Fragment] = encoded_records("id", "full_name", "installation_id", "default_branch", "root_directory")
 
 
 def agent(agent: Agent) -> dict[str, Any]:

@@ -11,10 +11,11 @@ becomes the server's answer (rules.guard); every answer carries the app-wide hea
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Callable
 
 from aiohttp import web
 
+from mockplex.access_log import Handler, Step
 from mockplex.routes import RouteSpec
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import gate_decision
@@ -24,13 +25,13 @@ from mockplex.rules.steps import route_steps
 from mockplex.state import FLOW
 
 
-def rules_then(answer: Callable[[web.Request], Awaitable[web.StreamResponse]],
-               unlisted: Callable[[web.Request], RouteSpec | None]):
-    """The rules, then `answer` (the route's mode) if they let the request on."""
+def local_rules(unlisted: Callable[[web.Request], RouteSpec | None]) -> Step:
+    """The rules, then aiohttp's handler (the app's route: the route's mode answers) if
+    they let the request on."""
     answering_rules = (trailing_slash, gate_decision, route_resolver(unlisted))
     checking_rules = (authenticate, require_idempotency_key)
 
-    async def apply_rules(request: web.Request) -> web.StreamResponse:
+    async def apply_rules(request: web.Request, handler: Handler) -> web.StreamResponse:
         request[FLOW].through_rules = True  # whatever answers now carries the app-wide headers (rules.headers)
         try:
             for rule in answering_rules:
@@ -42,7 +43,7 @@ def rules_then(answer: Callable[[web.Request], Awaitable[web.StreamResponse]],
                     check(request)
                 response = await route_steps(request) if request[FLOW].route.steps else None
                 if response is None:
-                    response = await answer(request)
+                    response = await handler(request)
         except Exception as raised:  # answer_for re-raises what is aiohttp's own to answer
             response = answer_for(request, raised)
         return response
