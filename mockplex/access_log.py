@@ -18,7 +18,7 @@ from typing import Awaitable, Callable, TextIO
 from aiohttp import web
 
 from mockplex.clock import Clock
-from mockplex.state import FLOW, Flow
+from mockplex.state import FLOW, Flow, Handler, Step
 
 log = logging.getLogger("mockplex.access")
 BATCH_SECONDS = 0.05
@@ -50,11 +50,6 @@ class AccessLines:
 
     async def close(self, _app: web.Application) -> None:
         self.flush()
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# A step of the chain: what answers `request`, `handler` (aiohttp's: the app's route) last.
-Step = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def watched(step: Step, clock: Clock,

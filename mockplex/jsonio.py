@@ -131,8 +131,9 @@ def encoded_records(*fields: str) -> Callable[[Any], orjson.Fragment]:
     order, as JSON text that dumps puts in as it is. Each distinct set of values is encoded
     once: a listing of unchanged records costs a lookup each, and a record whose fields
     changed is encoded afresh, its values being the key. So the fields hold strings,
-    numbers or None: a list or a dict cannot be a key, and a boolean would share one with
-    the number it equals (True == 1), so either is refused with a TypeError."""
+    numbers or None: a list or a dict cannot be a key (TypeError), and a boolean would
+    share one with the number it equals (True == 1), so a record found holding one when it
+    is first encoded is refused with a TypeError."""
     getter = operator.attrgetter(*fields)  # a tuple for two or more fields, the value for one
     values_of = getter if len(fields) > 1 else lambda record: (getter(record),)
     encoded: dict[tuple[Any, ...], orjson.Fragment] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from aiohttp import web
 
@@ -50,3 +50,8 @@ class Flow:
 
 
 FLOW = web.RequestKey("flow", Flow)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A step of the chain (app.py): what answers `request`, with `handler` (aiohttp's: the app's
+# route) to end with.
+Step = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]

@@ -4,16 +4,15 @@ requests are neither, and pass it on two checks."""
 
 from __future__ import annotations
 
-import functools
 from typing import Awaitable
 
 from aiohttp import web
 
-from mockplex.access_log import Handler, Step
 from mockplex.admin.api import admin_operations
 from mockplex.admin.faults import FaultSet, fault_injector
 from mockplex.names import ADMIN_PREFIX
 from mockplex.settings import Settings
+from mockplex.state import Handler, Step
 
 
 def answered_in_place(settings: Settings, faults: FaultSet, then: Step) -> Step:
@@ -26,6 +25,6 @@ def answered_in_place(settings: Settings, faults: FaultSet, then: Step) -> Step:
         if request.path.startswith(ADMIN_PREFIX):  # never faulted: a test must reach it to clear them
             return answer_admin(request)
         if faults.rules:
-            return inject(request, functools.partial(then, handler=handler))
+            return inject(request, lambda faulted: then(faulted, handler))
         return then(request, handler)
     return in_place

@@ -15,7 +15,6 @@ import aiohttp
 from aiohttp import web
 from vcr.record_mode import RecordMode
 
-from mockplex.access_log import Handler, Step
 from mockplex.recording.cassette_file import CassetteFile
 from mockplex.recording.proxy import RECORDER, SESSION, UPSTREAM, forward
 from mockplex.recording.recorder import Recorder
@@ -24,7 +23,7 @@ from mockplex.routes import unlisted_route
 from mockplex.rules.headers import SOURCE_HEADER
 from mockplex.rules.route_match import route_match
 from mockplex.settings import MAX_BODY_BYTES, Settings
-from mockplex.state import COULD_NOT_LISTEN, FLOW
+from mockplex.state import COULD_NOT_LISTEN, FLOW, Handler, Step
 
 log = logging.getLogger("mockplex.record")
 PASSTHROUGH = web.AppKey("passthrough_recorder", Recorder)

@@ -15,14 +15,13 @@ from typing import Callable
 
 from aiohttp import web
 
-from mockplex.access_log import Handler, Step
 from mockplex.routes import RouteSpec
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import gate_decision
 from mockplex.rules.framework import route_resolver, trailing_slash
 from mockplex.rules.guard import answer_for
 from mockplex.rules.steps import route_steps
-from mockplex.state import FLOW
+from mockplex.state import FLOW, Handler, Step
 
 
 def local_rules(unlisted: Callable[[web.Request], RouteSpec | None]) -> Step:
