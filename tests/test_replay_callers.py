@@ -13,6 +13,7 @@ import yaml
 from conftest import DANA_SESSION, OTHER_USER, READ_ONLY, REVOKED, RW, SESSION_COOKIE, V1, WEB_REPO, make_settings
 from test_cli import Served, run_cli
 
+from mockplex import state
 from mockplex.app import build_app
 from mockplex.recording.app import RecordSettings, build_record_app
 from mockplex.recording.redaction import leaked_tokens
@@ -127,15 +128,17 @@ async def test_the_cassette_holds_hashes_never_the_credentials(aiohttp_server, t
 
 
 async def test_the_credentials_replay_has_seen_are_kept_out_of_every_repr(aiohttp_server, tmp_path):
-    """Replay keeps each credential it is shown, to know its caller again at once: in
-    memory only, where no repr an error or a log line prints can show it."""
+    """Replay keeps each credential it is shown, to know its caller again at once, and the
+    tokens --credential maps to callers: in memory only, where no repr an error or a log
+    line prints can show them."""
     cassettes, _ = await record_callers(aiohttp_server, tmp_path)
-    app = replay_app(tmp_path, cassettes)
+    mapped = "mog_ciMappedNeverShown0000000"
+    app = replay_app(tmp_path, cassettes, credentials={mapped: "credential:1"})
     served = await aiohttp_server(app)
     await run(f"http://127.0.0.1:{served.port}", credentials_of(BEARER_CALLERS, DANA_SESSION), script())
-    shown = repr(app[REPLAY_STORE])
-    assert "CallerBook(" in shown
-    for secret in [*BEARER_CALLERS.values(), DANA_SESSION]:
+    shown = repr(app[REPLAY_STORE]) + repr(app[state.SETTINGS])
+    assert "CallerBook(" in shown and "ReplaySettings(" in shown
+    for secret in [*BEARER_CALLERS.values(), DANA_SESSION, mapped]:
         assert secret not in shown, secret
 
 

@@ -125,7 +125,8 @@ class CallerBook:
 
     callers: dict[str, RecordedCaller]
     cassette_sha256: str
-    mapped_tokens: dict[str, str] = field(default_factory=dict)  # token -> caller, from --credential
+    # token -> caller, from --credential: real credentials, so no repr shows them
+    mapped_tokens: dict[str, str] = field(default_factory=dict, repr=False)
     _by_sha256: dict[str, str] = field(default_factory=dict)
     # (Authorization, Cookie) -> (the recorded caller, whether a credential was presented):
     # the same few callers come back request after request. It holds credentials in clear,

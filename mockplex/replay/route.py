@@ -31,7 +31,8 @@ class ReplaySettings:
     timing: str = "recorded"
     fallback: str = "error"  # or "fixture": answer a miss from the world
     matching: Matching = Matching()
-    credentials: dict[str, str] = field(default_factory=dict)  # token -> the caller it stands for (`credential:N`)
+    # token -> the caller it stands for (`credential:N`): real credentials, so no repr shows them
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
 
     def open(self, defer_index: bool = False) -> ReplayStore:
         return load_store(self.cassette, self.name, self.matching, self.on_exhausted, _uses_idempotency_key,
