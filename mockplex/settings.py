@@ -29,10 +29,11 @@ class Settings:
     mcp_allowed_origins: tuple[str, ...] = ()
     # The real server's test mode (PLAYWRIGHT=1): honours the end-to-end auth headers.
     test_mode: bool = False
-    e2e_secret: str = DEFAULT_E2E_SECRET
-    cron_secret: str | None = None
-    internal_secret: str | None = None
-    github_webhook_secret: str | None = None
+    # Secrets, like admin_token below: no repr (an error, a log line) shows them.
+    e2e_secret: str = field(default=DEFAULT_E2E_SECRET, repr=False)
+    cron_secret: str | None = field(default=None, repr=False)
+    internal_secret: str | None = field(default=None, repr=False)
+    github_webhook_secret: str | None = field(default=None, repr=False)
     # How each route is answered: "fixture" (the world), "replay" (a cassette), "record"
     # (forward upstream and record) or "passthrough" (forward only). A route's own mode
     # ("METHOD /template") wins over its family's, which wins over the default.
@@ -43,7 +44,7 @@ class Settings:
     forwarding: Any = None  # RecordSettings when anything records or passes through
     config_file: Path | None = None
     cassette_dir: Path | None = None  # the folder the inspector lists; None: ./cassettes
-    admin_token: str | None = None
+    admin_token: str | None = field(default=None, repr=False)
     faults: list[dict[str, Any]] = field(default_factory=list)  # fault rules active from the start
     header_timeout: float = HEADER_TIMEOUT  # seconds a client may take to send its headers (Node's headersTimeout)
     host: str = DEFAULT_HOST

@@ -129,16 +129,19 @@ async def test_the_cassette_holds_hashes_never_the_credentials(aiohttp_server, t
 
 async def test_the_credentials_replay_has_seen_are_kept_out_of_every_repr(aiohttp_server, tmp_path):
     """Replay keeps each credential it is shown, to know its caller again at once, and the
-    tokens --credential maps to callers: in memory only, where no repr an error or a log
-    line prints can show them."""
+    tokens --credential maps to callers, and the server's own secrets: in memory only, where
+    no repr an error or a log line prints can show them."""
     cassettes, _ = await record_callers(aiohttp_server, tmp_path)
     mapped = "mog_ciMappedNeverShown0000000"
     app = replay_app(tmp_path, cassettes, credentials={mapped: "credential:1"})
+    settings = app[state.SETTINGS]
+    for name in ("admin_token", "cron_secret", "internal_secret", "github_webhook_secret", "e2e_secret"):
+        setattr(settings, name, f"{name}NeverShown")
     served = await aiohttp_server(app)
     await run(f"http://127.0.0.1:{served.port}", credentials_of(BEARER_CALLERS, DANA_SESSION), script())
     shown = repr(app[REPLAY_STORE]) + repr(app[state.SETTINGS])
     assert "CallerBook(" in shown and "ReplaySettings(" in shown
-    for secret in [*BEARER_CALLERS.values(), DANA_SESSION, mapped]:
+    for secret in [*BEARER_CALLERS.values(), DANA_SESSION, mapped, "NeverShown"]:
         assert secret not in shown, secret
 
 
