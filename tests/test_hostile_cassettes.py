@@ -17,7 +17,7 @@ from test_cli import COMMAND, Served, run_cli
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
-from mockplex.replay.bounded_yaml import may_hold_anchor
+from mockplex.replay.bounded_yaml import CASSETTE_LOADER, FAST_DEPTH, BoundedYaml, may_hold_anchor
 
 MEMORY_LIMIT = 1024 ** 3
 BOMB = "YAML aliases would grow the cassette by more than 16 MiB when expanded (an alias bomb?); refused"
@@ -128,6 +128,67 @@ def test_a_vcrpy_cassette_with_aliases_still_replays(tmp_path):
         assert served.get("/repos?limit=1", token=OAUTH) == (200, repos_body(1).encode())
     finally:
         assert served.stop()[0] == 0
+
+
+def test_a_hand_written_cassette_is_read_with_yaml_1_1_as_pyyaml_reads_it(tmp_path):
+    """Plain scalars mean what they meant to vcrpy's loader: 0310 is octal, so the recorded
+    status is 200; `yes` is true, so the header value is refused as not a string."""
+    answer = "{{method: GET, uri: 'http://u.test{path}', body: null, headers: {{}}}}"
+    text = ("interactions:\n"
+            f"- request: {answer.format(path=REPOS)}\n"
+            "  response: {status: {code: 0310, message: OK}, headers: {Content-Type: [application/json]}, "
+            "body: {string: '{\"ok\":true}'}}\n")
+    (tmp_path / "octal.yaml").write_text(text)
+    served = Served("--mode", "replay", "--cassette", "octal", "--cassette-dir", str(tmp_path), "--quiet",
+                    cwd=tmp_path)
+    try:
+        assert served.get("/repos", token=OAUTH) == (200, b'{"ok":true}')
+    finally:
+        assert served.stop()[0] == 0
+    (tmp_path / "octal.yaml").write_text(text.replace("[application/json]", "[yes]"))
+    shown = run_cli("cassettes", "show", "octal", "--cassette-dir", str(tmp_path))
+    assert (shown.returncode, shown.stderr.splitlines()[-1]) == (
+        1, f"Error: {tmp_path / 'octal.yaml'}: cannot load cassette: interaction 1: "
+           "response.headers.Content-Type is bool True, expected a list of strings")
+
+
+YAML_1_1_DOCUMENTS = [
+    "a: 017\nb: 0x1F\nc: 1_000\nd: +5\ne: -3\nf: 0\ng: 190:20:30\nh: 12\ni: '12'\nj: 0b101",
+    "a: 1.5\nb: .inf\nc: yes\nd: Off\ne: ~\nf:\ng: null\nh: 2001-12-14\ni: 2001-12-14t21:59:43.10-05:00",
+    "base: &b {x: 1, y: [1, 2]}\nmerged: {<<: *b, y: 3}\nagain: *b",
+    "plain: {<<: {x: 1}, z: 2}\nvalue: {=: 5}",
+    "200: ok\n3.5: float key\nnull: none key\nyes: bool key\n[1, 2]: null",
+    "t: !!python/tuple [1, 2]\ns: !!str 12\nb: !!binary aGVsbG8=\nset: !!set {a, b}\nu: !!python/unicode x",
+    "dup: 1\ndup: 2\nlist: [a, 'b', \"c\", 4, -0, 00]\nmulti: |\n  two\n  lines\n",
+    "omap: !!omap [a: 1, b: 2]\npairs: !!pairs [a: 1, a: 2]\nts: 2001-12-14 21:59:43.10 -5",
+    "deep: " + "[" * (FAST_DEPTH + 5) + "x" + "]" * (FAST_DEPTH + 5),
+    "[a, {b: c}, 017]",
+    "just a scalar",
+    "",
+    "key: !!int 017\nstr_int: !!str 017\nnull_tag: !!null ''\nfloat: !!float 1",
+]
+
+
+@pytest.mark.parametrize("text", YAML_1_1_DOCUMENTS)
+def test_the_cassette_reader_builds_what_vcrpys_loader_builds(text):
+    """The reader builds common nodes itself and leaves the rest to vcrpy's loader: the
+    result is the loader's, type for type (True is not 1), whatever the tags."""
+    def loaded_by(load):
+        try:
+            return repr(load(text))
+        except yaml.YAMLError as error:
+            return f"{type(error).__name__}: {error}"
+    assert loaded_by(BoundedYaml.deserialize) == loaded_by(lambda text: yaml.load(text, Loader=CASSETTE_LOADER))
+
+
+def test_a_vcrpy_cassette_reads_as_vcrpys_loader_reads_it(tmp_path):
+    cassette = vcrpy_cassette(3)
+    cassette["requests"][1] = Request("POST", f"http://u.test{REPOS}", b"\x00\xffbinary", {"X-Count": "017"})
+    cassette["responses"][2]["body"]["string"] = "caf\u00e9 \U0001f600 'quoted' \"double\"\n"
+    write_vcrpy(tmp_path / "mixed.yaml", cassette)
+    text = (tmp_path / "mixed.yaml").read_text()
+    assert "!!binary" in text
+    assert repr(BoundedYaml.deserialize(text)) == repr(yaml.load(text, Loader=CASSETTE_LOADER))
 
 
 def set_field(data: dict, where: tuple, value) -> dict:

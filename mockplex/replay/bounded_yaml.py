@@ -6,6 +6,11 @@ step (byte conversion, indexing, linting, JSON) copies out in full: many GB. vcr
 dumper does write aliases, for any object a cassette holds twice, so they cannot simply
 be refused; instead the composed document is measured as if every alias were copied, and
 refused when that adds more than ALIAS_GROWTH_LIMIT to what the file itself holds.
+
+It is also the cold start's cost (a 10,000-interaction cassette is 27 MB of YAML), so the
+common nodes of a document without anchors are built here rather than by PyYAML's
+constructor, and plain scalars' tags are resolved once per text: the result is the
+loader's, type for type.
 """
 
 from __future__ import annotations
@@ -27,21 +32,77 @@ class AliasBomb(yaml.YAMLError):
         self.line = line
 
 
+class _CassetteReader(CASSETTE_LOADER):
+    """vcrpy's loader, resolving tags faster: every key repeats in every interaction, and
+    PyYAML matches each plain scalar against its regular expressions afresh."""
+
+    _DEFAULT_TAGS = {yaml.ScalarNode: CASSETTE_LOADER.DEFAULT_SCALAR_TAG,
+                     yaml.SequenceNode: CASSETTE_LOADER.DEFAULT_SEQUENCE_TAG,
+                     yaml.MappingNode: CASSETTE_LOADER.DEFAULT_MAPPING_TAG}
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        if self.yaml_path_resolvers:  # none, unless someone adds one to PyYAML's loaders
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0]:  # a plain scalar's tag depends on its text alone
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= MAX_REMEMBERED_SCALAR:
+                    self._plain_tags[value] = tag
+            return tag
+        return self._DEFAULT_TAGS[kind]
+
+
 class BoundedYaml:
     """A vcrpy serializer that loads like vcrpy's, refusing alias bombs."""
 
     @staticmethod
     def deserialize(text: str):
-        loader = CASSETTE_LOADER(text)
+        loader = _CassetteReader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None
-            if may_hold_anchor(text) and _alias_growth(node) > ALIAS_GROWTH_LIMIT:
-                raise AliasBomb(first_alias_line(text))
-            return loader.construct_document(node)
+            if may_hold_anchor(text):
+                if _alias_growth(node) > ALIAS_GROWTH_LIMIT:
+                    raise AliasBomb(first_alias_line(text))
+                return loader.construct_document(node)
+            return _constructed(loader, node, 0)
         finally:
             loader.dispose()
+
+
+_STR, _SEQ, _MAP, _NULL, _INT = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map", "null", "int"))
+MAX_REMEMBERED_SCALAR = 64
+FAST_DEPTH = 32  # deeper nodes are the loader's, so a deep document fails as it always did
+
+
+def _constructed(loader: yaml.constructor.BaseConstructor, node: yaml.Node, depth: int):
+    """What the loader's construct_document gives for a document with no anchors (so every
+    node is its own object): strings, null, decimal ints, lists and string-keyed maps are
+    built here, in a plain walk; PyYAML's constructor spends microseconds on each node's
+    memo, recursion check and generator. Any other node, the loader builds."""
+    kind, tag = node.__class__, node.tag
+    if depth < FAST_DEPTH:
+        if kind is yaml.ScalarNode:
+            value = node.value
+            if tag == _STR:
+                return value
+            if tag == _NULL:
+                return None
+            if tag == _INT and value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
+                return int(value)  # YAML 1.1 reads 017 as octal, 0x11 as hex: those are the loader's
+        elif kind is yaml.SequenceNode and tag == _SEQ:
+            return [_constructed(loader, child, depth + 1) for child in node.value]
+        elif kind is yaml.MappingNode and tag == _MAP and all(
+                key.__class__ is yaml.ScalarNode and key.tag == _STR for key, _ in node.value):
+            # merge (<<) and value (=) keys have tags of their own, so they never get here
+            return {key.value: _constructed(loader, value, depth + 1) for key, value in node.value}
+    return loader.construct_object(node, deep=True)
 
 
 # An anchor (`&name`) is a node property: it begins the text or follows a space, a flow
