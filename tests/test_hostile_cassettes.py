@@ -4,6 +4,7 @@ links out of the folder. Every command refuses them in one line, never a traceba
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import random
 import resource
@@ -18,6 +19,7 @@ from vcr.request import Request
 from vcr.serializers import yamlserializer
 
 from mockplex.replay.bounded_yaml import CASSETTE_LOADER, FAST_DEPTH, BoundedYaml, may_hold_anchor
+from mockplex.replay.reading import read_cassette
 
 MEMORY_LIMIT = 1024 ** 3
 BOMB = "YAML aliases would grow the cassette by more than 16 MiB when expanded (an alias bomb?); refused"
@@ -189,6 +191,34 @@ def test_a_vcrpy_cassette_reads_as_vcrpys_loader_reads_it(tmp_path):
     text = (tmp_path / "mixed.yaml").read_text()
     assert "!!binary" in text
     assert repr(BoundedYaml.deserialize(text)) == repr(yaml.load(text, Loader=CASSETTE_LOADER))
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_a_cassette_is_read_with_the_collector_paused_and_left_as_it_was(tmp_path, enabled_before):
+    """A large cassette is millions of objects: a collection during its load walks every
+    one made so far, for nothing (a load makes no cycles)."""
+    write_vcrpy(tmp_path / "many.yaml", vcrpy_cassette(400))
+    collections = []
+
+    def seen(phase: str, info: dict) -> None:
+        collections.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(seen)
+    try:
+        gc.set_threshold(50)
+        yaml.load((tmp_path / "many.yaml").read_text(), Loader=CASSETTE_LOADER)
+        unpaused, collections[:] = len(collections), []
+        (gc.enable if enabled_before else gc.disable)()
+        content = read_cassette(tmp_path / "many.yaml")
+        paused = len(collections)
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(seen)
+        gc.enable()
+    assert len(content.requests) == 400
+    assert unpaused > 200 and paused <= 4  # a start and stop or two, before and after the pause
 
 
 def set_field(data: dict, where: tuple, value) -> dict:

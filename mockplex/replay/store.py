@@ -33,7 +33,7 @@ from mockplex.replay.callers import (
     unknown_scopes,
 )
 from mockplex.replay.index import index_path, read_index, write_index
-from mockplex.replay.reading import CassetteLoadError, Malformed, read_cassette
+from mockplex.replay.reading import CassetteLoadError, Malformed, collection_paused, read_cassette
 from mockplex.replay.recorded import Recorded
 
 NEAREST = 16  # recorded requests a miss compares itself with
@@ -243,6 +243,11 @@ def _said_if_slow(line: str):
 
 
 def _parse(path: Path, raw: bytes) -> tuple[list[Recorded], dict[str, RecordedCaller]]:
+    with collection_paused():
+        return _parsed(path, raw)
+
+
+def _parsed(path: Path, raw: bytes) -> tuple[list[Recorded], dict[str, RecordedCaller]]:
     cassette = read_cassette(path, raw)
     interactions = []
     for request, response in zip(cassette.requests, cassette.responses, strict=True):
