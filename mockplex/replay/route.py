@@ -70,14 +70,14 @@ async def replay(request: web.Request, spec: RouteSpec,
                  fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     settings: ReplaySettings = request.app[state.SETTINGS].replay
     store = request.app[REPLAY_STORE]
+    flow = request[state.FLOW]
     raw_body = await request.read() if request.body_exists else b""
-    caller_body = parse_body(raw_body)
+    caller_body = parse_body(raw_body) if raw_body else None
     query = query_pairs(request.rel_url.raw_query_string)
-    key = request.headers.get("Idempotency-Key", "").strip() or None if spec.idempotency else None
+    key = flow.idempotency_key  # the rules read it, on the routes that need one
     path = request.rel_url.raw_path
     caller = _recordings_for(request, store)
     recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
-    flow = request[state.FLOW]
     if recorded is None:
         flow.replay_miss = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
     if recorded is None and settings.fallback == "fixture":
