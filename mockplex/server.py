@@ -104,7 +104,9 @@ async def run(app: web.Application, host: str, port: int, describe: Callable[[st
     # The world, the route table and any cassette live as long as the server: out of the
     # collector's sight, a collection walks only what requests make. (No collection first:
     # with a large cassette loaded it costs a tenth of a second of start-up, to free little.)
+    # The collector is on from here, whether or not the command paused it while starting.
     gc.freeze()
+    gc.enable()
     bound = runner.addresses[0][1]
     shown = host if ":" not in host else f"[{host}]"
     print(describe(f"http://{shown}:{bound}"), file=sys.stdout, flush=True)

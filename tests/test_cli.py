@@ -67,6 +67,29 @@ def test_serve_prints_the_banner_answers_and_stops_cleanly(tmp_path):
     assert "Traceback" not in log
 
 
+def test_the_collector_paused_for_start_up_is_on_once_the_banner_is_out(tmp_path):
+    """`serve` starts with the cyclic collector off (what start-up makes lives as long as
+    the server); a server that ran without it would never free a cycle."""
+    code = ("import gc, io, os, signal, sys, threading\n"
+            "from mockplex.cli import main\n"
+            "banner_out = threading.Event()\n"
+            "class Banner(io.StringIO):\n"
+            "    def write(self, text):\n"
+            "        if 'Stop with Ctrl-C' in text:\n"
+            "            banner_out.set()\n"
+            "        return super().write(text)\n"
+            "def once_up():\n"
+            "    banner_out.wait(60)\n"
+            "    print('collector on:', gc.isenabled(), 'frozen:', gc.get_freeze_count() > 0, file=sys.stderr)\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "sys.stdout = Banner()\n"
+            "threading.Thread(target=once_up, daemon=True).start()\n"
+            "main(['serve', '--port', '0', '--quiet'])\n")
+    served = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert "collector on: True frozen: True" in served.stderr, served.stderr
+
+
 def test_ctrl_c_also_stops_cleanly(tmp_path):
     served = Served("--quiet", cwd=tmp_path)
     assert served.get("/models")[0] == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import click
@@ -145,6 +146,10 @@ def serve(quiet, **flags):
       mockplex serve --clock step:2   # every request moves time 2 s: runs progress
       mockplex serve --fixtures ./my-world
     """
+    # What start-up makes (modules, the world, a cassette's index) lives as long as the
+    # server: collections on the way would walk it for nothing. server.run freezes it and
+    # turns the collector back on.
+    gc.disable()
     from mockplex.replay.store import CassetteLoadError
     from mockplex.server import configure_logging
     from mockplex.server import serve as run
