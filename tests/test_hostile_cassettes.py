@@ -50,6 +50,14 @@ def laughs() -> str:
                                 f"headers: {{}}}}\n  response: {{status: {{code: 200}}, laughs: *l9}}\n")
 
 
+def laughs_behind_byte_order_marks() -> str:
+    """The laughs with each anchor after a byte-order mark, which libyaml skips at a line's start."""
+    levels = ["p0:", "\ufeff&l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 10):
+        levels += [f"p{level}:", f"\ufeff&l{level} [" + ", ".join([f"*l{level - 1}"] * 9) + "]"]
+    return "interactions: []\n" + "\n".join(levels) + "\n"
+
+
 def one_big_anchor() -> str:
     """One 1 MB string, the body of 4,000 answers."""
     answers = "".join(f"- request: {{method: GET, uri: 'http://u.test{REPOS}?n={n}', body: null, headers: {{}}}}\n"
@@ -73,7 +81,8 @@ def write_vcrpy(path, cassette: dict) -> None:
     path.write_text(vcr.serialize.serialize(cassette, yamlserializer))
 
 
-@pytest.mark.parametrize(("bomb", "alias_line"), [(laughs, 2), (one_big_anchor, 4)])
+@pytest.mark.parametrize(("bomb", "alias_line"), [(laughs, 2), (one_big_anchor, 4),
+                                                  (laughs_behind_byte_order_marks, 5)])
 def test_alias_bombs_are_refused_by_every_command_in_bounded_memory(tmp_path, bomb, alias_line):
     path = tmp_path / "bomb.yaml"
     path.write_text(bomb())
@@ -99,7 +108,7 @@ def test_every_anchor_yaml_can_hold_is_seen_before_the_measuring_is_skipped():
     of the characters that can surround one is never judged anchor-free when PyYAML's own
     parser finds an anchor in it."""
     pieces = ["a", ":", " ", "\n", "-", "&x", "*x", "[", "]", "{", "}", ",", "?", "'", '"', "&", "\t", "!!str ",
-              "|\n", "#", "---\n", "!t"]
+              "|\n", "#", "---\n", "!t", "\ufeff"]
     rng, anchored = random.Random(19), 0
     for _ in range(30_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
@@ -164,6 +173,7 @@ YAML_1_1_DOCUMENTS = [
     "dup: 1\ndup: 2\nlist: [a, 'b', \"c\", 4, -0, 00]\nmulti: |\n  two\n  lines\n",
     "omap: !!omap [a: 1, b: 2]\npairs: !!pairs [a: 1, a: 2]\nts: 2001-12-14 21:59:43.10 -5",
     "deep: " + "[" * (FAST_DEPTH + 5) + "x" + "]" * (FAST_DEPTH + 5),
+    "deeper: " + "[" * 300 + "{a: 017}" + "]" * 300,  # the loader builds it without recursing: so must the reader
     "[a, {b: c}, 017]",
     "just a scalar",
     "",
@@ -181,6 +191,16 @@ def test_the_cassette_reader_builds_what_vcrpys_loader_builds(text):
         except yaml.YAMLError as error:
             return f"{type(error).__name__}: {error}"
     assert loaded_by(BoundedYaml.deserialize) == loaded_by(lambda text: yaml.load(text, Loader=CASSETTE_LOADER))
+
+
+def test_an_alias_the_text_check_misses_is_still_measured(monkeypatch):
+    """The reader builds nodes itself only while each is met once: a node met twice is an
+    alias, and the document is then measured as one with a visible anchor is."""
+    monkeypatch.setattr("mockplex.replay.bounded_yaml.may_hold_anchor", lambda text: False)
+    with pytest.raises(yaml.YAMLError, match="alias bomb"):
+        BoundedYaml.deserialize(laughs())
+    assert BoundedYaml.deserialize("a: &x [1, 2]\nb: *x\nc: !!python/tuple [*x]\n") == {
+        "a": [1, 2], "b": [1, 2], "c": ([1, 2],)}
 
 
 def test_a_vcrpy_cassette_reads_as_vcrpys_loader_reads_it(tmp_path):

@@ -32,6 +32,11 @@ class AliasBomb(yaml.YAMLError):
         self.line = line
 
 
+MAX_REMEMBERED_SCALAR = 64  # plain scalars whose tag the reader remembers: keys, methods, numbers
+FAST_DEPTH = 32  # below this depth the loader builds what is left, as it always did
+_STR, _SEQ, _MAP, _NULL, _INT = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map", "null", "int"))
+
+
 class _CassetteReader(CASSETTE_LOADER):
     """vcrpy's loader, resolving tags faster: every key repeats in every interaction, and
     PyYAML matches each plain scalar against its regular expressions afresh."""
@@ -67,25 +72,33 @@ class BoundedYaml:
             node = loader.get_single_node()
             if node is None:
                 return None
-            if may_hold_anchor(text):
-                if _alias_growth(node) > ALIAS_GROWTH_LIMIT:
-                    raise AliasBomb(first_alias_line(text))
-                return loader.construct_document(node)
-            return _constructed(loader, node, 0)
+            if not may_hold_anchor(text):
+                try:
+                    return _constructed(loader, node, 0, set())
+                except _SharedNode:  # an anchor the text check missed: measured like any other
+                    pass
+            if _alias_growth(node) > ALIAS_GROWTH_LIMIT:
+                raise AliasBomb(first_alias_line(text))
+            return loader.construct_document(node)
         finally:
             loader.dispose()
 
 
-_STR, _SEQ, _MAP, _NULL, _INT = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map", "null", "int"))
-MAX_REMEMBERED_SCALAR = 64
-FAST_DEPTH = 32  # deeper nodes are the loader's, so a deep document fails as it always did
+class _SharedNode(Exception):
+    """A node met twice: the document holds an alias after all."""
 
 
-def _constructed(loader: yaml.constructor.BaseConstructor, node: yaml.Node, depth: int):
-    """What the loader's construct_document gives for a document with no anchors (so every
-    node is its own object): strings, null, decimal ints, lists and string-keyed maps are
-    built here, in a plain walk; PyYAML's constructor spends microseconds on each node's
-    memo, recursion check and generator. Any other node, the loader builds."""
+def _constructed(loader: yaml.constructor.BaseConstructor, node: yaml.Node, depth: int, seen: set[int]):
+    """What the loader's construct_document gives for a document without aliases, built in
+    a plain walk where it can be: strings, null, decimal ints, lists and string-keyed maps
+    (PyYAML's constructor spends microseconds on each node's memo, recursion check and
+    generator). Any other node, and all below FAST_DEPTH, the loader builds as its
+    construct_document would. A node met twice is an alias, which only a measured load
+    may expand: _SharedNode says so. (With two faults in one document, the one named may
+    differ from the one the loader alone would name first.)"""
+    if id(node) in seen:
+        raise _SharedNode
+    seen.add(id(node))
     kind, tag = node.__class__, node.tag
     if depth < FAST_DEPTH:
         if kind is yaml.ScalarNode:
@@ -97,18 +110,33 @@ def _constructed(loader: yaml.constructor.BaseConstructor, node: yaml.Node, dept
             if tag == _INT and value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
                 return int(value)  # YAML 1.1 reads 017 as octal, 0x11 as hex: those are the loader's
         elif kind is yaml.SequenceNode and tag == _SEQ:
-            return [_constructed(loader, child, depth + 1) for child in node.value]
+            return [_constructed(loader, child, depth + 1, seen) for child in node.value]
         elif kind is yaml.MappingNode and tag == _MAP and all(
                 key.__class__ is yaml.ScalarNode and key.tag == _STR for key, _ in node.value):
             # merge (<<) and value (=) keys have tags of their own, so they never get here
-            return {key.value: _constructed(loader, value, depth + 1) for key, value in node.value}
-    return loader.construct_object(node, deep=True)
+            return {_constructed(loader, key, depth + 1, seen): _constructed(loader, value, depth + 1, seen)
+                    for key, value in node.value}
+    _note_all_below(node, seen)  # the loader would share what an alias names: find it first
+    return loader.construct_document(node)
+
+
+def _note_all_below(node: yaml.Node, seen: set[int]) -> None:
+    """Adds every node under `node` to `seen`; _SharedNode on one met before."""
+    stack = [] if isinstance(node, yaml.ScalarNode) else list(_children(node))
+    while stack:
+        child = stack.pop()
+        if id(child) in seen:
+            raise _SharedNode
+        seen.add(id(child))
+        if not isinstance(child, yaml.ScalarNode):
+            stack.extend(_children(child))
 
 
 # An anchor (`&name`) is a node property: it begins the text or follows a space, a flow
-# indicator, `:`, `?` or `-`. No alias exists without one, so a cassette with no such `&`
-# (most: vcrpy anchors only what it writes twice) needs no measuring.
-_ANCHOR = re.compile(r"[\s\[\]{},:?-]&[^\s\[\]{},]")
+# indicator, `:`, `?`, `-` or a byte-order mark (libyaml skips one at a line's start). No
+# alias exists without one, so a cassette with no such `&` (most: vcrpy anchors only what
+# it writes twice) needs no measuring; _constructed stops at any alias this misses.
+_ANCHOR = re.compile(r"[\s\ufeff\[\]{},:?-]&[^\s\[\]{},]")
 
 
 def may_hold_anchor(text: str) -> bool:
