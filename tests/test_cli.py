@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -88,6 +89,20 @@ def test_the_collector_paused_for_start_up_is_on_once_the_banner_is_out(tmp_path
     served = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert "collector on: True frozen: True" in served.stderr, served.stderr
+
+
+def test_a_serve_that_stops_before_serving_leaves_the_collector_on(tmp_path):
+    """Run in-process (a test, a script), a refused `serve` does not leave the process
+    without its cyclic collector."""
+    from click.testing import CliRunner
+
+    from mockplex.cli import main
+
+    (tmp_path / "world.yaml").write_text("name: mine\n")
+    (tmp_path / "users.yaml").write_text("users:\n  - id: u1\n    email: a@b.c\n")
+    refused = CliRunner().invoke(main, ["serve", "--fixtures", str(tmp_path)])
+    assert refused.exit_code == 1 and "missing required field 'name'" in refused.output
+    assert gc.isenabled()
 
 
 def test_ctrl_c_also_stops_cleanly(tmp_path):

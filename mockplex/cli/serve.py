@@ -148,13 +148,19 @@ def serve(quiet, **flags):
     """
     # What start-up makes (modules, the world, a cassette's index) lives as long as the
     # server: collections on the way would walk it for nothing. server.run freezes it and
-    # turns the collector back on.
+    # turns the collector back on; so does leaving the command early.
     gc.disable()
+    try:
+        _serve(quiet, Choices(**flags))
+    finally:
+        gc.enable()
+
+
+def _serve(quiet: bool, choices: Choices) -> None:
     from mockplex.replay.store import CassetteLoadError
     from mockplex.server import configure_logging
     from mockplex.server import serve as run
 
-    choices = Choices(**flags)
     load_world(choices.fixtures_dir)  # fail fast, with file and line, before binding
     try:
         settings = assemble(choices)
