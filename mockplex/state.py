@@ -35,7 +35,7 @@ class Flow:
     answering mode, kept by the journal, written on the log line."""
 
     __slots__ = ("now", "route_match", "route", "identity", "idempotency_key", "source", "match", "replay_miss",
-                 "through_rules")
+                 "through_rules", "session_gated")
 
     def __init__(self, now: datetime) -> None:
         self.now = now  # the world's clock when the request came in
@@ -47,6 +47,7 @@ class Flow:
         self.match: str | None = None  # replay: "hit", "miss" or "fallback"
         self.replay_miss: ReplayMiss | None = None  # the question a replay miss could not answer
         self.through_rules = False  # taken by the rules layer: its answers carry the app-wide headers
+        self.session_gated = False  # let through the edge gate on a session, which can end (rules.edge)
 
 
 FLOW = web.RequestKey("flow", Flow)

@@ -72,6 +72,30 @@ async def test_www_host_is_sent_to_the_canonical_host(api):
     assert response.headers["Location"] == "http://mogplex.test/api/v1/mogplex/repos?limit=1"
 
 
+async def test_a_head_the_rules_let_through_is_let_through_again_only_as_that_same_head(api):
+    """The answering rules' verdict is kept for a request head they let through: any other
+    head (another Host, no bearer, a trailing slash, another method) is judged afresh."""
+    first = await api.get("/repos?limit=1")
+    assert first.status == 200
+    www = await api.get("/repos?limit=1", headers={"Host": "www.mogplex.test"})
+    assert (www.status, www.headers["Location"]) == (308, "http://mogplex.test/api/v1/mogplex/repos?limit=1")
+    assert (await api.get("/repos?limit=1", token=None)).status == 307
+    assert (await api.call("GET", V1 + "/repos/?limit=1")).status == 308
+    assert (await api.call("DELETE", V1 + "/repos?limit=1")).status == 405
+    again = await api.get("/repos?limit=1")
+    assert (again.status, again.raw_body) == (200, first.raw_body)
+
+
+async def test_a_head_let_through_on_a_session_is_judged_again_once_the_session_ends(api):
+    """A session can end, so a pass the gate gave on one is never kept."""
+    assert (await api.internal("GET", "/api/github/installations")).status == 200
+    signed_out = await api.internal("POST", "/api/auth/sign-out", headers={"Origin": api.origin})
+    assert signed_out.status == 200
+    after = await api.internal("GET", "/api/github/installations")
+    assert (after.status, after.headers["Location"]) == (
+        307, f"{api.origin}/login?next=%2Fapi%2Fgithub%2Finstallations")
+
+
 async def test_method_not_exported_is_an_empty_405_without_allow(api):
     for method, path in (("GET", "/runs"), ("POST", "/repos"), ("DELETE", "/runs/x/cancel"), ("PATCH", "/models")):
         response = await api.call(method, V1 + path)

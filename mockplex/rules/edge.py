@@ -122,7 +122,9 @@ def gate_decision(request: web.Request) -> web.Response | None:
     elif token is not None and token.startswith(TOKEN_PREFIX) and kind in ("pat_allowed", "sandbox"):
         return None
     world = request.app[state.WORLD]
-    if world.sessions.resolve(request.cookies, request[state.FLOW].now) is not None or _recorded_session(request):
+    flow = request[state.FLOW]
+    if world.sessions.resolve(request.cookies, flow.now) is not None or _recorded_session(request):
+        flow.session_gated = True
         return None
     return login_redirect(request)
 
