@@ -23,11 +23,11 @@ from typing import Callable
 from aiohttp import web
 
 from mockplex.routes import RouteSpec
-from mockplex.rules.route_match import RouteMatch
 from mockplex.rules.auth import authenticate, require_idempotency_key
 from mockplex.rules.edge import gate_decision
 from mockplex.rules.framework import route_resolver, trailing_slash
 from mockplex.rules.guard import answer_for
+from mockplex.rules.route_match import RouteMatch
 from mockplex.rules.steps import route_steps
 from mockplex.state import FLOW, Handler, Step
 
@@ -63,7 +63,7 @@ def local_rules(unlisted: Callable[[web.Request], RouteSpec | None]) -> Step:
             if response is None:
                 for check in checking_rules:
                     check(request)
-                response = await route_steps(request) if request[FLOW].route.steps else None
+                response = await route_steps(request) if flow.route.steps else None
                 if response is None:
                     response = await handler(request)
         except Exception as raised:  # answer_for re-raises what is aiohttp's own to answer
