@@ -23,7 +23,8 @@ def _ts(moment: datetime | None) -> str | None:
 
 
 # A listing answers the same repos request after request: each is encoded once.
-repo: Callable[[Repo], orjson.Fragment] = encoded_records("id", "full_name", "installation_id", "default_branch", "root_directory")
+repo: Callable[[Repo], orjson.Fragment] = encoded_records(
+    "id", "full_name", "installation_id", "default_branch", "root_directory")
 
 
 def agent(agent: Agent) -> dict[str, Any]:
