@@ -15,6 +15,14 @@ aiohttp's protocol, parser, handler and error answers, and changes two things:
   stamp (STAMPER), in aiohttp's order, its head serialized by aiohttp's serializer once
   per shape and kept. Anything else is written by aiohttp.
 
+A plain answer on a connection that stays open is sent once the loop's turn has answered
+every request that arrived with it (`TurnEndWrites`), not the moment it is made. Each
+send wakes the client if it sleeps; a client on another core that reads one answer and
+sleeps again before the next is woken once per answer, and on a virtual machine a wake-up
+across cores costs as much as answering. Sent together, one wake-up covers the turn's
+answers. A connection's answers keep their order: anything else written on it, and its
+closing, sends what waits first.
+
 Code that needs a task (timeouts, aiohttp's client) awaits `in_task()` first.
 
 Both lean on aiohttp 3.14's protocol internals; on a release without them the stock
@@ -171,13 +179,32 @@ def _prepares_answers(app: web.Application) -> bool:
 
 
 class InlineRequestHandler(RequestHandler):
-    __slots__ = ("_inline_task", "_writes_plain", "_stamper")
+    __slots__ = ("_inline_task", "_writes_plain", "_stamper", "_unsent")
 
     def __init__(self, *args: Any, writes_plain: bool = True, stamper: Stamper | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._inline_task: asyncio.Task | None = None
         self._writes_plain = writes_plain  # False when the app's callbacks must see each answer prepared
         self._stamper = stamper
+        self._unsent: bytes | None = None  # plain answers waiting for the turn's end (TurnEndWrites)
+
+    def send_unsent(self) -> None:
+        wire, self._unsent = self._unsent, None
+        transport = self.transport
+        if wire is not None and transport is not None and not transport.is_closing():
+            transport.write(wire)
+
+    def _handle_request(self, *args: Any) -> Coroutine[Any, Any, tuple[web.StreamResponse, bool]]:
+        if self._unsent is not None:  # what the next request's answer writes goes after it
+            self.send_unsent()
+        return super()._handle_request(*args)
+
+    def force_close(self) -> None:
+        # Closing sends what waits first: nothing is known to close a connection with an
+        # answer waiting before the turn ends, but an answer lost here is lost for good.
+        if self._unsent is not None:
+            self.send_unsent()
+        super().force_close()
 
     def data_received(self, data: bytes) -> None:
         if (self._inline_task is not None or self._messages or self._request_in_progress or self._waiter is None
@@ -310,7 +337,11 @@ class InlineRequestHandler(RequestHandler):
         transport = self.transport
         if transport is None or transport.is_closing():
             return response, True
-        transport.write(wire)
+        if response._keep_alive and not self._close and not self._force_close:
+            self._unsent = wire  # nothing else waits: this answer's _handle_request sent it
+            self._manager.turn_end_writes.add(self)
+        else:
+            transport.write(wire)
         response._eof_sent = True
         response._body_length = len(wire)
         if self._logging_enabled:
@@ -377,11 +408,33 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
     return handle
 
 
+class TurnEndWrites:
+    """The connections with plain answers waiting, sent in one go once the loop has run
+    every callback of the turn in which the first of them was made."""
+
+    __slots__ = ("_loop", "_waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiting: list[InlineRequestHandler] = []
+
+    def add(self, connection: InlineRequestHandler) -> None:
+        if not self._waiting:
+            self._loop.call_soon(self._send_all)
+        self._waiting.append(connection)
+
+    def _send_all(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for connection in waiting:
+            connection.send_unsent()
+
+
 class InlineServer(web.Server):
     def __init__(self, *args: Any, writes_plain: bool = True, stamper: Stamper | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.writes_plain = writes_plain
         self.stamper = stamper
+        self.turn_end_writes = TurnEndWrites(self._loop)
 
     def __call__(self) -> RequestHandler:
         return InlineRequestHandler(self, loop=self._loop, writes_plain=self.writes_plain, stamper=self.stamper,

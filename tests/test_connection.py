@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 from contextlib import asynccontextmanager
 
 import aiohttp
@@ -189,6 +190,10 @@ SAME_AS_AIOHTTP = [
                  id="more pipelined than aiohttp parses at once"),
     pytest.param(get("/waits") + b"".join(get(f"/plain?n={n}") for n in range(40)) + get("/plain", LAST),
                  id="many pipelined behind one that waits"),
+    pytest.param(get("/plain") + get("/stream") + get("/plain", LAST), id="a waiting answer, then a stream"),
+    pytest.param(get("/plain") + get("/closing"), id="a waiting answer, then one that closes"),
+    pytest.param(get("/plain") + get("/broken", LAST), id="a waiting answer, then a handler that raises"),
+    pytest.param(get("/plain") + b"GARBAGE\r\n\r\n", id="a waiting answer, then a parse error"),
 ]
 
 
@@ -253,6 +258,44 @@ async def test_code_needing_a_task_runs_in_one():
     async with serving() as port:
         wire = await exchange(port, get("/timed", LAST))
     assert wire.startswith(b"HTTP/1.1 200 OK\r\n") and wire.endswith(b"in a task")
+
+
+def answer_arrived(client: socket.socket) -> bool:
+    try:
+        return bool(client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except BlockingIOError:
+        return False
+
+
+async def test_answers_made_in_one_turn_of_the_loop_are_sent_once_it_has_made_them_all():
+    clients: list[socket.socket] = []
+    seen_by_each_handler = []
+
+    async def looks_for_answers(request: web.Request) -> web.Response:
+        seen_by_each_handler.append([answer_arrived(client) for client in clients])
+        return web.Response(text="answered")
+
+    def looking_app() -> web.Application:
+        app = web.Application()
+        app.router.add_get("/look", looks_for_answers)
+        return app
+
+    loop = asyncio.get_running_loop()
+    async with serving(app_factory=looking_app) as port:
+        for _ in range(3):
+            client = socket.create_connection(("127.0.0.1", port))
+            client.setblocking(False)
+            await loop.sock_sendall(client, get("/look"))  # accepted, and its first answer read, before the turn
+            assert b"answered" in await loop.sock_recv(client, 4096)
+            clients.append(client)
+        seen_by_each_handler.clear()
+        for client in clients:  # each lands in the server's socket as it is sent: one turn reads all three
+            client.send(get("/look"))
+        answers = [await loop.sock_recv(client, 4096) for client in clients]
+        for client in clients:
+            client.close()
+    assert seen_by_each_handler == [[False, False, False]] * 3
+    assert all(answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"answered") for answer in answers)
 
 
 async def test_keep_alive_connections_serve_many_requests():
