@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -113,6 +114,7 @@ class RecordedCaller:
     sha256: str | None  # None in a cassette recorded before callers were kept
     scopes: dict[str, bool | None]
 
+    @cached_property  # asked on each of its requests; its scopes are fixed once read
     def identity(self) -> Identity:
         """Whatever scope its answers never denied it is granted, so the recording decides."""
         granted = tuple(scope for scope in SCOPES if self.scopes.get(scope) is not False)

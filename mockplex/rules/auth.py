@@ -33,7 +33,7 @@ def resolve_bearer(request: web.Request) -> Identity:
     flow = request[FLOW]
     recorded = recorded_caller(request, flow.route, request.headers)
     if recorded is not None:  # the window, like every other answer it got, is in the recording
-        return recorded.identity()
+        return recorded.identity
     token = header[7:]
     world = request.app[state.WORLD]
     now = flow.now

@@ -26,7 +26,7 @@ def resolve_internal(request: web.Request) -> Identity | None:
             return Identity(user_id, "delegated", SCOPES, "delegated")
     recorded = recorded_caller(request, flow.route, request.headers)
     if recorded is not None:
-        return recorded.identity()
+        return recorded.identity
     token = bearer_token(request)
     if token is not None and token.startswith(TOKEN_PREFIX):
         pat = world.tokens.lookup_pat(token, now)
