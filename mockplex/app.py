@@ -29,7 +29,7 @@ from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
 from mockplex.replay.callers import REPLAY_CALLERS
 from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
-from mockplex.rules.headers import app_wide_headers
+from mockplex.rules.headers import app_wide_stamp, flow_stamper
 from mockplex.rules.pipeline import local_rules
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
@@ -66,11 +66,11 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
         from mockplex.recording.app import attach_passthrough, forwarder
     access_lines = AccessLines()
     journal, faults = Journal(), FaultSet()
-    stamper = app_wide_headers(settings.source_header)
+    stamp_of = app_wide_stamp(settings.source_header)
     local = local_rules(lambda request: recorded_unlisted_route(request, request.headers))
     in_place = answered_in_place(settings, faults, forwarder(settings, local) if forwarding else local)
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[
-        watched(in_place, settings.clock, exchange_keeper(journal, stamper), access_lines)])
+        watched(in_place, settings.clock, exchange_keeper(journal, stamp_of), access_lines)])
     app[state.SETTINGS] = settings
     app[state.WORLD] = world or build_world(settings)
     app[ADMIN] = AdminState(initial=app[state.WORLD].snapshot())
@@ -87,7 +87,7 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     app[state.REST_HOP] = RestHop()
     app.on_cleanup.append(app[state.REST_HOP].close)
     app.on_cleanup.append(access_lines.close)
-    app[STAMPER] = stamper
+    app[STAMPER] = flow_stamper(stamp_of)
     app.on_response_prepare.append(stamp_on_prepare)
     app.router.add_route("*", "/{tail:.*}", answer)
     return app

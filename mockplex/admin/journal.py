@@ -20,10 +20,10 @@ from multidict import CIMultiDict
 
 from mockplex import jsonio
 from mockplex.clock import format_timestamp
-from mockplex.connection import HeaderStamp, Stamper
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import ADMIN_PREFIX
 from mockplex.recording.redaction import Redactor
+from mockplex.rules.headers import FlowStamp
 from mockplex.state import Flow
 from mockplex.streamed import sent_body
 
@@ -119,8 +119,8 @@ class JournalEntry:
     body: bytes | None
     response_headers: tuple[tuple[str, str], ...]  # the answer's own; see sent_headers
     answer: bytes | None  # the body, or what a stream sent (streamed.py); None when too large
-    stamp: HeaderStamp | None  # headers set as it was written: shared, so they cost an entry nothing
     flow: Flow  # what the chain learned: the route, what answered, the clock, the caller, a replay miss
+    stamp_of: FlowStamp  # the headers set as it was written, from the flow: worked out when read
     id: int = 0
     size: int = 0  # what keeping it costs, counted once when it is added
     _masked: MaskedExchange | None = None
@@ -135,10 +135,11 @@ class JournalEntry:
 
     def sent_headers(self) -> tuple[tuple[str, str], ...]:
         """The answer's headers with the stamped ones set, as they went out."""
-        if self.stamp is None:
+        stamp = self.stamp_of(self.flow)
+        if stamp is None:
             return self.response_headers
         sent = CIMultiDict(self.response_headers)
-        sent.update(self.stamp.pairs)
+        sent.update(stamp.pairs)
         return tuple(sent.items())
 
     @property
@@ -230,9 +231,9 @@ class Journal:
 JOURNAL = web.AppKey("journal", Journal)
 
 
-def exchange_keeper(journal: Journal, stamper: Stamper):
+def exchange_keeper(journal: Journal, stamp_of: FlowStamp):
     """What keeps each exchange in `journal` (the admin API's own are not kept), with the
-    headers `stamper` set on its answer. A request without a body is kept at once (None
+    headers `stamp_of` says its answer took. A request without a body is kept at once (None
     is returned); one with a body returns what reads it and keeps the exchange."""
     def keep(request: web.Request, flow: Flow, response: web.StreamResponse, elapsed_ms: float,
              raw: bytes | None) -> None:
@@ -242,8 +243,8 @@ def exchange_keeper(journal: Journal, stamper: Stamper):
         answer = kept_bytes(response.body if isinstance(response, web.Response) else sent_body(response))
         flow.route_match = None  # the route is kept; a long path's params would go uncounted
         journal.add(JournalEntry(request.method, response.status, elapsed_ms, request.path, request.query_string,
-                                 request.raw_headers, body, tuple(response.headers.items()), answer,
-                                 stamper(request), flow))
+                                 request.raw_headers, body, tuple(response.headers.items()), answer, flow,
+                                 stamp_of))
 
     async def keep_with_body(request: web.Request, flow: Flow, response: web.StreamResponse,
                              elapsed_ms: float) -> None:

@@ -1,15 +1,18 @@
 """Headers every response carries: the app-wide security set, and X-Mockplex-Source.
 
-They are not set among an answer's headers: the app's stamper (connection.STAMPER) names
-them for each request, the writer adds them as it writes, the journal as it is read.
+They are not set among an answer's headers: they follow from the request's Flow
+(app_wide_stamp), which the app's stamper (connection.STAMPER) reads for the writer to add
+them as it writes, and the journal when an entry is read.
 app.py installs it, with connection.stamp_on_prepare for the answers aiohttp writes."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from aiohttp import web
 
 from mockplex.connection import HeaderStamp, Stamper
-from mockplex.state import FLOW
+from mockplex.state import FLOW, Flow
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -29,17 +32,26 @@ WITHOUT_SOURCE = HeaderStamp(SECURITY_HEADERS)
 _WITH_SOURCE: dict[str, HeaderStamp] = {}  # one stamp per Flow.source value
 
 
-def app_wide_headers(with_source: bool) -> Stamper:
-    """The app's stamper: every answer of a request the rules layer took (a stream too)
-    gets the security set, and X-Mockplex-Source naming what answered when it is on."""
+FlowStamp = Callable[[Flow], "HeaderStamp | None"]
+
+
+def app_wide_stamp(with_source: bool) -> FlowStamp:
+    """The app-wide headers a request's answers take, by what its Flow says: the security
+    set for a request the rules layer took (a stream too), and X-Mockplex-Source naming
+    what answered when `with_source` is on."""
+    if with_source:
+        return lambda flow: _with_source(flow.source) if flow.through_rules else None
+    return lambda flow: WITHOUT_SOURCE if flow.through_rules else None
+
+
+def flow_stamper(stamp_of: FlowStamp) -> Stamper:
+    """The app's stamper (connection.STAMPER): a request's stamp, by its Flow."""
     def stamp(request: web.BaseRequest) -> HeaderStamp | None:
         try:
             flow = request[FLOW]
         except KeyError:  # aiohttp's own answer to a request no layer saw
             return None
-        if not flow.through_rules:
-            return None
-        return _with_source(flow.source) if with_source else WITHOUT_SOURCE
+        return stamp_of(flow)
     return stamp
 
 
