@@ -15,13 +15,15 @@ aiohttp's protocol, parser, handler and error answers, and changes two things:
   stamp (STAMPER), in aiohttp's order, its head serialized by aiohttp's serializer once
   per shape and kept. Anything else is written by aiohttp.
 
-A plain answer on a connection that stays open is sent once the loop's turn has answered
-every request that arrived with it (`TurnEndWrites`), not the moment it is made. Each
-send wakes the client if it sleeps; a client on another core that reads one answer and
-sleeps again before the next is woken once per answer, and on a virtual machine a wake-up
-across cores costs as much as answering. Sent together, one wake-up covers the turn's
-answers. A connection's answers keep their order: anything else written on it, and its
-closing, sends what waits first.
+A plain answer on a connection that stays open is not sent the moment it is made but at
+the start of the loop's next turn, with every other answer made in this one
+(`TurnEndWrites`). Each send wakes the client if it sleeps; a client on another core that
+reads one answer and sleeps again before the next is woken once per answer, and on a
+virtual machine a wake-up across cores costs as much as answering. Sent together, one
+wake-up covers the turn's answers. What waits is sent first, so a connection's bytes keep
+their order, before the connection handles its next request, when the client ends its
+side (eof_received), and before the listener refuses the connection
+(`send_unsent`: listener.HeaderGuard).
 
 Code that needs a task (timeouts, aiohttp's client) awaits `in_task()` first.
 
@@ -199,12 +201,10 @@ class InlineRequestHandler(RequestHandler):
             self.send_unsent()
         return super()._handle_request(*args)
 
-    def force_close(self) -> None:
-        # Closing sends what waits first: nothing is known to close a connection with an
-        # answer waiting before the turn ends, but an answer lost here is lost for good.
-        if self._unsent is not None:
+    def eof_received(self) -> bool | None:
+        if self._unsent is not None:  # the transport closes once this returns
             self.send_unsent()
-        super().force_close()
+        return super().eof_received()
 
     def data_received(self, data: bytes) -> None:
         if (self._inline_task is not None or self._messages or self._request_in_progress or self._waiter is None
@@ -338,7 +338,7 @@ class InlineRequestHandler(RequestHandler):
         if transport is None or transport.is_closing():
             return response, True
         if response._keep_alive and not self._close and not self._force_close:
-            self._unsent = wire  # nothing else waits: this answer's _handle_request sent it
+            self._unsent = wire  # None until now: this request's _handle_request sent what waited
             self._manager.turn_end_writes.add(self)
         else:
             transport.write(wire)
@@ -409,8 +409,8 @@ def single_route_handler(app: web.Application) -> Callable[[web.Request], Awaita
 
 
 class TurnEndWrites:
-    """The connections with plain answers waiting, sent in one go once the loop has run
-    every callback of the turn in which the first of them was made."""
+    """The connections with plain answers waiting, sent in one go at the start of the turn
+    after the one in which the first of them was made (see the module's docstring)."""
 
     __slots__ = ("_loop", "_waiting")
 
@@ -426,7 +426,11 @@ class TurnEndWrites:
     def _send_all(self) -> None:
         waiting, self._waiting = self._waiting, []
         for connection in waiting:
-            connection.send_unsent()
+            try:
+                connection.send_unsent()
+            except Exception as failed:  # one connection's failure must not strand the others' answers
+                connection.log_exception("Error sending an answer", exc_info=failed)
+                connection.force_close()
 
 
 class InlineServer(web.Server):

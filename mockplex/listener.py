@@ -18,7 +18,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from mockplex.connection import InlineAppRunner
+from mockplex.connection import InlineAppRunner, InlineRequestHandler
 
 MAX_HEADER_BYTES = 16_384  # Node's --max-http-header-size
 HEADER_TIMEOUT = 60.0  # Node's server.headersTimeout, in seconds
@@ -200,6 +200,8 @@ class HeaderGuard(asyncio.Protocol):
         self.started = None
         self.reader = self._read_unframed
         if self.transport is not None and not self.transport.is_closing():
+            if isinstance(self.inner, InlineRequestHandler):  # an answer it made this turn goes first
+                self.inner.send_unsent()
             self.transport.write(_REFUSALS[status])
             self.transport.close()
 

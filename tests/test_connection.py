@@ -8,6 +8,7 @@ import logging
 import re
 import socket
 from contextlib import asynccontextmanager
+from typing import Callable
 
 import aiohttp
 import pytest
@@ -16,6 +17,7 @@ from aiohttp import web
 from mockplex import connection
 from mockplex.connection import (STAMPER, INLINE, HeaderStamp, InlineAppRunner, in_task, single_route_handler,
                                  stamp_on_prepare)
+from mockplex.listener import GuardedSite, make_runner
 
 from conftest import OAUTH, V1
 
@@ -280,22 +282,109 @@ async def test_answers_made_in_one_turn_of_the_loop_are_sent_once_it_has_made_th
         app.router.add_get("/look", looks_for_answers)
         return app
 
-    loop = asyncio.get_running_loop()
     async with serving(app_factory=looking_app) as port:
-        for _ in range(3):
-            client = socket.create_connection(("127.0.0.1", port))
-            client.setblocking(False)
-            await loop.sock_sendall(client, get("/look"))  # accepted, and its first answer read, before the turn
-            assert b"answered" in await loop.sock_recv(client, 4096)
-            clients.append(client)
+        clients.extend(await connected(port, 3, get("/look")))
         seen_by_each_handler.clear()
         for client in clients:  # each lands in the server's socket as it is sent: one turn reads all three
             client.send(get("/look"))
-        answers = [await loop.sock_recv(client, 4096) for client in clients]
+        answers = [await received(client) for client in clients]
         for client in clients:
             client.close()
     assert seen_by_each_handler == [[False, False, False]] * 3
     assert all(answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"answered") for answer in answers)
+
+
+async def connected(port: int, count: int, first_request: bytes) -> list[socket.socket]:
+    """Non-blocking client sockets, each accepted by the server and answered once."""
+    clients = []
+    for _ in range(count):
+        client = socket.create_connection(("127.0.0.1", port))
+        client.setblocking(False)
+        await asyncio.get_running_loop().sock_sendall(client, first_request)
+        assert (await received(client)).startswith(b"HTTP/1.1 200 OK\r\n")
+        clients.append(client)
+    return clients
+
+
+async def received(client: socket.socket, until_closed: bool = False) -> bytes:
+    """What the server sent: its next piece, or everything until it closes."""
+    loop, data = asyncio.get_running_loop(), b""
+    async with asyncio.timeout(5):
+        while piece := await loop.sock_recv(client, 65536):
+            data += piece
+            if not until_closed:
+                break
+    return data
+
+
+def released_app(release: asyncio.Future) -> web.Application:
+    """/held answers once `release` is done: its answer is made in a task, in the turn the
+    release wakes it."""
+    async def held(request: web.Request) -> web.Response:
+        await release
+        return web.Response(text="held answer")
+
+    app = sample_app()
+    app.router.add_get("/held", held)
+    return app
+
+
+async def answer_made_as(port: int, release: asyncio.Future, then: Callable[[socket.socket], None]) -> bytes:
+    """Everything the server sends for /held when `then` acts on the client in the very
+    callback that releases it: the server sees both in the same turn."""
+    client = socket.create_connection(("127.0.0.1", port))
+    client.setblocking(False)
+    client.send(get("/held"))
+    await asyncio.sleep(0.05)  # read, and waiting
+    asyncio.get_running_loop().call_soon(lambda: (release.set_result(None), then(client)))
+    try:
+        return await received(client, until_closed=True)
+    finally:
+        client.close()
+
+
+async def test_an_answer_made_as_the_client_ends_its_side_is_still_sent():
+    release = asyncio.get_running_loop().create_future()
+    async with serving(app_factory=lambda: released_app(release)) as port:
+        wire = await answer_made_as(port, release, lambda client: client.shutdown(socket.SHUT_WR))
+    assert wire.startswith(b"HTTP/1.1 200 OK\r\n") and wire.endswith(b"held answer")
+
+
+async def test_an_answer_made_as_the_listener_refuses_the_next_request_goes_out_before_the_refusal():
+    release = asyncio.get_running_loop().create_future()
+    runner = make_runner(released_app(release))
+    await runner.setup()
+    site = GuardedSite(runner, "127.0.0.1", 0)
+    await site.start()
+    over_long_head = b"GET /plain HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 20_000
+    try:
+        wire = await answer_made_as(runner.addresses[0][1], release, lambda client: client.send(over_long_head))
+    finally:
+        await runner.cleanup()
+    assert re.findall(rb"HTTP/1.1 (\d+)", wire) == [b"200", b"431"]
+    assert wire.index(b"held answer") < wire.index(b"HTTP/1.1 431")
+
+
+async def test_an_answer_that_cannot_be_sent_closes_its_connection_and_the_turns_other_answers_go_out(caplog):
+    async def ends_its_side_first(request: web.Request) -> web.Response:
+        request.transport.write_eof()  # the transport refuses every write after this
+        return web.Response(text="never sent")
+
+    def app() -> web.Application:
+        application = sample_app()
+        application.router.add_get("/ends", ends_its_side_first)
+        return application
+
+    async with serving(app_factory=app) as port:
+        failing, fine = await connected(port, 2, get("/plain"))
+        failing.send(get("/ends"))  # answered first in the turn, so its send fails before the other's
+        fine.send(get("/plain?after=1"))
+        assert (await received(fine)).endswith(b'"query": "after=1"}')
+        assert await received(failing, until_closed=True) == b""
+        failing.close()
+        fine.close()
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == [
+        "Error sending an answer"]
 
 
 async def test_keep_alive_connections_serve_many_requests():
