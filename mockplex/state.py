@@ -16,6 +16,7 @@ from mockplex.world.tokens import Identity
 from mockplex.world.world import World
 
 if TYPE_CHECKING:  # the route table imports the rules, which import this module
+    from mockplex.replay.callers import CallerLookup
     from mockplex.replay.miss import ReplayMiss
     from mockplex.routes import RouteSpec
     from mockplex.rules.route_match import RouteMatch
@@ -34,14 +35,17 @@ class Flow:
     the outermost step (access_log.watched), filled in by the rules and the
     answering mode, kept by the journal, written on the log line."""
 
-    __slots__ = ("now", "route_match", "route", "identity", "idempotency_key", "source", "match", "replay_miss",
-                 "through_rules", "session_gated")
+    __slots__ = ("now", "route_match", "route", "identity", "recorded_caller", "idempotency_key", "source", "match",
+                 "replay_miss", "through_rules", "session_gated")
 
     def __init__(self, now: datetime) -> None:
         self.now = now  # the world's clock when the request came in
         self.route_match: RouteMatch | None = None  # the table's match and its params (rules.route_match)
         self.route: RouteSpec | None = None  # the route that answers: the match's, or one a recording names
         self.identity: Identity | None = None  # who the rules resolved the caller to
+        # replay: whose credential the request carries among the cassette's callers, as the
+        # rules looked it up (replay.callers.CallerLookup); None when they did not
+        self.recorded_caller: CallerLookup | None = None
         self.idempotency_key: str | None = None
         self.source = "rules"  # what answered: rules, fixture, replay, record, passthrough, fault, unmodeled
         self.match: str | None = None  # replay: "hit", "miss" or "fallback"

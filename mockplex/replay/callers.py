@@ -121,6 +121,10 @@ class RecordedCaller:
         return Identity(f"replay:{self.name}", self.name, granted, "replay")
 
 
+# (the recorded caller a request's credential belongs to, or None; whether it carries one)
+CallerLookup = tuple[RecordedCaller | None, bool]
+
+
 @dataclass
 class CallerBook:
     """The cassette's callers, and every token that stands for one of them."""
@@ -133,8 +137,7 @@ class CallerBook:
     # (Authorization, Cookie) -> (the recorded caller, whether a credential was presented):
     # the same few callers come back request after request. It holds credentials in clear,
     # so no repr shows it.
-    _known: dict[tuple[str | None, str | None], tuple[RecordedCaller | None, bool]] = field(
-        default_factory=dict, repr=False, compare=False)
+    _known: dict[tuple[str | None, str | None], CallerLookup] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, caller in self.callers.items():
@@ -143,12 +146,10 @@ class CallerBook:
                 self._by_sha256[caller.sha256] = name
         self._by_sha256.update({sha256_hex(token): name for token, name in self.mapped_tokens.items()})
 
-    def caller(self, headers: Mapping[str, str]) -> RecordedCaller | None:
+    def lookup(self, headers: Mapping[str, str]) -> CallerLookup:
         """The recorded caller whose credential these headers carry, if any, presented the
-        way it was recorded (a bearer's token as a bearer, a session's as its cookie)."""
-        return self._resolved(headers)[0]
-
-    def _resolved(self, headers: Mapping[str, str]) -> tuple[RecordedCaller | None, bool]:
+        way it was recorded (a bearer's token as a bearer, a session's as its cookie); and
+        whether they carry a credential at all."""
         texts = _credential_headers(headers)
         known = self._known.get(texts)
         if known is None:
@@ -171,10 +172,15 @@ class CallerBook:
         """Whose recordings a request may be answered from: its recorded caller's; or, for
         a credential the cassette never saw, anyone's if the world accepted it; else only
         those made without a credential (a made-up token is no one's caller)."""
-        caller, presented = self._resolved(headers)
-        if caller is not None:
-            return caller.name
-        return ANY_CALLER if world_accepted and presented else NO_CREDENTIAL
+        return recordings_for(self.lookup(headers), world_accepted)
+
+
+def recordings_for(found: CallerLookup, world_accepted: bool) -> str | None:
+    """CallerBook.recordings_of, from the caller the request's headers were found to be."""
+    caller, presented = found
+    if caller is not None:
+        return caller.name
+    return ANY_CALLER if world_accepted and presented else NO_CREDENTIAL
 
 
 REPLAY_CALLERS = web.AppKey("replay_callers", CallerBook)
@@ -191,7 +197,22 @@ def checked_caller(name: str, sha256: Any, scopes: Any) -> RecordedCaller:
 def recorded_caller(request: web.Request, spec: RouteSpec | None,
                     headers: Mapping[str, str]) -> RecordedCaller | None:
     """The recorded caller whose credential `headers` carry, on a route the cassette answers."""
+    callers = _replaying_callers(request, spec)
+    return None if callers is None else callers.lookup(headers)[0]
+
+
+def request_caller(request: web.Request, flow: state.Flow) -> RecordedCaller | None:
+    """recorded_caller for the request's own headers on its route; what was found is kept
+    on its flow, so that the replay answer need not look the credential up again."""
+    callers = _replaying_callers(request, flow.route)
+    if callers is None:
+        return None
+    found = flow.recorded_caller = callers.lookup(request.headers)
+    return found[0]
+
+
+def _replaying_callers(request: web.Request, spec: RouteSpec | None) -> CallerBook | None:
     callers = request.app.get(REPLAY_CALLERS)
     if callers is None or spec is None or request.app[state.SETTINGS].mode_for(spec) != "replay":
         return None
-    return callers.caller(headers)
+    return callers

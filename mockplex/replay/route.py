@@ -14,6 +14,7 @@ from mockplex import state
 from mockplex.memo import cached_for_short_texts
 from mockplex.names import MCP_PATH
 from mockplex.replay.answer import replay_response
+from mockplex.replay.callers import recordings_for
 from mockplex.replay.miss import ReplayMiss
 from mockplex.replay.store import Matching, ReplayStore, load_store, parse_body
 from mockplex.responses import family_error
@@ -76,7 +77,7 @@ async def replay(request: web.Request, spec: RouteSpec,
     query = query_pairs(request.rel_url.raw_query_string)
     key = flow.idempotency_key  # the rules read it, on the routes that need one
     path = request.rel_url.raw_path
-    caller = _recordings_for(request, store)
+    caller = _recordings_for(request, flow, store)
     recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
     if recorded is None:
         flow.replay_miss = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
@@ -127,22 +128,17 @@ def _header_safe(text: str) -> str:
                    for character in text)
 
 
-def _recordings_for(request: web.Request, store: ReplayStore) -> str | None:
-    """Whose recordings may answer: the recorded caller the auth layer already knew the
-    credential for (from the same headers), else as the cassette's callers say."""
-    identity = request[state.FLOW].identity
-    if identity is not None and identity.kind == "replay":
-        return identity.key_id
-    return store.callers.recordings_of(request.headers, _world_accepts(request))
+def _recordings_for(request: web.Request, flow: state.Flow, store: ReplayStore) -> str | None:
+    """Whose recordings may answer: as the cassette's callers say of the request's
+    credential, which the auth layer has looked up already on most routes."""
+    found = flow.recorded_caller or store.callers.lookup(request.headers)
+    return recordings_for(found, flow.identity is not None or _world_accepts(request, flow))
 
 
-def _world_accepts(request: web.Request) -> bool:
-    """Whether the world knows the caller's credential. The auth layer says so when it ran
-    (flow.identity); the MCP endpoint resolves its bearer inside its handler, so the
-    world's token and session stores are asked directly, with no limit spent."""
-    flow = request[state.FLOW]
-    if flow.identity is not None:
-        return True
+def _world_accepts(request: web.Request, flow: state.Flow) -> bool:
+    """Whether the world knows the credential of a caller the auth layer did not resolve:
+    the MCP endpoint resolves its bearer inside its handler, so the world's token and
+    session stores are asked directly, with no limit spent."""
     world, now = request.app[state.WORLD], flow.now
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer" and token:

@@ -8,7 +8,7 @@ from aiohttp import web
 from mockplex import state
 from mockplex.ids import is_strict_uuid
 from mockplex.names import MCP_PATH, TOKEN_PREFIX
-from mockplex.replay.callers import recorded_caller
+from mockplex.replay.callers import request_caller
 from mockplex.responses import ApiError, flat_error, request_origin
 from mockplex.rules.internal_auth import resolve_internal
 from mockplex.rules.limits import pat_window_full
@@ -31,7 +31,7 @@ def resolve_bearer(request: web.Request) -> Identity:
     if not header.startswith("Bearer "):
         raise unauthorized(request)
     flow = request[FLOW]
-    recorded = recorded_caller(request, flow.route, request.headers)
+    recorded = request_caller(request, flow)
     if recorded is not None:  # the window, like every other answer it got, is in the recording
         return recorded.identity
     token = header[7:]

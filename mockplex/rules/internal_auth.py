@@ -12,7 +12,7 @@ from aiohttp import web
 
 from mockplex import state
 from mockplex.names import SCOPES, TOKEN_PREFIX
-from mockplex.replay.callers import recorded_caller
+from mockplex.replay.callers import request_caller
 from mockplex.rules.edge import SANDBOX_SUBTREE, bearer_token, delegated_user, e2e_authorized, in_subtree
 from mockplex.world.tokens import Identity
 
@@ -24,7 +24,7 @@ def resolve_internal(request: web.Request) -> Identity | None:
         user_id = delegated_user(request)
         if user_id in world.users:
             return Identity(user_id, "delegated", SCOPES, "delegated")
-    recorded = recorded_caller(request, flow.route, request.headers)
+    recorded = request_caller(request, flow)
     if recorded is not None:
         return recorded.identity
     token = bearer_token(request)
