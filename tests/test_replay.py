@@ -189,6 +189,32 @@ async def test_mcp_answers_carry_the_callers_id(aiohttp_server, aiohttp_client, 
     assert answer["result"] == json.loads(seen[0])["result"]
 
 
+async def repos_and_mcp_script(client):
+    repos = await client.get(f"{V1}/repos", headers=bearer(RW))
+    return [await repos.read(), *await mcp_script(client)]
+
+
+@pytest.mark.parametrize("token, answered", [(OAUTH, True), ("mog_madeUpNeverIssued0000000", False)])
+async def test_a_credential_no_one_recorded_with_is_answered_from_the_recordings_when_the_world_accepts_it(
+        aiohttp_server, aiohttp_client, tmp_path, token, answered):
+    """The dev OAuth token was not recorded, but the world accepts it: the v1 rules and the
+    MCP endpoint each resolve it, and either way it is answered from what was recorded. A
+    made-up token is refused by both, as the server would."""
+    path, seen = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
+                              repos_and_mcp_script)
+    api = await replayer(aiohttp_client, tmp_path, path)
+    repos = await api.get("/repos", token)
+    mcp = await api.call("POST", f"{V1}/mcp", token, json_body={
+        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "mogplex_list_repos", "arguments": {"limit": 1}}})
+    if answered:
+        assert (repos.status, repos.raw_body) == (200, seen[0])
+        assert (mcp.status, json.loads(mcp.raw_body)) == (200, json.loads(seen[1]))
+    else:
+        assert (repos.status, json.loads(repos.raw_body)["error"]["code"]) == (401, "UNAUTHORIZED")
+        assert mcp.status == 401
+
+
 async def stream_script(client):
     response = await client.post("/api/chat", json={}, headers={"Cookie": "better-auth.session_token=x"})
     return [await response.read()]
