@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import stat
 import sys
@@ -189,30 +190,39 @@ async def test_mcp_answers_carry_the_callers_id(aiohttp_server, aiohttp_client, 
     assert answer["result"] == json.loads(seen[0])["result"]
 
 
-async def repos_and_mcp_script(client):
-    repos = await client.get(f"{V1}/repos", headers=bearer(RW))
-    return [await repos.read(), *await mcp_script(client)]
+PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource"
 
 
-@pytest.mark.parametrize("token, answered", [(OAUTH, True), ("mog_madeUpNeverIssued0000000", False)])
+async def repos_and_discovery_script(client):
+    """Both recorded by one caller: a v1 route, whose rules look the caller up, and a
+    public one, whose rules resolve no caller."""
+    answers = []
+    for path in (f"{V1}/repos", PROTECTED_RESOURCE):
+        response = await client.get(path, headers=bearer(RW))
+        answers.append(await response.read())
+    return answers
+
+
+@pytest.mark.parametrize("token, repos_status, discovery_status", [
+    (OAUTH, 200, 200), ("mog_madeUpNeverIssued0000000", 401, 404), (None, 307, 404)])
 async def test_a_credential_no_one_recorded_with_is_answered_from_the_recordings_when_the_world_accepts_it(
-        aiohttp_server, aiohttp_client, tmp_path, token, answered):
-    """The dev OAuth token was not recorded, but the world accepts it: the v1 rules and the
-    MCP endpoint each resolve it, and either way it is answered from what was recorded. A
-    made-up token is refused by both, as the server would."""
+        aiohttp_server, aiohttp_client, tmp_path, token, repos_status, discovery_status):
+    """The dev OAuth token was not recorded, but the world accepts it: it is answered from
+    what was recorded, on a v1 route (its rules resolved it) and on a public one (replay asks
+    the world). A made-up token, like no token, is no one's caller: the v1 route refuses it
+    (no bearer at all meets the edge gate's login redirect), and the public route has
+    nothing recorded without a credential."""
     path, seen = await record(aiohttp_server, aiohttp_client, tmp_path, build_app(make_settings(tmp_path / "up")),
-                              repos_and_mcp_script)
+                              repos_and_discovery_script)
     api = await replayer(aiohttp_client, tmp_path, path)
     repos = await api.get("/repos", token)
-    mcp = await api.call("POST", f"{V1}/mcp", token, json_body={
-        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
-        "params": {"name": "mogplex_list_repos", "arguments": {"limit": 1}}})
-    if answered:
-        assert (repos.status, repos.raw_body) == (200, seen[0])
-        assert (mcp.status, json.loads(mcp.raw_body)) == (200, json.loads(seen[1]))
+    discovery = await api.call("GET", PROTECTED_RESOURCE, token)
+    assert (repos.status, discovery.status) == (repos_status, discovery_status)
+    if token == OAUTH:  # the discovery document names the origin it was asked at: here, the replayer's
+        assert (repos.raw_body, discovery.raw_body) == (seen[0], seen[1].replace(
+            re.search(rb"http://127\.0\.0\.1:\d+", seen[1]).group(), api.origin.encode()))
     else:
-        assert (repos.status, json.loads(repos.raw_body)["error"]["code"]) == (401, "UNAUTHORIZED")
-        assert mcp.status == 401
+        assert discovery.headers["X-Mockplex-Error"].startswith("not-recorded: cassette session")
 
 
 async def stream_script(client):

@@ -131,14 +131,16 @@ def _header_safe(text: str) -> str:
 def _recordings_for(request: web.Request, flow: state.Flow, store: ReplayStore) -> str | None:
     """Whose recordings may answer: as the cassette's callers say of the request's
     credential, which the auth layer has looked up already on most routes."""
-    found = flow.recorded_caller or store.callers.lookup(request.headers)
+    found = flow.recorded_caller
+    if found is None:  # the route's rules resolve no caller (a public route; a delegated sandbox call)
+        found = store.callers.lookup(request.headers)
     return recordings_for(found, flow.identity is not None or _world_accepts(request, flow))
 
 
 def _world_accepts(request: web.Request, flow: state.Flow) -> bool:
-    """Whether the world knows the credential of a caller the auth layer did not resolve:
-    the MCP endpoint resolves its bearer inside its handler, so the world's token and
-    session stores are asked directly, with no limit spent."""
+    """Whether the world knows the credential of a caller the rules did not resolve (a
+    public route, an internal one they found no caller for): its token and session stores
+    are asked directly, with no limit spent."""
     world, now = request.app[state.WORLD], flow.now
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer" and token:
