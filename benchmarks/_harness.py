@@ -36,6 +36,7 @@ class Result:
     seconds: float
     p50_ms: float
     p99_ms: float
+    cpu_us: float = float("nan")  # the server's CPU time (user and system) per request, where /proc tells it
 
     @property
     def rps(self) -> float:
@@ -43,7 +44,7 @@ class Result:
 
     def row(self) -> str:
         return (f"{self.label:<26} c={self.concurrency:<3} {self.rps:9.0f} req/s   p50 {self.p50_ms:6.2f} ms"
-                f"   p99 {self.p99_ms:6.2f} ms   ({self.ok} x 2xx, {self.other} other)")
+                f"   p99 {self.p99_ms:6.2f} ms   cpu {self.cpu_us:6.1f} µs/req   ({self.ok} x 2xx, {self.other} other)")
 
 
 class Server:
@@ -66,6 +67,25 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user and system (NaN where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+async def load_server(label: str, server: Server, path: str, headers: dict[str, str], concurrency: int,
+                      seconds: float, expect: bytes | None = None) -> Result:
+    """`load` on one of our server subprocesses, with the CPU it spent a request: unlike
+    requests/s, that leaves out the time it waited for the machine."""
+    before = cpu_seconds(server.process.pid)
+    result = await load(label, server.url + path, headers, concurrency, seconds, expect)
+    result.cpu_us = (cpu_seconds(server.process.pid) - before) * 1e6 / max(1, result.ok + result.other)
+    return result
 
 
 async def load(label: str, url: str, headers: dict[str, str], concurrency: int, seconds: float,
@@ -149,7 +169,12 @@ def median_ratio(results: list[Result], baseline: list[Result]) -> float:
     return statistics.median(result.rps / base.rps for result, base in zip(results, baseline, strict=True))
 
 
-async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[str, str], concurrency: int,
+def median_cpu_ratio(results: list[Result], baseline: list[Result]) -> float:
+    """The median of the rounds' ratios of CPU time a request (see median_ratio)."""
+    return statistics.median(result.cpu_us / base.cpu_us for result, base in zip(results, baseline, strict=True))
+
+
+async def alternate(targets: dict[str, tuple[Server, str, bytes | None]], headers: dict[str, str], concurrency: int,
                     seconds: float, rounds: int) -> dict[str, list[Result]]:
     """Each round measures every target once, the first being the baseline, starting one
     target later each round so that no target always runs right after another (a VM's
@@ -163,8 +188,8 @@ async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[
         start = (number - 1) % len(labels)
         measured = {}
         for label in labels[start:] + labels[:start]:
-            url, expect = targets[label]
-            measured[label] = await load(label, url, headers, concurrency, seconds, expect)
+            server, path, expect = targets[label]
+            measured[label] = await load_server(label, server, path, headers, concurrency, seconds, expect)
         for label in labels:
             results[label].append(measured[label])
             ratio = measured[label].rps / measured[baseline].rps
@@ -173,7 +198,8 @@ async def alternate(targets: dict[str, tuple[str, bytes | None]], headers: dict[
     for label, rows in results.items():
         ratio = median_ratio(rows, results[baseline])
         print(f"  {label:<26} {median_rps(rows):9.0f} req/s   p50 {statistics.median(r.p50_ms for r in rows):6.2f} ms"
-              f"   p99 {statistics.median(r.p99_ms for r in rows):6.2f} ms   {ratio:.2f}x {baseline}")
+              f"   p99 {statistics.median(r.p99_ms for r in rows):6.2f} ms"
+              f"   cpu {statistics.median(r.cpu_us for r in rows):6.1f} µs/req   {ratio:.2f}x {baseline}")
     return results
 
 

@@ -111,9 +111,9 @@ async def measure(seconds: float, rounds: int) -> None:
         bare = Server([python(), str(Path(__file__).with_name("bare_server.py")), str(folder / "body.json")],
                       r"bare server at (http://\S+)", pin=True)
         try:
-            results = await alternate({"bare aiohttp": (bare.url + TARGET, expected_large),
-                                       "replay, 10 recorded": (small.url + TARGET, expected_small),
-                                       "replay, 10,000 recorded": (warm.url + TARGET, expected_large)},
+            results = await alternate({"bare aiohttp": (bare, TARGET, expected_large),
+                                       "replay, 10 recorded": (small, TARGET, expected_small),
+                                       "replay, 10,000 recorded": (warm, TARGET, expected_large)},
                                       headers, 32, seconds, rounds)
         finally:
             for server in (bare, small, warm):
