@@ -35,7 +35,7 @@ class Flow:
     the outermost step (access_log.watched), filled in by the rules and the
     answering mode, kept by the journal, written on the log line."""
 
-    __slots__ = ("now", "route_match", "route", "identity", "recorded_caller", "idempotency_key", "source", "match",
+    __slots__ = ("now", "route_match", "route", "identity", "caller_lookup", "idempotency_key", "source", "match",
                  "replay_miss", "through_rules", "session_gated")
 
     def __init__(self, now: datetime) -> None:
@@ -45,7 +45,7 @@ class Flow:
         self.identity: Identity | None = None  # who the rules resolved the caller to
         # replay: whose credential the request carries among the cassette's callers, as the
         # rules looked it up (replay.callers.CallerLookup); None when they did not
-        self.recorded_caller: CallerLookup | None = None
+        self.caller_lookup: CallerLookup | None = None
         self.idempotency_key: str | None = None
         self.source = "rules"  # what answered: rules, fixture, replay, record, passthrough, fault, unmodeled
         self.match: str | None = None  # replay: "hit", "miss" or "fallback"

@@ -207,7 +207,7 @@ def request_caller(request: web.Request, flow: state.Flow) -> RecordedCaller | N
     callers = _replaying_callers(request, flow.route)
     if callers is None:
         return None
-    found = flow.recorded_caller = callers.lookup(request.headers)
+    found = flow.caller_lookup = callers.lookup(request.headers)
     return found[0]
 
 

@@ -131,7 +131,7 @@ def _header_safe(text: str) -> str:
 def _recordings_for(request: web.Request, flow: state.Flow, store: ReplayStore) -> str | None:
     """Whose recordings may answer: as the cassette's callers say of the request's
     credential, which the auth layer has looked up already on most routes."""
-    found = flow.recorded_caller
+    found = flow.caller_lookup
     if found is None:  # the route's rules resolve no caller (a public route; a delegated sandbox call)
         found = store.callers.lookup(request.headers)
     return recordings_for(found, flow.identity is not None or _world_accepts(request, flow))
