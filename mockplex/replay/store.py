@@ -97,7 +97,10 @@ class ReplayStore:
             caller: str | None) -> tuple:
         matching = self.matching
         ignored = matching.ignore_query
-        kept_query = tuple(sorted(pair for pair in query if pair[0] not in ignored) if ignored else sorted(query))
+        if ignored:
+            kept_query = tuple(sorted(pair for pair in query if pair[0] not in ignored))
+        else:  # most queries have a pair or none, already in order
+            kept_query = query if len(query) < 2 else tuple(sorted(query))
         canonical = None if body is None else _canonical(_without(body, matching.ignore_fields, path))
         return (method, path, kept_query, canonical,
                 None if IDEMPOTENCY_HEADER in matching.ignore_headers else idempotency_key, caller)
@@ -131,8 +134,9 @@ class ReplayStore:
         """The key this request is served under and the answers recorded for it, in order."""
         if method == "HEAD" and ("HEAD", path, caller) not in self._routes:
             method = "GET"
-        route = f"{method} {template}"
-        if route in self.matching.ordered:
+        ordered = self.matching.ordered
+        if ordered and f"{method} {template}" in ordered:
+            route = f"{method} {template}"
             return (route, caller), self._ordered.get((route, caller), [])
         key = self.key(method, path, query, body, idempotency_key, caller)
         return key, self._index.get(key, [])
