@@ -28,12 +28,13 @@ from mockplex.connection import STAMPER, stamp_on_prepare
 from mockplex.ids import IdGenerator
 from mockplex.mcp.rest_hop import RestHop
 from mockplex.replay.callers import REPLAY_CALLERS
-from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replay
+from mockplex.replay.route import REPLAY_STORE, recorded_unlisted_route, replayer
+from mockplex.replay.store import ReplayStore
 from mockplex.rules.headers import app_wide_stamp, flow_stamper
 from mockplex.rules.pipeline import local_rules
 from mockplex.rules.limits import Limits
 from mockplex.settings import MAX_BODY_BYTES, Settings
-from mockplex.state import FLOW
+from mockplex.state import FLOW, Handler
 from mockplex.world.loader import default_fixtures_dir, load_seed
 from mockplex.world.world import World
 
@@ -43,12 +44,20 @@ def build_world(settings: Settings) -> World:
     return World(seed, settings.clock, IdGenerator(settings.seed), settings.state_dir)
 
 
-async def answer(request: web.Request) -> web.StreamResponse:
-    """The route's mode answers: replay from the cassette, or the fixture world."""
-    spec = request[FLOW].route
-    if request.app[state.SETTINGS].mode_for(spec) == "replay":
-        return await replay(request, spec, answer_from_world)
-    return await answer_from_world(request)
+def route_answer(settings: Settings, store: ReplayStore | None) -> Handler:
+    """The app's one route: the route's mode answers, replay from the cassette or the
+    fixture world. The settings and the cassette are fixed while the server runs, so they
+    are bound here rather than looked up on the app for each request."""
+    if store is None:  # nothing replays
+        return answer_from_world
+    answer_replayed = replayer(settings.replay, store, answer_from_world)
+    mode_for = settings.mode_for
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        if mode_for(request[FLOW].route) == "replay":
+            return await answer_replayed(request)
+        return await answer_from_world(request)
+    return answer
 
 
 async def answer_from_world(request: web.Request) -> web.StreamResponse:
@@ -79,9 +88,10 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     for rule in settings.faults:
         faults.add(dict(rule))
     app[state.LIMITS] = Limits(enabled=settings.rate_limits)
-    if settings.replay is not None:
-        app[REPLAY_STORE] = settings.replay.open(defer_index)
-        app[REPLAY_CALLERS] = app[REPLAY_STORE].callers
+    store = settings.replay.open(defer_index) if settings.replay is not None else None
+    if store is not None:
+        app[REPLAY_STORE] = store
+        app[REPLAY_CALLERS] = store.callers
     if forwarding:
         attach_passthrough(app, settings.forwarding)
     app[state.REST_HOP] = RestHop()
@@ -89,5 +99,5 @@ def build_app(settings: Settings, world: World | None = None, defer_index: bool 
     app.on_cleanup.append(access_lines.close)
     app[STAMPER] = flow_stamper(stamp_of)
     app.on_response_prepare.append(stamp_on_prepare)
-    app.router.add_route("*", "/{tail:.*}", answer)
+    app.router.add_route("*", "/{tail:.*}", route_answer(settings, store))
     return app

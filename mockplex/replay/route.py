@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -19,6 +18,7 @@ from mockplex.replay.miss import ReplayMiss
 from mockplex.replay.store import Matching, ReplayStore, load_store, parse_body
 from mockplex.responses import family_error
 from mockplex.routes import TABLE, RouteSpec, unlisted_route
+from mockplex.state import Handler
 
 REPLAY_STORE = web.AppKey("replay_store", ReplayStore)
 TIMINGS_HELP = "recorded (as recorded), none (as fast as possible) or a speed factor such as 4"
@@ -67,28 +67,31 @@ def query_pairs(raw_query: str) -> tuple[tuple[str, str], ...]:
     return tuple(parse_qsl(raw_query, keep_blank_values=True))
 
 
-async def replay(request: web.Request, spec: RouteSpec,
-                 fixture: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    settings: ReplaySettings = request.app[state.SETTINGS].replay
-    store = request.app[REPLAY_STORE]
-    flow = request[state.FLOW]
-    raw_body = await request.read() if request.body_exists else b""
-    caller_body = parse_body(raw_body) if raw_body else None
-    query = query_pairs(request.rel_url.raw_query_string)
-    key = flow.idempotency_key  # the rules read it, on the routes that need one
-    path = request.rel_url.raw_path
-    caller = _recordings_for(request, flow, store)
-    recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
-    if recorded is None:
-        flow.replay_miss = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
-    if recorded is None and settings.fallback == "fixture":
-        flow.match = "fallback"
-        return await fixture(request)
-    flow.source = "replay"
-    flow.match = "hit" if recorded is not None else "miss"
-    if recorded is None:
-        return not_recorded(store, request.method, path, query, caller_body, key, caller, spec.template)
-    return await replay_response(request, recorded, caller_body, settings.timing)
+def replayer(settings: ReplaySettings, store: ReplayStore, fixture: Handler) -> Handler:
+    """What answers a request from `store`'s recordings: a hit, a miss explained, or with
+    `--fallback fixture` the world (`fixture`)."""
+    async def replay(request: web.Request) -> web.StreamResponse:
+        flow = request[state.FLOW]
+        spec = flow.route
+        raw_body = await request.read() if request.body_exists else b""
+        caller_body = parse_body(raw_body) if raw_body else None
+        query = query_pairs(request.rel_url.raw_query_string)
+        key = flow.idempotency_key  # the rules read it, on the routes that need one
+        path = request.rel_url.raw_path
+        caller = _recordings_for(request, flow, store)
+        recorded = store.match(request.method, path, query, caller_body, key, caller, spec.template)
+        if recorded is None:
+            flow.replay_miss = ReplayMiss(store, request.method, path, query, raw_body, key, caller, spec.template)
+            if settings.fallback == "fixture":
+                flow.match = "fallback"
+                return await fixture(request)
+        flow.source = "replay"
+        if recorded is None:
+            flow.match = "miss"
+            return not_recorded(store, request.method, path, query, caller_body, key, caller, spec.template)
+        flow.match = "hit"
+        return await replay_response(request, recorded, caller_body, settings.timing)
+    return replay
 
 
 def not_recorded(store: ReplayStore, method: str, path: str, query, body, key: str | None,
