@@ -62,8 +62,7 @@ def watched(step: Step, clock: Clock,
     a newline), which the chain answers as the server would."""
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-        clock.on_request()
-        flow = request[FLOW] = Flow(clock.now())
+        flow = request[FLOW] = Flow(clock.reading_for_request())
         started = time.perf_counter()
         response = await step(request, handler)
         elapsed_ms = (time.perf_counter() - started) * 1000

@@ -50,10 +50,11 @@ class Clock:
             reading = self._reading = (elapsed, self.start + timedelta(seconds=elapsed))
         return reading[1]
 
-    def on_request(self) -> None:
-        """Called once per request; only a stepped clock moves here."""
+    def reading_for_request(self) -> datetime:
+        """The reading a request comes in at: a stepped clock steps first."""
         if self.kind == "step":
             self._offset += self.step_seconds
+        return self.now()
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds

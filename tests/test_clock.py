@@ -11,11 +11,11 @@ from mockplex.clock import DEFAULT_EPOCH, ClockSpecError, format_timestamp, pars
 
 def test_frozen_and_step_clocks():
     frozen = parse_clock("frozen@2026-01-02T03:04:05.5Z")
-    frozen.on_request()
+    assert format_timestamp(frozen.reading_for_request()) == "2026-01-02T03:04:05.5+00:00"
     assert format_timestamp(frozen.now()) == "2026-01-02T03:04:05.5+00:00"
     step = parse_clock("step:2.5")
-    step.on_request()
-    step.on_request()
+    assert step.reading_for_request() == DEFAULT_EPOCH + timedelta(seconds=2.5)
+    assert step.reading_for_request() == DEFAULT_EPOCH + timedelta(seconds=5)
     assert step.now() == DEFAULT_EPOCH + timedelta(seconds=5)
 
 
