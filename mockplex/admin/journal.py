@@ -237,10 +237,11 @@ def exchange_keeper(journal: Journal, stamp_of: FlowStamp):
     is returned); one with a body returns what reads it and keeps the exchange."""
     def keep(request: web.Request, flow: Flow, response: web.StreamResponse, elapsed_ms: float,
              raw: bytes | None) -> None:
-        body = kept_bytes(raw)
+        body = kept_bytes(raw) if raw else None
         if raw and body is None and flow.replay_miss is not None:  # too large to keep: so is the question
             flow.replay_miss = None
-        answer = kept_bytes(response.body if isinstance(response, web.Response) else sent_body(response))
+        sent = response.body if isinstance(response, web.Response) else sent_body(response)
+        answer = kept_bytes(sent) if sent else None
         flow.route_match = None  # the route is kept; a long path's params would go uncounted
         journal.add(JournalEntry(request.method, response.status, elapsed_ms, request.path, request.query_string,
                                  request.raw_headers, body, tuple(response.headers.items()), answer, flow,

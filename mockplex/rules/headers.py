@@ -39,8 +39,8 @@ def app_wide_stamp(with_source: bool) -> FlowStamp:
     """The app-wide headers a request's answers take, by what its Flow says: the security
     set for a request the rules layer took (a stream too), and X-Mockplex-Source naming
     what answered when `with_source` is on."""
-    if with_source:
-        return lambda flow: _with_source(flow.source) if flow.through_rules else None
+    if with_source:  # a dictionary hit in place: a call less on each answer
+        return lambda flow: (_WITH_SOURCE.get(flow.source) or _with_source(flow.source)) if flow.through_rules else None
     return lambda flow: WITHOUT_SOURCE if flow.through_rules else None
 
 
