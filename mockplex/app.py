@@ -7,7 +7,7 @@ then the local rules in the real server's order, as one step (rules.pipeline); t
 route's mode answers: its handler against the world, or the cassette.
 
 The chain is the app's one middleware (access_log.watched), each step made with the step
-after it and handed aiohttp's handler, the app's catch-all route (`answer`), to end with.
+after it and handed aiohttp's handler, the app's catch-all route (`route_answer`), to end with.
 A step that only picks who answers (admin or faults, the forwarder) hands on that
 answer's awaitable instead of awaiting it: a coroutine layer costs more than most steps'
 own work.
@@ -48,7 +48,9 @@ def route_answer(settings: Settings, store: ReplayStore | None) -> Handler:
     """The app's one route: the route's mode answers, replay from the cassette or the
     fixture world. The settings and the cassette are fixed while the server runs, so they
     are bound here rather than looked up on the app for each request."""
-    if store is None:  # nothing replays
+    if store is None:
+        if "replay" in settings.modes_in_use():
+            raise ValueError("a route replays, but the settings name no cassette (Settings.replay)")
         return answer_from_world
     answer_replayed = replayer(settings.replay, store, answer_from_world)
     mode_for = settings.mode_for

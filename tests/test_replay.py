@@ -444,3 +444,9 @@ async def test_a_miss_costs_about_what_a_hit_costs(aiohttp_client, tmp_path, cac
     missed = json.loads((await api.get("/repos?page=none", token=OAUTH)).raw_body)["error"]["message"]
     assert missed.endswith("(differs in query key 'page' ('0' recorded, 'none' sent)); "
                            "would match with --ignore-query page")
+
+
+def test_settings_that_replay_a_route_without_a_cassette_are_refused_when_the_app_is_built(tmp_path):
+    with pytest.raises(ValueError, match="a route replays, but the settings name no cassette"):
+        build_app(make_settings(tmp_path, family_modes={"v1": "replay"}))
+    build_app(make_settings(tmp_path, family_modes={"v1": "fixture"}))  # nothing replays: built as before

@@ -16,7 +16,7 @@ class ReplayMiss:
     store: ReplayStore
     method: str
     path: str
-    query: list[tuple[str, str]]
+    query: tuple[tuple[str, str], ...]
     raw_body: bytes  # parsed only when diagnosed: a journal full of parsed bodies would not fit its budget
     idempotency_key: str | None
     caller: str | None

@@ -93,8 +93,10 @@ class ReplayStore:
         """Where a miss looks for its closest recorded request, nearest first."""
         return [("route", method, path), ("path", path)] + ([("template", template)] if template else [])
 
-    def key(self, method: str, path: str, query, body: Any, idempotency_key: str | None,
-            caller: str | None) -> tuple:
+    def key(self, method: str, path: str, query: tuple[tuple[str, str], ...], body: Any,
+            idempotency_key: str | None, caller: str | None) -> tuple:
+        """What a request is matched on; `query` is its pairs as a tuple (one that needs no
+        sorting is part of the key as it is)."""
         matching = self.matching
         ignored = matching.ignore_query
         if ignored:
