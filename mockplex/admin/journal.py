@@ -175,8 +175,9 @@ class JournalEntry:
         text it already is."""
         masked = self.masked
         head = jsonio.dumps({"id": self.id, "at": self.at, "method": self.method, "path": masked.path,
-                             "query": masked.query, "family": self.family, "route": self.route, "mode": self.flow.source,
-                             "match": self.flow.match, "status": self.status, "latency_ms": self.latency_ms,
+                             "query": masked.query, "family": self.family, "route": self.route,
+                             "mode": self.flow.source, "match": self.flow.match, "status": self.status,
+                             "latency_ms": self.latency_ms,
                              "request_headers": masked.request_headers, "response_headers": masked.response_headers,
                              "response_body": masked.response_body, **(extra or {})})
         if masked.body is jsonio.NOT_JSON:

@@ -147,5 +147,6 @@ def _world_accepts(request: web.Request, flow: state.Flow) -> bool:
     world, now = request.app[state.WORLD], flow.now
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer" and token:
-        return (world.tokens.lookup_pat(token, now) or world.tokens.resolve_oauth(token, now)) is not None  # no last-use
+        known = world.tokens.lookup_pat(token, now) or world.tokens.resolve_oauth(token, now)  # no last-use
+        return known is not None
     return world.sessions.resolve(request.cookies, now) is not None
