@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import Server, alternate, median_cpu_ratio, median_ratio, python, run_measurement  # noqa: E402
+from _harness import Server, alternate, median_ratio, python, run_measurement  # noqa: E402
 
 OAUTH_DEV_TOKEN = "mpx_oauth_dev_access_token_0001"
 PATH = "/api/v1/mogplex/repos"
@@ -53,7 +53,7 @@ async def measure(seconds: float, rounds: int) -> None:
                                    "mockplex's stack, no layers": (stack, PATH, body)}, headers, 32, seconds, rounds)
         logged_rows, quiet_rows = results["mockplex, logging on"], results["mockplex, --quiet"]
         print(f"  logging on vs --quiet, round by round: {median_ratio(logged_rows, quiet_rows):.2f}x the requests/s,"
-              f" {median_cpu_ratio(logged_rows, quiet_rows):.2f}x the CPU a request (what the log line costs)")
+              f" {median_ratio(logged_rows, quiet_rows, 'cpu_us'):.2f}x the CPU a request (what the log line costs)")
     finally:
         for server in (quiet, logged, bare, stack):
             server.stop()
