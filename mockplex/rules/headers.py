@@ -39,8 +39,12 @@ def app_wide_stamp(with_source: bool) -> FlowStamp:
     """The app-wide headers a request's answers take, by what its Flow says: the security
     set for a request the rules layer took (a stream too), and X-Mockplex-Source naming
     what answered when `with_source` is on."""
-    if with_source:  # a dictionary hit in place: a call less on each answer
-        return lambda flow: (_WITH_SOURCE.get(flow.source) or _with_source(flow.source)) if flow.through_rules else None
+    if with_source:
+        def with_source_stamp(flow: Flow) -> HeaderStamp | None:
+            if not flow.through_rules:
+                return None
+            return _WITH_SOURCE.get(flow.source) or _new_source_stamp(flow.source)  # a hit, in place, on most answers
+        return with_source_stamp
     return lambda flow: WITHOUT_SOURCE if flow.through_rules else None
 
 
@@ -55,8 +59,7 @@ def flow_stamper(stamp_of: FlowStamp) -> Stamper:
     return stamp
 
 
-def _with_source(source: str) -> HeaderStamp:
-    stamp = _WITH_SOURCE.get(source)
-    if stamp is None:
-        stamp = _WITH_SOURCE[source] = HeaderStamp({**SECURITY_HEADERS, SOURCE_HEADER: source})
+def _new_source_stamp(source: str) -> HeaderStamp:
+    """The stamp for a source not seen before, kept for the next answer it gives."""
+    stamp = _WITH_SOURCE[source] = HeaderStamp({**SECURITY_HEADERS, SOURCE_HEADER: source})
     return stamp
