@@ -177,7 +177,8 @@ async def alternate(targets: dict[str, tuple[Server, str, bytes | None]], header
     """Each round measures every target once, the first being the baseline, starting one
     target later each round so that no target always runs right after another (a VM's
     speed drifts); each row shows its ratio to the baseline's figure of the same round.
-    Then the medians, and the median of each target's ratios."""
+    Then the medians, the median of each target's ratios, and how many rounds met the p99
+    goal (P99_GOAL_MS)."""
     print(f"load: {GENERATOR}; c={concurrency}; {rounds} alternating rounds of {seconds:g} s per target\n")
     results: dict[str, list[Result]] = {label: [] for label in targets}
     labels = list(targets)
