@@ -3,17 +3,17 @@
 Requests/s under wrk (serve_bench.py, replay_bench.py) are what a user sees, but on a
 shared machine they drift by a fifth from one run to the next, so a change of a few
 percent cannot be judged from them. An instruction count can: it moves by about 1 % from
-run to run of the same code (hash seeds, when the collector runs). Each target runs in its own process under callgrind, which counts
-only while the authenticated GETs are fed straight to the server's connection protocol,
-over 32 connections as wrk's c=32 (no sockets, no load generator): the server's own
-work per request, the event loop's included. Next to each target, a bare aiohttp server
-answers with the same bytes. The ratio is bare aiohttp's count over the target's, as a
-throughput ratio reads; it is not one of requests/s (memory stalls and the kernel's share
-differ: mockplex's wall-clock ratios run lower), so the two kinds of figure are reported
-side by side, never one for the other. The row "mockplex's stack, no layers" is mockplex's
-listener and connection protocol answering the fixture's bytes from one handler, with none
-of mockplex's layers (the clock, the journal, the rules, the answering mode): what the
-layers cost is the difference.
+run to run of the same code (hash seeds, when the collector runs). Each target runs in its
+own process under callgrind, which counts only while the authenticated GETs are fed
+straight to the server's connection protocol, over 32 connections as wrk's c=32 (no
+sockets, no load generator): the server's own work per request, the event loop's included.
+Next to each target, a bare aiohttp server answers with the same bytes. The ratio is bare
+aiohttp's count over the target's, as a throughput ratio reads; it is not one of
+requests/s (memory stalls and the kernel's share differ: mockplex's wall-clock ratios run
+lower), so the two kinds of figure are reported side by side, never one for the other. The
+row "mockplex's stack, no layers" is mockplex's listener and connection protocol answering
+the fixture's bytes from one handler, with none of mockplex's layers (the clock, the
+journal, the rules, the answering mode): what the layers cost is the difference.
 
     python benchmarks/instructions_bench.py [--requests 4000]
 """
@@ -33,12 +33,12 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import REPO_ROOT, python, run_measurement  # noqa: E402
+from _harness import CONCURRENCY, REPO_ROOT, python, run_measurement  # noqa: E402
 from replay_bench import TARGET as REPLAYED_PATH, TOKEN, write_cassette  # noqa: E402
 
 FIXTURE_PATH = "/api/v1/mogplex/repos"
 WARM_UP = 10  # rounds, one request on each connection
-CONNECTIONS = 32
+CONNECTIONS = CONCURRENCY  # as wrk keeps open in the wall-clock benchmarks
 TARGETS = {  # label: (what the child serves, the path it is asked for)
     "mockplex fixture, --quiet": ("fixture", FIXTURE_PATH),
     # mockplex's listener and connection protocol with one handler returning the fixture's

@@ -114,7 +114,7 @@ async def measure(seconds: float, rounds: int) -> None:
             results = await alternate({"bare aiohttp": (bare, TARGET, expected_large),
                                        "replay, 10 recorded": (small, TARGET, expected_small),
                                        "replay, 10,000 recorded": (warm, TARGET, expected_large)},
-                                      headers, 32, seconds, rounds)
+                                      headers, seconds, rounds)
         finally:
             for server in (bare, small, warm):
                 server.stop()
